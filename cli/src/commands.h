@@ -1,0 +1,12 @@
+// One set_<name>_command() per subcommand, each in its own file (micromamba's layout).
+#pragma once
+
+namespace CLI {
+class App;
+}
+
+namespace heapdiff::cli {
+
+void set_summary_command(CLI::App& app);
+
+}  // namespace heapdiff::cli

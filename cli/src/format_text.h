@@ -1,0 +1,14 @@
+// Text helpers shared by every command: human sizes, thousands separators, JSON strings.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace heapdiff::cli {
+
+std::string human_size(std::uint64_t bytes);        // "1.5 MiB", "312 B"
+std::string with_commas(std::uint64_t n);           // "1,234,567"
+std::string json_string(std::string_view text);     // quoted and escaped; invalid UTF-8 replaced
+
+}  // namespace heapdiff::cli

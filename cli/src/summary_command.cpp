@@ -1,0 +1,104 @@
+// heapdiff summary SNAP [--top N] [--json]: totals, then the top types by count and
+// by size (objgraph's show_most_common_types, tracemalloc's statistics).
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+#include <iostream>
+#include <memory>
+
+#include "commands.h"
+#include "format_text.h"
+#include "heapdiff/reader.h"
+#include "heapdiff/summary.h"
+
+namespace heapdiff::cli {
+namespace {
+
+struct SummaryOptions {
+    std::string path;
+    std::size_t top = 10;
+    bool json = false;
+};
+
+std::int64_t int_fact(const Snapshot& s, std::string_view key, std::int64_t fallback = -1) {
+    const Fact* f = s.fact(key);
+    return f && f->kind == format::FactKind::Int ? f->int_value : fallback;
+}
+
+std::string string_fact(const Snapshot& s, std::string_view key) {
+    const Fact* f = s.fact(key);
+    return f && f->kind == format::FactKind::String ? f->string_value : std::string();
+}
+
+std::string local_time(const Snapshot& s) {
+    const Fact* f = s.fact("time");
+    if (!f || f->kind != format::FactKind::Float) return "?";
+    std::time_t t = static_cast<std::time_t>(f->float_value);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", std::localtime(&t));
+    return buf;
+}
+
+void print_table(const Snapshot& s, const char* title, const std::vector<TypeStat>& rows, std::size_t top) {
+    std::printf("\n%s\n", title);
+    std::printf("%14s %11s  %s\n", "count", "size", "type");
+    for (std::size_t i = 0; i < rows.size() && i < top; ++i)
+        std::printf("%14s %11s  %.*s\n", with_commas(rows[i].count).c_str(), human_size(rows[i].size).c_str(),
+                    static_cast<int>(s.type_name(rows[i].type).size()), s.type_name(rows[i].type).data());
+}
+
+void print_text(const SummaryOptions& o, const Snapshot& s, const Summary& sum) {
+    std::string label = string_fact(s, "label");
+    std::printf("snapshot %s%s%s%s\n", o.path.c_str(), label.empty() ? "" : "  label '", label.c_str(),
+                label.empty() ? "" : "'");
+    std::printf("taken %s  pid %lld  Python %s\n", local_time(s).c_str(), static_cast<long long>(int_fact(s, "pid")),
+                string_fact(s, "python.version").substr(0, string_fact(s, "python.version").find(' ')).c_str());
+    std::int64_t rss = int_fact(s, "process.rss");
+    std::printf("objects %s  bytes %s  gc-tracked %s  RSS %s\n", with_commas(sum.objects).c_str(),
+                human_size(sum.bytes).c_str(), with_commas(sum.gc_tracked).c_str(),
+                rss >= 0 ? human_size(static_cast<std::uint64_t>(rss)).c_str() : "?");
+    print_table(s, ("Top " + std::to_string(o.top) + " types by count").c_str(), sum.types, o.top);
+    print_table(s, ("Top " + std::to_string(o.top) + " types by size").c_str(), by_size(s, sum.types), o.top);
+}
+
+void print_json(const Snapshot& s, const Summary& sum) {
+    std::string out = "{\"objects\": " + std::to_string(sum.objects) + ", \"bytes\": " + std::to_string(sum.bytes) +
+                      ", \"gc_tracked\": " + std::to_string(sum.gc_tracked);
+    std::int64_t rss = int_fact(s, "process.rss");
+    if (rss >= 0) out += ", \"rss\": " + std::to_string(rss);
+    out += ", \"label\": " + json_string(string_fact(s, "label"));
+    out += ", \"types\": [";
+    for (std::size_t i = 0; i < sum.types.size(); ++i) {
+        const TypeStat& t = sum.types[i];
+        if (i) out += ", ";
+        out += "{\"type\": " + json_string(s.type_name(t.type)) + ", \"count\": " + std::to_string(t.count) +
+               ", \"size\": " + std::to_string(t.size) + "}";
+    }
+    out += "]}\n";
+    std::fwrite(out.data(), 1, out.size(), stdout);
+}
+
+}  // namespace
+
+void set_summary_command(CLI::App& app) {
+    auto opts = std::make_shared<SummaryOptions>();
+    CLI::App* cmd = app.add_subcommand("summary", "Totals and the most common types of one snapshot");
+    cmd->add_option("snapshot", opts->path, "Snapshot file written by heapdiff.dump()")->required();
+    cmd->add_option("--top", opts->top, "How many types to list in each table")->capture_default_str();
+    cmd->add_flag("--json", opts->json, "Print JSON with every type, not only the top N");
+    cmd->callback([opts] {
+        LoadOptions load;
+        load.edges = false;   // totals need neither edges nor display values
+        load.values = false;
+        Snapshot s = read_snapshot(opts->path, load);
+        Summary sum = summarize(s);
+        if (opts->json)
+            print_json(s, sum);
+        else
+            print_text(*opts, s, sum);
+    });
+}
+
+}  // namespace heapdiff::cli

@@ -1,0 +1,16 @@
+// Turns an edge's kind and argument into the text a human reads: ['key'], [3], .attr,
+// __dict__, local 'db' ... Shared by every command that prints or draws edges.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "heapdiff/snapshot.h"
+
+namespace heapdiff {
+
+// Label of edge e (an index into the snapshot's edge columns) of object `source`.
+std::string edge_label(const Snapshot& snapshot, ObjectIndex source, std::uint64_t e,
+                       const std::vector<ObjectIndex>* edge_target_index = nullptr);
+
+}  // namespace heapdiff

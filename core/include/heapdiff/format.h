@@ -1,0 +1,70 @@
+// The snapshot file format, version 1. docs/FORMAT.md is the prose version of this file;
+// change both together.
+//
+//   file    := header section* end-section
+//   header  := magic "HEAPDIFF" (8 bytes) | u16 major | u16 minor | u32 header_size (=16)
+//   section := tag u32 | flags u32 | stored_size u64 | raw_size u64 | check u32 | payload
+//              (little-endian; check = FNV-1a 32 of the 24 bytes before it;
+//               payload = one zstd frame of stored_size bytes, with content size and
+//               content checksum, that decompresses to exactly raw_size bytes)
+//
+// Sections with the same tag concatenate: tables are append-only and ids continue
+// across sections, so the writer can flush any table whenever its buffer fills.
+// A reader skips a section whose tag it does not know unless its flags say required.
+#pragma once
+
+#include <cstdint>
+
+namespace heapdiff::format {
+
+constexpr char kMagic[8] = {'H', 'E', 'A', 'P', 'D', 'I', 'F', 'F'};
+constexpr std::uint16_t kMajor = 1;  // a reader refuses a larger major
+constexpr std::uint16_t kMinor = 0;  // a larger minor only adds optional sections
+constexpr std::uint32_t kHeaderSize = 16;
+constexpr std::uint32_t kSectionHeaderSize = 28;
+// No section may claim more than this decompressed: a corrupted size cannot make the
+// reader allocate gigabytes. The writer keeps every section far below it.
+constexpr std::uint64_t kMaxSectionRaw = 256ull << 20;
+
+constexpr std::uint32_t tag(const char (&s)[5]) {
+    return static_cast<std::uint32_t>(static_cast<unsigned char>(s[0])) |
+           static_cast<std::uint32_t>(static_cast<unsigned char>(s[1])) << 8 |
+           static_cast<std::uint32_t>(static_cast<unsigned char>(s[2])) << 16 |
+           static_cast<std::uint32_t>(static_cast<unsigned char>(s[3])) << 24;
+}
+
+// Section tags. Payload layouts are in docs/FORMAT.md and in writer.cpp/reader.cpp,
+// which encode and decode them with the paired ByteWriter/ByteReader helpers.
+constexpr std::uint32_t kStrings = tag("STRS");
+constexpr std::uint32_t kTypes = tag("TYPE");
+constexpr std::uint32_t kObjects = tag("OBJS");
+constexpr std::uint32_t kEdges = tag("EDGE");
+constexpr std::uint32_t kTracebacks = tag("TRBK");
+constexpr std::uint32_t kTraceStats = tag("TRAC");
+constexpr std::uint32_t kRoots = tag("ROOT");
+constexpr std::uint32_t kFacts = tag("FACT");
+constexpr std::uint32_t kEnd = tag("END ");
+
+constexpr std::uint32_t kSectionRequired = 1u << 0;
+
+// Object flags, one byte per object.
+namespace object_flag {
+constexpr std::uint8_t kGcTracked = 1u << 0;
+constexpr std::uint8_t kGenerationShift = 1;   // bits 1-2: gc generation 0..2, 3 = unknown
+constexpr std::uint8_t kGenerationMask = 3u << 1;
+constexpr std::uint8_t kSizeApproximate = 1u << 3;  // user __sizeof__ not run: basic size used
+constexpr std::uint8_t kImmortal = 1u << 4;         // refcount is the immortal sentinel
+constexpr std::uint8_t kHasFinalizer = 1u << 5;     // its type defines __del__ / tp_finalize
+constexpr std::uint8_t kInGcGarbage = 1u << 6;      // listed in gc.garbage
+}  // namespace object_flag
+
+// Type flags.
+namespace type_flag {
+constexpr std::uint32_t kHeapType = 1u << 0;   // defined in Python (class statement)
+constexpr std::uint32_t kHasFinalizer = 1u << 1;
+}  // namespace type_flag
+
+// Fact value kinds.
+enum class FactKind : std::uint8_t { Int = 1, Float = 2, String = 3 };
+
+}  // namespace heapdiff::format

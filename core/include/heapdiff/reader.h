@@ -1,0 +1,25 @@
+// Reads a snapshot file into the flat in-memory model. Every malformed input ends in
+// one heapdiff::Error with a one-line message: missing file, not a snapshot, truncated,
+// corrupted, or written by a newer heapdiff. No input can make it crash, hang or
+// allocate more than the file could justify (see format::kMaxSectionRaw).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "heapdiff/snapshot.h"
+
+namespace heapdiff {
+
+struct LoadOptions {
+    bool edges = true;   // skip EDGE sections entirely when false (summary needs none)
+    bool values = true;  // skip display values when false
+};
+
+Snapshot read_snapshot(const std::string& path, LoadOptions options = {});
+
+// The same decoder over bytes already in memory (tests, the fuzz target).
+Snapshot read_snapshot_bytes(const std::uint8_t* data, std::size_t size, LoadOptions options = {},
+                             const std::string& name = "<memory>");
+
+}  // namespace heapdiff

@@ -1,0 +1,103 @@
+// Streaming snapshot writer: the probe calls it while walking the heap and the tests
+// call it through write_snapshot(). Objects are buffered one chunk at a time and each
+// chunk is compressed and written as it fills, so memory stays bounded by the chunk.
+// The file is written under a temporary name and renamed by finish(); a writer
+// destroyed without finish() removes its temporary file, so no half-written snapshot
+// ever appears under the final name.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "heapdiff/bytes.h"
+#include "heapdiff/snapshot.h"
+
+namespace heapdiff {
+
+struct WriterOptions {
+    int zstd_level = 1;                      // speed over ratio: the probe runs in production
+    std::uint32_t objects_per_chunk = 1u << 16;
+    std::size_t table_flush_bytes = 4u << 20;  // flush strings/tracebacks/... past this
+};
+
+class SnapshotWriter {
+public:
+    explicit SnapshotWriter(std::string final_path, WriterOptions options = {});
+    ~SnapshotWriter();
+    SnapshotWriter(const SnapshotWriter&) = delete;
+    SnapshotWriter& operator=(const SnapshotWriter&) = delete;
+
+    // Interned: the same text gives the same id. "" is StringId 0.
+    StringId intern(std::string_view text);
+    TypeId add_type(StringId name, std::uint64_t address, std::uint32_t flags);
+    // Frames most recent first; total_frames is tracemalloc's count before truncation.
+    TracebackId add_traceback(const Frame* frames, std::size_t count, std::uint32_t total_frames);
+
+    void add_object(std::uint64_t address, TypeId type, std::uint64_t size, std::uint64_t refcount,
+                    std::uint8_t flags, TracebackId traceback, std::string_view value);
+    // An edge of the object added last.
+    void add_edge(std::uint64_t target, EdgeKind kind, std::uint64_t arg = 0);
+
+    void add_trace_stat(const TraceStat& stat);
+    void add_module_root(std::uint64_t address, StringId name);
+    void add_thread_root(std::uint64_t thread_id, const std::uint64_t* frames, std::size_t count);
+    void add_fact(std::string_view key, std::int64_t value);
+    void add_fact(std::string_view key, double value);
+    void add_fact(std::string_view key, std::string_view value);
+
+    // Flushes everything, writes the end section, fsyncs and renames into place.
+    void finish();
+
+    std::uint64_t objects_written() const { return total_objects_; }
+    std::uint64_t edges_written() const { return total_edges_; }
+    std::uint64_t bytes_written() const { return file_bytes_; }
+    const std::string& temp_path() const { return temp_path_; }
+
+private:
+    struct Table {
+        ByteWriter rows;
+        std::uint64_t count = 0;
+    };
+    void flush_chunk();
+    void flush_table(std::uint32_t tag, Table& table);
+    void maybe_flush_table(std::uint32_t tag, Table& table);
+    void write_section(std::uint32_t tag, const ByteWriter& raw);
+    void write_bytes(const void* data, std::size_t n);
+
+    std::string final_path_;
+    std::string temp_path_;
+    WriterOptions options_;
+    std::FILE* file_ = nullptr;
+    struct ZstdContext;
+    std::unique_ptr<ZstdContext> zstd_;
+    std::vector<std::uint8_t> compressed_;
+    bool finished_ = false;
+
+    std::unordered_map<std::string, StringId> interned_;
+    std::uint32_t next_string_ = 1, next_type_ = 1, next_traceback_ = 1;
+    Table strings_, types_, tracebacks_, trace_stats_, facts_;
+    ByteWriter module_roots_, thread_roots_;
+    std::uint64_t module_root_count_ = 0, thread_root_count_ = 0;
+
+    // The current object chunk, one ByteWriter per column.
+    struct Chunk {
+        std::uint32_t objects = 0;
+        std::uint64_t edges = 0;
+        std::uint64_t previous_address = 0;
+        std::uint64_t current_source = 0;
+        ByteWriter address, type, size, refcount, flags, traceback, value_len, value_bytes;
+        ByteWriter edge_target, edge_kind, edge_arg;
+        std::vector<std::uint32_t> edge_counts;  // encoded when the chunk is flushed
+    } chunk_;
+
+    std::uint64_t total_objects_ = 0, total_edges_ = 0, sections_ = 0, file_bytes_ = 0;
+};
+
+// Writes a whole in-memory snapshot (tests and tools build small ones by hand).
+void write_snapshot(const Snapshot& snapshot, const std::string& path, WriterOptions options = {});
+
+}  // namespace heapdiff

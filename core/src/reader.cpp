@@ -1,0 +1,439 @@
+#include "heapdiff/reader.h"
+
+#include <zstd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+
+#include <sys/stat.h>
+
+#include "checksum.h"
+#include "heapdiff/bytes.h"
+
+namespace heapdiff {
+namespace {
+
+// Where section bytes come from: a file read piece by piece (so skipped sections are
+// never read) or a buffer in memory. Both know how many bytes are left, which is what
+// turns a lying length into "truncated" instead of a huge allocation.
+class Source {
+public:
+    virtual ~Source() = default;
+    virtual std::uint64_t remaining() const = 0;
+    virtual void read(void* out, std::size_t n) = 0;  // n <= remaining()
+    virtual void skip(std::uint64_t n) = 0;           // n <= remaining()
+};
+
+class FileSource : public Source {
+public:
+    FileSource(std::FILE* f, std::uint64_t size) : f_(f), left_(size) {}
+    ~FileSource() override { std::fclose(f_); }
+    std::uint64_t remaining() const override { return left_; }
+    void read(void* out, std::size_t n) override {
+        if (std::fread(out, 1, n, f_) != n) throw Error(std::string("read error: ") + std::strerror(errno));
+        left_ -= n;
+    }
+    void skip(std::uint64_t n) override {
+        if (fseeko(f_, static_cast<off_t>(n), SEEK_CUR) != 0)
+            throw Error(std::string("read error: ") + std::strerror(errno));
+        left_ -= n;
+    }
+
+private:
+    std::FILE* f_;
+    std::uint64_t left_;
+};
+
+class MemorySource : public Source {
+public:
+    MemorySource(const std::uint8_t* p, std::size_t n) : p_(p), left_(n) {}
+    std::uint64_t remaining() const override { return left_; }
+    void read(void* out, std::size_t n) override {
+        std::memcpy(out, p_, n);
+        p_ += n;
+        left_ -= n;
+    }
+    void skip(std::uint64_t n) override {
+        p_ += n;
+        left_ -= n;
+    }
+
+private:
+    const std::uint8_t* p_;
+    std::uint64_t left_;
+};
+
+std::string tag_name(std::uint32_t tag) {
+    std::string s;
+    for (int i = 0; i < 4; ++i) {
+        char c = static_cast<char>(tag >> (8 * i));
+        s += (c >= 32 && c < 127) ? c : '?';
+    }
+    return s;
+}
+
+class Decoder {
+public:
+    Decoder(Source& source, LoadOptions options, std::string name)
+        : src_(source), options_(options), name_(std::move(name)), dctx_(ZSTD_createDCtx(), ZSTD_freeDCtx) {}
+
+    Snapshot run() {
+        read_header();
+        bool ended = false;
+        while (src_.remaining() > 0) {
+            if (ended) fail("corrupted: data after the end section");
+            ended = read_section();
+        }
+        if (!ended) fail("truncated: the end section is missing (was the dump interrupted?)");
+        validate();
+        return std::move(snap_);
+    }
+
+private:
+    [[noreturn]] void fail(const std::string& why) const { throw Error(name_ + ": " + why); }
+
+    void read_header() {
+        std::uint8_t raw[format::kHeaderSize];
+        if (src_.remaining() < sizeof format::kMagic) fail("not a heapdiff snapshot (file too short)");
+        std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(src_.remaining(), sizeof raw));
+        src_.read(raw, n);
+        if (std::memcmp(raw, format::kMagic, sizeof format::kMagic) != 0) fail("not a heapdiff snapshot");
+        if (n < sizeof raw) fail("truncated: the header is incomplete");
+        ByteReader r(raw + sizeof format::kMagic, sizeof raw - sizeof format::kMagic, "header");
+        snap_.format_major = r.fixed16();
+        snap_.format_minor = r.fixed16();
+        std::uint32_t header_size = r.fixed32();
+        if (snap_.format_major > format::kMajor)
+            fail("written by a newer version of heapdiff (format " + std::to_string(snap_.format_major) + "." +
+                 std::to_string(snap_.format_minor) + "; this heapdiff reads format " +
+                 std::to_string(format::kMajor) + "); upgrade heapdiff to read it");
+        if (snap_.format_major == 0) fail("corrupted: format version 0");
+        if (header_size < format::kHeaderSize) fail("corrupted: bad header size");
+        if (header_size - format::kHeaderSize > src_.remaining()) fail("truncated: the header is incomplete");
+        src_.skip(header_size - format::kHeaderSize);  // a newer minor may have a longer header
+    }
+
+    // Returns true for the end section.
+    bool read_section() {
+        std::uint8_t raw[format::kSectionHeaderSize];
+        if (src_.remaining() < sizeof raw) fail("truncated: a section header is cut off");
+        src_.read(raw, sizeof raw);
+        ByteReader r(raw, sizeof raw, "section header");
+        std::uint32_t tag = r.fixed32();
+        std::uint32_t flags = r.fixed32();
+        std::uint64_t stored = r.fixed64();
+        std::uint64_t raw_size = r.fixed64();
+        std::uint32_t check = r.fixed32();
+        if (check != detail::fnv1a32(raw, sizeof raw - 4))
+            fail("corrupted: section header checksum mismatch at section " + std::to_string(sections_ + 1));
+        if (stored > src_.remaining())
+            fail("truncated: section " + tag_name(tag) + " needs " + std::to_string(stored) + " bytes, " +
+                 std::to_string(src_.remaining()) + " left");
+        if (raw_size > format::kMaxSectionRaw) fail("corrupted: section " + tag_name(tag) + " claims too much data");
+
+        bool known = tag == format::kStrings || tag == format::kTypes || tag == format::kObjects ||
+                     tag == format::kEdges || tag == format::kTracebacks || tag == format::kTraceStats ||
+                     tag == format::kRoots || tag == format::kFacts || tag == format::kEnd;
+        if (!known) {
+            if (flags & format::kSectionRequired)
+                fail("written by a newer version of heapdiff (it needs section '" + tag_name(tag) +
+                     "', unknown to this version); upgrade heapdiff to read it");
+            src_.skip(stored);
+            ++sections_;
+            return false;
+        }
+        if (tag == format::kEdges && !options_.edges) {
+            src_.skip(stored);
+            ++sections_;
+            expect_edges_ = false;
+            return false;
+        }
+        const std::vector<std::uint8_t>& payload = decompress(tag, stored, raw_size);
+        ByteReader p(payload.data(), payload.size(), section_what(tag));
+        if (tag == format::kEnd) {
+            read_end(p);
+            return true;
+        }
+        ++sections_;
+        switch (tag) {
+            case format::kStrings: read_strings(p); break;
+            case format::kTypes: read_types(p); break;
+            case format::kObjects: read_objects(p); break;
+            case format::kEdges: read_edges(p); break;
+            case format::kTracebacks: read_tracebacks(p); break;
+            case format::kTraceStats: read_trace_stats(p); break;
+            case format::kRoots: read_roots(p); break;
+            case format::kFacts: read_facts(p); break;
+        }
+        if (!p.at_end()) p.fail("unexpected bytes after the section's data");
+        return false;
+    }
+
+    const char* section_what(std::uint32_t tag) {
+        what_ = name_ + ": section " + tag_name(tag);
+        return what_.c_str();
+    }
+
+    const std::vector<std::uint8_t>& decompress(std::uint32_t tag, std::uint64_t stored, std::uint64_t raw_size) {
+        compressed_.resize(static_cast<std::size_t>(stored));
+        src_.read(compressed_.data(), compressed_.size());
+        unsigned long long content = ZSTD_getFrameContentSize(compressed_.data(), compressed_.size());
+        if (content == ZSTD_CONTENTSIZE_ERROR || content == ZSTD_CONTENTSIZE_UNKNOWN || content != raw_size)
+            fail("corrupted: section " + tag_name(tag) + " is not a valid compressed block");
+        std::size_t frame = ZSTD_findFrameCompressedSize(compressed_.data(), compressed_.size());
+        if (ZSTD_isError(frame) || frame != compressed_.size())
+            fail("corrupted: section " + tag_name(tag) + " has a damaged compressed block");
+        decompressed_.resize(static_cast<std::size_t>(raw_size));
+        std::size_t n = ZSTD_decompressDCtx(dctx_.get(), decompressed_.data(), decompressed_.size(),
+                                            compressed_.data(), compressed_.size());
+        if (ZSTD_isError(n) || n != raw_size)
+            fail("corrupted: section " + tag_name(tag) + " fails its checksum or decompression (" +
+                 (ZSTD_isError(n) ? ZSTD_getErrorName(n) : "size mismatch") + ")");
+        return decompressed_;
+    }
+
+    void read_strings(ByteReader& p) {
+        std::uint64_t n = p.count(1);
+        for (std::uint64_t i = 0; i < n; ++i) snap_.strings.add(p.bytes());
+    }
+
+    void read_types(ByteReader& p) {
+        std::uint64_t n = p.count(3);
+        for (std::uint64_t i = 0; i < n; ++i) {
+            TypeInfo t;
+            t.name = StringId(checked32(p, p.varint()));
+            t.address = p.varint();
+            t.flags = checked32(p, p.varint());
+            snap_.types.push_back(t);
+        }
+    }
+
+    void read_objects(ByteReader& p) {
+        if (expect_edges_ && pending_edges_ != kNone) p.fail("an object chunk is missing its edge chunk");
+        std::uint64_t n = p.count(8);
+        std::size_t base = snap_.address.size();
+        if (base + n > 0xFFFFFFFEull) p.fail("more objects than this version can index");
+        std::size_t total = base + static_cast<std::size_t>(n);
+        snap_.address.resize(total);
+        snap_.type.resize(total);
+        snap_.size.resize(total);
+        snap_.refcount.resize(total);
+        snap_.flags.resize(total);
+        snap_.traceback.resize(total);
+        std::uint64_t previous = 0;
+        for (std::size_t i = base; i < total; ++i) snap_.address[i] = p.delta(previous);
+        for (std::size_t i = base; i < total; ++i) snap_.type[i] = TypeId(checked32(p, p.varint()));
+        for (std::size_t i = base; i < total; ++i) snap_.size[i] = p.varint();
+        for (std::size_t i = base; i < total; ++i) snap_.refcount[i] = p.varint();
+        const std::uint8_t* flags = p.raw(static_cast<std::size_t>(n));
+        std::memcpy(snap_.flags.data() + base, flags, static_cast<std::size_t>(n));
+        for (std::size_t i = base; i < total; ++i) snap_.traceback[i] = TracebackId(checked32(p, p.varint()));
+
+        std::uint64_t chunk_edges = 0;
+        if (options_.edges) {
+            if (snap_.edge_begin.empty()) snap_.edge_begin.push_back(0);
+            for (std::size_t i = base; i < total; ++i) {
+                chunk_edges += p.varint();
+                snap_.edge_begin.push_back(edges_loaded_ + chunk_edges);
+            }
+        } else {
+            for (std::size_t i = base; i < total; ++i) chunk_edges += p.varint();
+        }
+        pending_edges_ = chunk_edges;
+        pending_sources_.assign(snap_.address.begin() + static_cast<std::ptrdiff_t>(base), snap_.address.end());
+        expect_edges_ = true;
+
+        if (options_.values) {
+            if (snap_.value_offset.empty()) snap_.value_offset.push_back(0);
+            std::vector<std::uint64_t> lengths(static_cast<std::size_t>(n));
+            std::uint64_t sum = 0;
+            for (auto& len : lengths) {
+                len = p.varint();
+                if (len > p.remaining() || sum + len > p.remaining()) p.fail("display values run past the section");
+                sum += len;
+            }
+            const std::uint8_t* bytes = p.raw(static_cast<std::size_t>(sum));
+            snap_.value_blob.append(reinterpret_cast<const char*>(bytes), static_cast<std::size_t>(sum));
+            for (auto len : lengths) snap_.value_offset.push_back(snap_.value_offset.back() + len);
+        } else {
+            std::uint64_t sum = 0;
+            for (std::uint64_t i = 0; i < n; ++i) {
+                std::uint64_t len = p.varint();
+                if (len > p.remaining() || sum + len > p.remaining()) p.fail("display values run past the section");
+                sum += len;
+            }
+            p.raw(static_cast<std::size_t>(sum));
+        }
+    }
+
+    void read_edges(ByteReader& p) {
+        if (!expect_edges_ || pending_edges_ == kNone) p.fail("an edge chunk without its object chunk");
+        std::uint64_t n = p.count(3);
+        if (n != pending_edges_) p.fail("edge count differs from the object chunk's");
+        std::size_t base = snap_.edge_target.size();
+        std::size_t total = base + static_cast<std::size_t>(n);
+        snap_.edge_target.resize(total);
+        snap_.edge_kind.resize(total);
+        snap_.edge_arg.resize(total);
+        // Targets are stored relative to their source object's address.
+        std::size_t object = 0;
+        std::size_t chunk_base = snap_.edge_begin.size() - 1 - pending_sources_.size();
+        for (std::size_t e = base; e < total; ++e) {
+            while (snap_.edge_begin[chunk_base + object + 1] <= e) ++object;
+            snap_.edge_target[e] = pending_sources_[object] + static_cast<std::uint64_t>(p.svarint());
+        }
+        for (std::size_t e = base; e < total; ++e) {
+            std::uint8_t k = p.u8();
+            if (k > kMaxEdgeKind) k = 0;  // a newer kind: still an edge, just unlabelled
+            snap_.edge_kind[e] = static_cast<EdgeKind>(k);
+        }
+        for (std::size_t e = base; e < total; ++e) snap_.edge_arg[e] = p.varint();
+        edges_loaded_ += n;
+        pending_edges_ = kNone;
+    }
+
+    void read_tracebacks(ByteReader& p) {
+        std::uint64_t n = p.count(2);
+        for (std::uint64_t i = 0; i < n; ++i) {
+            snap_.traceback_total_frames.push_back(checked32(p, p.varint()));
+            std::uint64_t frames = p.count(2);
+            for (std::uint64_t f = 0; f < frames; ++f) {
+                Frame fr;
+                fr.filename = StringId(checked32(p, p.varint()));
+                fr.lineno = checked32(p, p.varint());
+                snap_.traceback_frames.push_back(fr);
+            }
+            snap_.traceback_begin.push_back(snap_.traceback_frames.size());
+        }
+    }
+
+    void read_trace_stats(ByteReader& p) {
+        std::uint64_t n = p.count(4);
+        for (std::uint64_t i = 0; i < n; ++i) {
+            TraceStat t;
+            t.traceback = TracebackId(checked32(p, p.varint()));
+            t.domain = checked32(p, p.varint());
+            t.count = p.varint();
+            t.size = p.varint();
+            snap_.trace_stats.push_back(t);
+        }
+    }
+
+    void read_roots(ByteReader& p) {
+        std::uint64_t modules = p.count(2);
+        for (std::uint64_t i = 0; i < modules; ++i) {
+            ModuleRoot m;
+            m.address = p.varint();
+            m.name = StringId(checked32(p, p.varint()));
+            snap_.module_roots.push_back(m);
+        }
+        std::uint64_t threads = p.count(2);
+        for (std::uint64_t i = 0; i < threads; ++i) {
+            ThreadRoot t;
+            t.thread_id = p.varint();
+            std::uint64_t frames = p.count(1);
+            std::uint64_t previous = 0;
+            for (std::uint64_t f = 0; f < frames; ++f) t.frames.push_back(p.delta(previous));
+            snap_.thread_roots.push_back(std::move(t));
+        }
+    }
+
+    void read_facts(ByteReader& p) {
+        std::uint64_t n = p.count(3);
+        for (std::uint64_t i = 0; i < n; ++i) {
+            Fact f;
+            f.key = std::string(p.bytes());
+            std::uint8_t kind = p.u8();
+            switch (kind) {
+                case static_cast<std::uint8_t>(format::FactKind::Int): f.int_value = p.svarint(); break;
+                case static_cast<std::uint8_t>(format::FactKind::Float): f.float_value = p.f64(); break;
+                case static_cast<std::uint8_t>(format::FactKind::String): f.string_value = std::string(p.bytes()); break;
+                default: p.fail("unknown fact kind");
+            }
+            f.kind = static_cast<format::FactKind>(kind);
+            snap_.facts.push_back(std::move(f));
+        }
+    }
+
+    void read_end(ByteReader& p) {
+        std::uint64_t objects = p.varint();
+        std::uint64_t edges = p.varint();
+        std::uint64_t sections = p.varint();
+        if (objects != snap_.object_count()) fail("corrupted: object count differs from the end section's");
+        if (options_.edges && edges != edges_loaded_) fail("corrupted: edge count differs from the end section's");
+        if (sections != sections_) fail("corrupted: section count differs from the end section's");
+    }
+
+    // Cross-references between tables, checked once everything is read.
+    void validate() {
+        if (expect_edges_ && pending_edges_ != kNone) fail("corrupted: the last object chunk has no edge chunk");
+        auto bad_string = [&](StringId id) { return !snap_.strings.contains(id); };
+        for (const TypeInfo& t : snap_.types)
+            if (bad_string(t.name)) fail("corrupted: a type names a missing string");
+        for (const Frame& f : snap_.traceback_frames)
+            if (bad_string(f.filename)) fail("corrupted: a traceback names a missing string");
+        for (const ModuleRoot& m : snap_.module_roots)
+            if (bad_string(m.name)) fail("corrupted: a module root names a missing string");
+        for (TypeId t : snap_.type)
+            if (t.value > snap_.types.size()) fail("corrupted: an object has an unknown type id");
+        for (TracebackId t : snap_.traceback)
+            if (t.value > snap_.traceback_count()) fail("corrupted: an object has an unknown traceback id");
+        for (const TraceStat& t : snap_.trace_stats)
+            if (t.traceback.value > snap_.traceback_count()) fail("corrupted: a trace names an unknown traceback");
+        if (!snap_.has_edges()) return;
+        for (std::size_t i = 0; i < snap_.object_count(); ++i) {
+            std::uint64_t begin = snap_.edge_begin[i], end = snap_.edge_begin[i + 1];
+            for (std::uint64_t e = begin; e < end; ++e) {
+                EdgeKind k = snap_.edge_kind[e];
+                std::uint64_t arg = snap_.edge_arg[e];
+                bool ok = true;
+                if (k == EdgeKind::DictValue) ok = arg < end - begin;
+                if (k == EdgeKind::Attribute || k == EdgeKind::FrameLocal || k == EdgeKind::Field)
+                    ok = arg <= 0xFFFFFFFFu && bad_string(StringId(static_cast<std::uint32_t>(arg))) == false;
+                if (!ok) fail("corrupted: an edge label refers to nothing");
+            }
+        }
+    }
+
+    std::uint32_t checked32(ByteReader& p, std::uint64_t v) {
+        if (v > 0xFFFFFFFFu) p.fail("id out of range");
+        return static_cast<std::uint32_t>(v);
+    }
+
+    static constexpr std::uint64_t kNone = ~0ull;
+    Source& src_;
+    LoadOptions options_;
+    std::string name_;
+    std::string what_;
+    std::unique_ptr<ZSTD_DCtx, std::size_t (*)(ZSTD_DCtx*)> dctx_;
+    std::vector<std::uint8_t> compressed_, decompressed_;
+    Snapshot snap_;
+    std::uint64_t sections_ = 0;
+    std::uint64_t edges_loaded_ = 0;
+    std::uint64_t pending_edges_ = kNone;
+    bool expect_edges_ = false;
+    std::vector<std::uint64_t> pending_sources_;
+};
+
+}  // namespace
+
+Snapshot read_snapshot(const std::string& path, LoadOptions options) {
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    if (!f) throw Error(path + ": cannot open: " + std::strerror(errno));
+    struct stat st {};
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        std::fclose(f);
+        throw Error(path + ": not a regular file");
+    }
+    FileSource source(f, static_cast<std::uint64_t>(st.st_size));
+    return Decoder(source, options, path).run();
+}
+
+Snapshot read_snapshot_bytes(const std::uint8_t* data, std::size_t size, LoadOptions options,
+                             const std::string& name) {
+    MemorySource source(data, size);
+    return Decoder(source, options, name).run();
+}
+
+}  // namespace heapdiff

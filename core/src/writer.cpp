@@ -1,0 +1,298 @@
+#include "heapdiff/writer.h"
+
+#include <zstd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <random>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "checksum.h"
+
+namespace heapdiff {
+
+struct SnapshotWriter::ZstdContext {
+    ZSTD_CCtx* cctx = ZSTD_createCCtx();
+    ~ZstdContext() { ZSTD_freeCCtx(cctx); }
+};
+
+namespace {
+
+std::string temp_name_for(const std::string& final_path) {
+    std::random_device rd;
+    char suffix[64];
+    std::snprintf(suffix, sizeof suffix, ".tmp-%d-%08x", static_cast<int>(getpid()), rd());
+    return final_path + suffix;
+}
+
+std::string errno_text() { return std::strerror(errno); }
+
+}  // namespace
+
+SnapshotWriter::SnapshotWriter(std::string final_path, WriterOptions options)
+    : final_path_(std::move(final_path)), temp_path_(temp_name_for(final_path_)), options_(options) {
+    if (options_.objects_per_chunk == 0) options_.objects_per_chunk = 1;
+    file_ = std::fopen(temp_path_.c_str(), "wb");
+    if (!file_) throw Error("cannot write " + final_path_ + ": " + errno_text());
+    zstd_ = std::make_unique<ZstdContext>();
+    ZSTD_CCtx_setParameter(zstd_->cctx, ZSTD_c_compressionLevel, options_.zstd_level);
+    ZSTD_CCtx_setParameter(zstd_->cctx, ZSTD_c_checksumFlag, 1);
+    ZSTD_CCtx_setParameter(zstd_->cctx, ZSTD_c_contentSizeFlag, 1);
+
+    ByteWriter header;
+    header.raw(format::kMagic, sizeof format::kMagic);
+    header.fixed16(format::kMajor);
+    header.fixed16(format::kMinor);
+    header.fixed32(format::kHeaderSize);
+    write_bytes(header.buffer().data(), header.size());
+}
+
+SnapshotWriter::~SnapshotWriter() {
+    if (file_) std::fclose(file_);
+    if (!finished_) std::remove(temp_path_.c_str());
+}
+
+void SnapshotWriter::write_bytes(const void* data, std::size_t n) {
+    if (n && std::fwrite(data, 1, n, file_) != n)
+        throw Error("cannot write " + final_path_ + ": " + errno_text());
+    file_bytes_ += n;
+}
+
+void SnapshotWriter::write_section(std::uint32_t tag, const ByteWriter& raw) {
+    const auto& in = raw.buffer();
+    if (in.size() > format::kMaxSectionRaw) throw Error("internal error: section larger than the format allows");
+    compressed_.resize(ZSTD_compressBound(in.size()));
+    std::size_t n = ZSTD_compress2(zstd_->cctx, compressed_.data(), compressed_.size(), in.data(), in.size());
+    if (ZSTD_isError(n)) throw Error(std::string("zstd compression failed: ") + ZSTD_getErrorName(n));
+
+    ByteWriter header;
+    header.fixed32(tag);
+    header.fixed32(format::kSectionRequired);
+    header.fixed64(n);
+    header.fixed64(in.size());
+    header.fixed32(detail::fnv1a32(header.buffer().data(), header.size()));
+    write_bytes(header.buffer().data(), header.size());
+    write_bytes(compressed_.data(), n);
+    ++sections_;
+}
+
+StringId SnapshotWriter::intern(std::string_view text) {
+    if (text.empty()) return StringId();
+    auto it = interned_.find(std::string(text));
+    if (it != interned_.end()) return it->second;
+    StringId id(next_string_++);
+    interned_.emplace(std::string(text), id);
+    strings_.rows.bytes(text);
+    ++strings_.count;
+    maybe_flush_table(format::kStrings, strings_);
+    return id;
+}
+
+TypeId SnapshotWriter::add_type(StringId name, std::uint64_t address, std::uint32_t flags) {
+    types_.rows.varint(name.value);
+    types_.rows.varint(address);
+    types_.rows.varint(flags);
+    ++types_.count;
+    maybe_flush_table(format::kTypes, types_);
+    return TypeId(next_type_++);
+}
+
+TracebackId SnapshotWriter::add_traceback(const Frame* frames, std::size_t count, std::uint32_t total_frames) {
+    auto& rows = tracebacks_.rows;
+    rows.varint(total_frames);
+    rows.varint(count);
+    for (std::size_t i = 0; i < count; ++i) {
+        rows.varint(frames[i].filename.value);
+        rows.varint(frames[i].lineno);
+    }
+    ++tracebacks_.count;
+    maybe_flush_table(format::kTracebacks, tracebacks_);
+    return TracebackId(next_traceback_++);
+}
+
+void SnapshotWriter::add_object(std::uint64_t address, TypeId type, std::uint64_t size, std::uint64_t refcount,
+                                std::uint8_t flags, TracebackId traceback, std::string_view value) {
+    if (chunk_.objects == options_.objects_per_chunk) flush_chunk();
+    chunk_.address.delta(address, chunk_.previous_address);
+    chunk_.type.varint(type.value);
+    chunk_.size.varint(size);
+    chunk_.refcount.varint(refcount);
+    chunk_.flags.u8(flags);
+    chunk_.traceback.varint(traceback.value);
+    chunk_.value_len.varint(value.size());
+    chunk_.value_bytes.raw(value.data(), value.size());
+    chunk_.edge_counts.push_back(0);
+    chunk_.current_source = address;
+    ++chunk_.objects;
+    ++total_objects_;
+}
+
+void SnapshotWriter::add_edge(std::uint64_t target, EdgeKind kind, std::uint64_t arg) {
+    if (chunk_.edge_counts.empty()) throw Error("internal error: edge before any object");
+    chunk_.edge_target.svarint(static_cast<std::int64_t>(target - chunk_.current_source));
+    chunk_.edge_kind.u8(static_cast<std::uint8_t>(kind));
+    chunk_.edge_arg.varint(arg);
+    ++chunk_.edge_counts.back();
+    ++chunk_.edges;
+    ++total_edges_;
+}
+
+// OBJS payload: count, then the columns one after another (see docs/FORMAT.md).
+// EDGE payload: edge count, then targets, kinds, args.
+void SnapshotWriter::flush_chunk() {
+    if (chunk_.objects == 0) return;
+    ByteWriter objects;
+    objects.varint(chunk_.objects);
+    for (const ByteWriter* column : {&chunk_.address, &chunk_.type, &chunk_.size, &chunk_.refcount, &chunk_.flags,
+                                     &chunk_.traceback})
+        objects.append(*column);
+    for (std::uint32_t n : chunk_.edge_counts) objects.varint(n);
+    objects.append(chunk_.value_len);
+    objects.append(chunk_.value_bytes);
+    write_section(format::kObjects, objects);
+
+    ByteWriter edges;
+    edges.varint(chunk_.edges);
+    edges.append(chunk_.edge_target);
+    edges.append(chunk_.edge_kind);
+    edges.append(chunk_.edge_arg);
+    write_section(format::kEdges, edges);
+
+    Chunk fresh;
+    std::swap(chunk_, fresh);
+    chunk_.edge_counts.reserve(options_.objects_per_chunk);
+}
+
+void SnapshotWriter::flush_table(std::uint32_t tag, Table& table) {
+    if (table.count == 0) return;
+    ByteWriter payload;
+    payload.varint(table.count);
+    payload.append(table.rows);
+    write_section(tag, payload);
+    table.rows.clear();
+    table.count = 0;
+}
+
+void SnapshotWriter::maybe_flush_table(std::uint32_t tag, Table& table) {
+    if (table.rows.size() >= options_.table_flush_bytes) flush_table(tag, table);
+}
+
+void SnapshotWriter::add_trace_stat(const TraceStat& stat) {
+    auto& rows = trace_stats_.rows;
+    rows.varint(stat.traceback.value);
+    rows.varint(stat.domain);
+    rows.varint(stat.count);
+    rows.varint(stat.size);
+    ++trace_stats_.count;
+    maybe_flush_table(format::kTraceStats, trace_stats_);
+}
+
+void SnapshotWriter::add_module_root(std::uint64_t address, StringId name) {
+    module_roots_.varint(address);
+    module_roots_.varint(name.value);
+    ++module_root_count_;
+}
+
+void SnapshotWriter::add_thread_root(std::uint64_t thread_id, const std::uint64_t* frames, std::size_t count) {
+    thread_roots_.varint(thread_id);
+    thread_roots_.varint(count);
+    std::uint64_t previous = 0;
+    for (std::size_t i = 0; i < count; ++i) thread_roots_.delta(frames[i], previous);
+    ++thread_root_count_;
+}
+
+void SnapshotWriter::add_fact(std::string_view key, std::int64_t value) {
+    facts_.rows.bytes(key);
+    facts_.rows.u8(static_cast<std::uint8_t>(format::FactKind::Int));
+    facts_.rows.svarint(value);
+    ++facts_.count;
+}
+
+void SnapshotWriter::add_fact(std::string_view key, double value) {
+    facts_.rows.bytes(key);
+    facts_.rows.u8(static_cast<std::uint8_t>(format::FactKind::Float));
+    facts_.rows.f64(value);
+    ++facts_.count;
+}
+
+void SnapshotWriter::add_fact(std::string_view key, std::string_view value) {
+    facts_.rows.bytes(key);
+    facts_.rows.u8(static_cast<std::uint8_t>(format::FactKind::String));
+    facts_.rows.bytes(value);
+    ++facts_.count;
+}
+
+void SnapshotWriter::finish() {
+    if (finished_) return;
+    flush_chunk();
+    flush_table(format::kStrings, strings_);
+    flush_table(format::kTypes, types_);
+    flush_table(format::kTracebacks, tracebacks_);
+    flush_table(format::kTraceStats, trace_stats_);
+    flush_table(format::kFacts, facts_);
+    ByteWriter roots;
+    roots.varint(module_root_count_);
+    roots.append(module_roots_);
+    roots.varint(thread_root_count_);
+    roots.append(thread_roots_);
+    write_section(format::kRoots, roots);
+
+    ByteWriter end;
+    end.varint(total_objects_);
+    end.varint(total_edges_);
+    end.varint(sections_);
+    write_section(format::kEnd, end);
+
+    if (std::fflush(file_) != 0 || fsync(fileno(file_)) != 0)
+        throw Error("cannot write " + final_path_ + ": " + errno_text());
+    int rc = std::fclose(file_);
+    file_ = nullptr;
+    if (rc != 0) throw Error("cannot write " + final_path_ + ": " + errno_text());
+    if (std::rename(temp_path_.c_str(), final_path_.c_str()) != 0)
+        throw Error("cannot rename snapshot into " + final_path_ + ": " + errno_text());
+    finished_ = true;
+}
+
+void write_snapshot(const Snapshot& s, const std::string& path, WriterOptions options) {
+    SnapshotWriter w(path, options);
+    // Re-intern strings in order so that ids are preserved for hand-made snapshots
+    // whose strings are all distinct.
+    std::vector<StringId> remap(s.strings.size() + 1);
+    for (std::size_t i = 1; i <= s.strings.size(); ++i)
+        remap[i] = w.intern(s.strings.get(StringId(static_cast<std::uint32_t>(i))));
+    auto map = [&](StringId id) { return id.value < remap.size() ? remap[id.value] : StringId(); };
+    for (const TypeInfo& t : s.types) w.add_type(map(t.name), t.address, t.flags);
+    for (std::size_t t = 0; t < s.traceback_count(); ++t) {
+        std::vector<Frame> frames(s.traceback_frames.begin() + static_cast<std::ptrdiff_t>(s.traceback_begin[t]),
+                                  s.traceback_frames.begin() + static_cast<std::ptrdiff_t>(s.traceback_begin[t + 1]));
+        for (Frame& f : frames) f.filename = map(f.filename);
+        w.add_traceback(frames.data(), frames.size(), s.traceback_total_frames[t]);
+    }
+    for (std::size_t i = 0; i < s.object_count(); ++i) {
+        w.add_object(s.address[i], s.type[i], s.size[i], s.refcount[i], s.flags[i], s.traceback[i],
+                     s.value(static_cast<ObjectIndex>(i)));
+        if (!s.has_edges()) continue;
+        for (std::uint64_t e = s.edge_begin[i]; e < s.edge_begin[i + 1]; ++e) {
+            std::uint64_t arg = s.edge_arg[e];
+            EdgeKind kind = s.edge_kind[e];
+            if (kind == EdgeKind::Attribute || kind == EdgeKind::FrameLocal || kind == EdgeKind::Field)
+                arg = map(StringId(static_cast<std::uint32_t>(arg))).value;
+            w.add_edge(s.edge_target[e], kind, arg);
+        }
+    }
+    for (const TraceStat& t : s.trace_stats) w.add_trace_stat(t);
+    for (const ModuleRoot& m : s.module_roots) w.add_module_root(m.address, map(m.name));
+    for (const ThreadRoot& t : s.thread_roots) w.add_thread_root(t.thread_id, t.frames.data(), t.frames.size());
+    for (const Fact& f : s.facts) {
+        switch (f.kind) {
+            case format::FactKind::Int: w.add_fact(f.key, f.int_value); break;
+            case format::FactKind::Float: w.add_fact(f.key, f.float_value); break;
+            case format::FactKind::String: w.add_fact(f.key, std::string_view(f.string_value)); break;
+        }
+    }
+    w.finish();
+}
+
+}  // namespace heapdiff
