@@ -1,0 +1,61 @@
+// Open-addressing set of object addresses: 8 bytes a slot, kept at most half full, so
+// the probe's "seen" bookkeeping costs ~16 bytes per untracked object and no node
+// allocations (std::unordered_set would cost ~40).
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+namespace heapdiff::probe {
+
+class AddressSet {
+public:
+    // Returns true if the address was not in the set yet. Address 0 is never stored.
+    bool insert(std::uint64_t address) {
+        if ((size_ + 1) * 2 > slots_.size()) grow();
+        std::size_t mask = slots_.size() - 1;
+        for (std::size_t i = hash(address) & mask;; i = (i + 1) & mask) {
+            if (slots_[i] == address) return false;
+            if (slots_[i] == 0) {
+                slots_[i] = address;
+                ++size_;
+                return true;
+            }
+        }
+    }
+    bool contains(std::uint64_t address) const {
+        if (slots_.empty()) return false;
+        std::size_t mask = slots_.size() - 1;
+        for (std::size_t i = hash(address) & mask;; i = (i + 1) & mask) {
+            if (slots_[i] == address) return true;
+            if (slots_[i] == 0) return false;
+        }
+    }
+    std::size_t size() const { return size_; }
+    void clear() {
+        if (size_) std::fill(slots_.begin(), slots_.end(), 0);
+        size_ = 0;
+    }
+    std::size_t memory_bytes() const { return slots_.capacity() * sizeof(std::uint64_t); }
+
+private:
+    static std::size_t hash(std::uint64_t a) {
+        a ^= a >> 33;  // objects are 16-byte aligned: mix the high bits down
+        a *= 0xff51afd7ed558ccdULL;
+        a ^= a >> 33;
+        return static_cast<std::size_t>(a);
+    }
+    void grow() {
+        std::vector<std::uint64_t> old;
+        old.swap(slots_);
+        slots_.assign(old.empty() ? 1024 : old.size() * 2, 0);
+        size_ = 0;
+        for (std::uint64_t a : old)
+            if (a) insert(a);
+    }
+    std::vector<std::uint64_t> slots_;
+    std::size_t size_ = 0;
+};
+
+}  // namespace heapdiff::probe

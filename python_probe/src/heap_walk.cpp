@@ -1,0 +1,240 @@
+#include "heap_walk.h"
+
+#include <algorithm>
+#include <chrono>
+#include <vector>
+
+#include "address_set.h"
+#include "display_value.h"
+#include "heapdiff/error.h"
+#include "heapdiff/writer.h"
+#include "object_size.h"
+#include "process_facts.h"
+#include "python_refs.h"
+#include "referents.h"
+#include "tracemalloc_bridge.h"
+#include "type_registry.h"
+#include "utf8_text.h"
+
+namespace heapdiff::probe {
+namespace {
+
+std::uint64_t addr(const void* p) { return reinterpret_cast<std::uint64_t>(p); }
+
+// Collection is paused for the whole dump: a collection would destroy the cyclic trash
+// the user wants to see and could run __del__ methods in the middle of the walk.
+class GcPause {
+public:
+    GcPause() {
+        Ref enabled(call_no_args(python_refs().gc_isenabled));
+        was_enabled_ = enabled.get() == Py_True;
+        Ref done(call_no_args(python_refs().gc_disable));
+        PyErr_Clear();
+    }
+    ~GcPause() {
+        if (!was_enabled_) return;
+        PyObject *t, *v, *tb;
+        PyErr_Fetch(&t, &v, &tb);
+        Ref done(call_no_args(python_refs().gc_enable));
+        PyErr_Clear();
+        PyErr_Restore(t, v, tb);
+    }
+
+private:
+    bool was_enabled_ = false;
+};
+
+bool in_probe_dir(PyCodeObject* code, const std::string& probe_dir) {
+    std::string file;
+    return !probe_dir.empty() && utf8_prefix(code->co_filename, 4096, file) &&
+           file.compare(0, probe_dir.size(), probe_dir) == 0;
+}
+
+// The objects the probe itself holds during the dump; never written.
+struct Exclusions {
+    std::vector<const PyObject*> objects;
+    bool contains(const PyObject* p) const { return std::find(objects.begin(), objects.end(), p) != objects.end(); }
+};
+
+void write_roots(SnapshotWriter& w, const std::string& probe_dir, Exclusions& excluded) {
+    PyObject* modules = PySys_GetObject("modules");  // borrowed
+    if (modules && PyDict_Check(modules)) {
+        Py_ssize_t pos = 0;
+        PyObject *name, *module;
+        std::string text;
+        while (PyDict_Next(modules, &pos, &name, &module)) {
+            utf8_prefix(name, 512, text);
+            w.add_module_root(addr(module), w.intern(text));
+        }
+    }
+    // Thread stacks. Materialising frame objects here (3.11+) is what
+    // sys._current_frames() does too; frames running the probe's code are left out.
+    Ref frames(call_no_args(python_refs().sys_current_frames));
+    if (!frames || !PyDict_Check(frames.get())) {
+        PyErr_Clear();
+        return;
+    }
+    Py_ssize_t pos = 0;
+    PyObject *thread_id, *top;
+    std::vector<std::uint64_t> stack;
+    while (PyDict_Next(frames.get(), &pos, &thread_id, &top)) {
+        stack.clear();
+        Py_INCREF(top);
+        Ref frame(top);
+        while (frame) {
+            auto* f = reinterpret_cast<PyFrameObject*>(frame.get());
+            PyCodeObject* code = frame_code(f);
+            bool ours = in_probe_dir(code, probe_dir);
+            Py_DECREF(code);
+            if (ours)
+                excluded.objects.push_back(frame.get());
+            else
+                stack.push_back(addr(frame.get()));
+            frame = Ref(reinterpret_cast<PyObject*>(frame_back(f)));
+        }
+        w.add_thread_root(PyLong_AsUnsignedLongLongMask(thread_id), stack.data(), stack.size());
+    }
+    PyErr_Clear();
+}
+
+class Walker {
+public:
+    Walker(SnapshotWriter& w, TracemallocBridge& tm, const Exclusions& excluded)
+        : w_(w), tm_(tm), types_(w), referents_(w), excluded_(excluded) {}
+
+    void set_listed(std::vector<std::uint64_t> sorted_listed) { listed_ = std::move(sorted_listed); }
+
+    // A tracked object from gc.get_objects(generation).
+    void walk_tracked(PyObject* obj, int generation) {
+        if (excluded_.contains(obj)) return;
+        emit(obj, true, generation);
+        while (!pending_.empty()) {
+            PyObject* next = pending_.back();
+            pending_.pop_back();
+            emit(next, false, 3);
+        }
+    }
+
+    std::uint64_t untracked() const { return seen_.size(); }
+    std::uint64_t bookkeeping_bytes() const {
+        return seen_.memory_bytes() + listed_.capacity() * 8 + pending_capacity_ * sizeof(PyObject*);
+    }
+
+private:
+    // Objects a gc list holds: tracked, and (when objects were frozen by gc.freeze(),
+    // which gc.get_objects() does not list) among the listed addresses.
+    bool is_listed(PyObject* obj) const {
+        if (!is_gc_tracked(obj)) return false;
+        return listed_.empty() || std::binary_search(listed_.begin(), listed_.end(), addr(obj));
+    }
+
+    void emit(PyObject* obj, bool listed, int generation) {
+        const TypeEntry& type = types_.get(Py_TYPE(obj));
+        bool approximate = false;
+        std::uint64_t size = object_size(obj, type, &approximate);
+        std::uint8_t flags = 0;
+        if (is_gc_tracked(obj)) flags |= format::object_flag::kGcTracked;
+        flags |= static_cast<std::uint8_t>(generation << format::object_flag::kGenerationShift);
+        if (approximate) flags |= format::object_flag::kSizeApproximate;
+        if (type.has_finalizer) flags |= format::object_flag::kHasFinalizer;
+        if (is_immortal(obj)) flags |= format::object_flag::kImmortal;
+        if (garbage_.contains(addr(obj))) flags |= format::object_flag::kInGcGarbage;
+        // The gc list holds one reference to every listed object: not the program's.
+        std::uint64_t refcount = static_cast<std::uint64_t>(Py_REFCNT(obj)) - (listed ? 1 : 0);
+        display_value(obj, value_);
+        w_.add_object(addr(obj), type.id, size, refcount, flags, tm_.object_traceback(obj), value_);
+
+        referents_.collect(obj, type, edges_);
+        for (const Edge& e : edges_) {
+            w_.add_edge(addr(e.target), e.kind, e.arg);
+            if (!is_listed(e.target) && !excluded_.contains(e.target) && seen_.insert(addr(e.target))) {
+                pending_.push_back(e.target);
+                pending_capacity_ = std::max(pending_capacity_, pending_.capacity());
+            }
+        }
+    }
+
+public:
+    AddressSet garbage_;
+
+private:
+    SnapshotWriter& w_;
+    TracemallocBridge& tm_;
+    TypeRegistry types_;
+    ReferentCollector referents_;
+    const Exclusions& excluded_;
+    AddressSet seen_;
+    std::vector<std::uint64_t> listed_;
+    std::vector<PyObject*> pending_;
+    std::size_t pending_capacity_ = 0;
+    std::vector<Edge> edges_;
+    std::string value_;
+};
+
+Ref objects_of_generation(int generation) {
+    Ref gen(PyLong_FromLong(generation));
+    Ref list(call_one_arg(python_refs().gc_get_objects, gen.get()));
+    if (!list || !PyList_Check(list.get()))
+        throw Error(take_python_error("gc.get_objects() failed"));
+    return list;
+}
+
+}  // namespace
+
+DumpStats dump_heap(const DumpRequest& request) {
+    auto start = std::chrono::steady_clock::now();
+    GcPause pause;
+    SnapshotWriter writer(request.path);
+    write_process_facts(writer, request.label);
+    TracemallocBridge tm(writer, request.probe_dir, request.tracebacks);
+    tm.write_trace_stats();  // first, while no list of the probe's exists yet
+
+    Exclusions excluded;
+    write_roots(writer, request.probe_dir, excluded);
+
+    // Oldest generation first: each list is new, so it is tracked in generation 0 and
+    // shows up only in the lists made after it, where it is excluded.
+    Ref lists[3];
+    for (int g = 2; g >= 0; --g) {
+        lists[g] = objects_of_generation(g);
+        excluded.objects.push_back(lists[g].get());
+    }
+    std::uint64_t gc_objects = 0;
+    for (const Ref& l : lists) gc_objects += static_cast<std::uint64_t>(PyList_GET_SIZE(l.get()));
+
+    Walker walker(writer, tm, excluded);
+    const PythonRefs& py = python_refs();
+    if (PyList_Check(py.gc_garbage))
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(py.gc_garbage); ++i)
+            walker.garbage_.insert(addr(PyList_GET_ITEM(py.gc_garbage, i)));
+    Ref frozen(call_no_args(py.gc_get_freeze_count));
+    if (frozen && PyLong_AsLong(frozen.get()) > 0) {
+        std::vector<std::uint64_t> listed;
+        listed.reserve(gc_objects);
+        for (const Ref& l : lists)
+            for (Py_ssize_t i = 0; i < PyList_GET_SIZE(l.get()); ++i) listed.push_back(addr(PyList_GET_ITEM(l.get(), i)));
+        std::sort(listed.begin(), listed.end());
+        walker.set_listed(std::move(listed));
+    }
+    PyErr_Clear();
+
+    for (int g = 2; g >= 0; --g) {
+        PyObject* list = lists[g].get();
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(list); ++i) walker.walk_tracked(PyList_GET_ITEM(list, i), g);
+    }
+
+    DumpStats stats;
+    stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    stats.gc_objects = gc_objects;
+    writer.add_fact("probe.seconds", stats.seconds);
+    writer.add_fact("probe.gc_objects", static_cast<std::int64_t>(gc_objects));
+    writer.add_fact("probe.untracked_objects", static_cast<std::int64_t>(walker.untracked()));
+    stats.probe_peak_bytes = walker.bookkeeping_bytes() + gc_objects * sizeof(PyObject*);
+    writer.finish();
+    stats.objects = writer.objects_written();
+    stats.edges = writer.edges_written();
+    stats.file_bytes = writer.bytes_written();
+    return stats;
+}
+
+}  // namespace heapdiff::probe

@@ -1,0 +1,29 @@
+// One dump: facts, trace statistics, roots, then every object gc tracks and, once each,
+// every untracked object reachable from them, streamed through SnapshotWriter.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace heapdiff::probe {
+
+struct DumpRequest {
+    std::string path;
+    std::string label;
+    std::string probe_dir;  // frames and traces of code under it are the probe's own
+    bool tracebacks = true;
+};
+
+struct DumpStats {
+    std::uint64_t objects = 0;
+    std::uint64_t gc_objects = 0;
+    std::uint64_t edges = 0;
+    std::uint64_t file_bytes = 0;
+    std::uint64_t probe_peak_bytes = 0;  // the probe's own bookkeeping, estimated
+    double seconds = 0;
+};
+
+// Throws heapdiff::Error; the caller holds the GIL.
+DumpStats dump_heap(const DumpRequest& request);
+
+}  // namespace heapdiff::probe

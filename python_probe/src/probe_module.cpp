@@ -1,0 +1,105 @@
+// heapdiff._probe: the native entry point. Converts arguments, runs one dump, and turns
+// every C++ exception into a Python exception at this boundary: nothing escapes into
+// the host process.
+#include "py_compat.h"
+
+#include <new>
+#include <string>
+
+#include "heap_walk.h"
+#include "heapdiff/error.h"
+#include "python_refs.h"
+
+namespace {
+
+PyObject* g_dump_error = nullptr;
+bool g_dumping = false;  // the GIL serialises callers; this catches re-entry
+
+std::string as_string(PyObject* obj) {
+    if (!obj || obj == Py_None) return {};
+    Py_ssize_t n = 0;
+    const char* s = PyUnicode_AsUTF8AndSize(obj, &n);
+    if (!s) return {};
+    return std::string(s, static_cast<std::size_t>(n));
+}
+
+PyObject* probe_dump(PyObject*, PyObject* args, PyObject* kwargs) {
+    static const char* keywords[] = {"path", "label", "tracebacks", "probe_dir", nullptr};
+    PyObject* path_obj = nullptr;
+    PyObject* label_obj = Py_None;
+    int tracebacks = 1;
+    PyObject* probe_dir_obj = Py_None;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "U|OpO:dump", const_cast<char**>(keywords), &path_obj, &label_obj,
+                                     &tracebacks, &probe_dir_obj))
+        return nullptr;
+    if (label_obj != Py_None && !PyUnicode_Check(label_obj)) {
+        PyErr_SetString(PyExc_TypeError, "label must be a str or None");
+        return nullptr;
+    }
+    if (g_dumping) {
+        PyErr_SetString(g_dump_error, "a heapdiff dump is already running in this process");
+        return nullptr;
+    }
+    heapdiff::probe::DumpRequest request;
+    request.path = as_string(path_obj);
+    request.label = as_string(label_obj);
+    request.probe_dir = as_string(probe_dir_obj);
+    request.tracebacks = tracebacks != 0;
+    if (PyErr_Occurred()) return nullptr;
+
+    g_dumping = true;
+    heapdiff::probe::DumpStats stats;
+    std::string failure;
+    try {
+        stats = heapdiff::probe::dump_heap(request);
+    } catch (const heapdiff::Error& e) {
+        failure = e.what();
+    } catch (const std::bad_alloc&) {
+        failure = "out of memory while writing the snapshot";
+    } catch (const std::exception& e) {
+        failure = std::string("internal error: ") + e.what();
+    } catch (...) {
+        failure = "internal error";
+    }
+    g_dumping = false;
+    if (!failure.empty()) {
+        PyErr_Clear();
+        PyErr_SetString(g_dump_error, ("heapdiff could not dump the heap to " + request.path + ": " + failure).c_str());
+        return nullptr;
+    }
+    return Py_BuildValue("{s:K,s:K,s:K,s:K,s:K,s:d}", "objects", static_cast<unsigned long long>(stats.objects),
+                         "gc_objects", static_cast<unsigned long long>(stats.gc_objects), "edges",
+                         static_cast<unsigned long long>(stats.edges), "file_bytes",
+                         static_cast<unsigned long long>(stats.file_bytes), "probe_bytes",
+                         static_cast<unsigned long long>(stats.probe_peak_bytes), "seconds", stats.seconds);
+}
+
+PyMethodDef methods[] = {
+    {"dump", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(probe_dump)), METH_VARARGS | METH_KEYWORDS,
+     "dump(path, label=None, tracebacks=True, probe_dir=None) -> dict of figures\n\n"
+     "Walk the heap and write a snapshot to path (atomically). Use heapdiff.dump()."},
+    {nullptr, nullptr, 0, nullptr},
+};
+
+PyModuleDef module_def = {PyModuleDef_HEAD_INIT, "heapdiff._probe", "The native heap walker of heapdiff.", -1, methods};
+
+}  // namespace
+
+PyMODINIT_FUNC PyInit__probe(void) {
+    PyObject* m = PyModule_Create(&module_def);
+    if (!m) return nullptr;
+    heapdiff::probe::PythonRefs refs;
+    if (!heapdiff::probe::load_python_refs(refs)) {
+        Py_DECREF(m);
+        return nullptr;
+    }
+    g_dump_error = PyErr_NewExceptionWithDoc("heapdiff.DumpError",
+                                             "A heap snapshot could not be written; no file was left behind.",
+                                             PyExc_OSError, nullptr);
+    if (!g_dump_error || PyModule_AddObject(m, "DumpError", g_dump_error) < 0) {
+        Py_DECREF(m);
+        return nullptr;
+    }
+    Py_INCREF(g_dump_error);
+    return m;
+}

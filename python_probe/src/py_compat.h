@@ -1,0 +1,80 @@
+// The few C-API differences between CPython 3.8 and 3.13 that the probe meets, in one
+// place. Everything here is pure C; none of it runs Python code.
+#pragma once
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <frameobject.h>
+
+namespace heapdiff::probe {
+
+inline PyObject* call_one_arg(PyObject* callable, PyObject* arg) {
+#if PY_VERSION_HEX >= 0x03090000
+    return PyObject_CallOneArg(callable, arg);
+#else
+    return PyObject_CallFunctionObjArgs(callable, arg, nullptr);
+#endif
+}
+
+inline PyObject* call_no_args(PyObject* callable) {
+#if PY_VERSION_HEX >= 0x03090000
+    return PyObject_CallNoArgs(callable);
+#else
+    return PyObject_CallFunctionObjArgs(callable, nullptr);
+#endif
+}
+
+// New reference or NULL.
+inline PyFrameObject* frame_back(PyFrameObject* f) {
+#if PY_VERSION_HEX >= 0x03090000
+    return PyFrame_GetBack(f);
+#else
+    Py_XINCREF(f->f_back);
+    return f->f_back;
+#endif
+}
+
+// New reference.
+inline PyCodeObject* frame_code(PyFrameObject* f) {
+#if PY_VERSION_HEX >= 0x03090000
+    return PyFrame_GetCode(f);
+#else
+    Py_INCREF(f->f_code);
+    return f->f_code;
+#endif
+}
+
+inline bool is_immortal(PyObject* op) {
+#if PY_VERSION_HEX >= 0x030C0000
+    return _Py_IsImmortal(op);
+#else
+    (void)op;
+    return false;
+#endif
+}
+
+inline bool is_gc_tracked(PyObject* op) {
+    // PyObject_IS_GC asks tp_is_gc too: static type objects are never tracked.
+    return PyObject_IS_GC(op) && PyObject_GC_IsTracked(op);
+}
+
+// What sys.getsizeof adds to __sizeof__: the GC header and, from 3.12, the pre-header
+// that holds a managed __dict__ and weakref list.
+inline Py_ssize_t getsizeof_extra(PyObject* op) {
+    PyTypeObject* tp = Py_TYPE(op);
+#if PY_VERSION_HEX >= 0x030C0000
+    Py_ssize_t extra = PyType_HasFeature(tp, Py_TPFLAGS_HAVE_GC) ? 2 * static_cast<Py_ssize_t>(sizeof(void*)) : 0;
+    if (tp->tp_flags & Py_TPFLAGS_PREHEADER) extra += 2 * static_cast<Py_ssize_t>(sizeof(void*));
+    return extra;
+#else
+    (void)tp;
+    return PyObject_IS_GC(op) ? 2 * static_cast<Py_ssize_t>(sizeof(void*)) : 0;
+#endif
+}
+
+}  // namespace heapdiff::probe
+
+#if PY_VERSION_HEX < 0x03090000
+// 3.8 has no PyObject_GC_IsTracked; its macro form reads the GC header.
+inline int PyObject_GC_IsTracked(PyObject* op) { return PyObject_IS_GC(op) && _PyObject_GC_IS_TRACKED(op); }
+#endif

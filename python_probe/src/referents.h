@@ -1,0 +1,52 @@
+// An object's referents as gc.get_referents() sees them (its type's tp_traverse, pure
+// C), each with a label where it is cheap to know: dict key, list index, attribute or
+// slot name, frame local name, or a named C field. Dicts report their keys too, which
+// CPython's traverse skips for str keys because strings cannot form cycles: keys are
+// memory the snapshot must account for, and the label of each value.
+#pragma once
+
+#include "py_compat.h"
+
+#include <unordered_map>
+#include <vector>
+
+#include "address_set.h"
+#include "heapdiff/writer.h"
+#include "type_registry.h"
+
+namespace heapdiff::probe {
+
+struct Edge {
+    PyObject* target;
+    EdgeKind kind;
+    std::uint64_t arg;
+};
+
+class ReferentCollector {
+public:
+    explicit ReferentCollector(SnapshotWriter& writer) : writer_(writer) {}
+    // Replaces `out` with obj's labelled referents.
+    void collect(PyObject* obj, const TypeEntry& type, std::vector<Edge>& out);
+
+private:
+    void traverse(PyObject* obj);
+    void collect_dict(PyObject* dict, bool exact, std::vector<Edge>& out);
+    void known_fields(PyObject* obj, const TypeEntry& type);
+    void add_known(PyObject* target, EdgeKind kind, std::uint64_t arg = 0);
+    void add_field(PyObject* target, const char* name);
+    StringId field_name(const char* name);
+
+    SnapshotWriter& writer_;
+    std::vector<PyObject*> raw_;
+    struct Known {
+        PyObject* target;
+        EdgeKind kind;
+        std::uint64_t arg;
+        bool used;
+    };
+    std::vector<Known> known_;
+    AddressSet dict_members_;
+    std::unordered_map<const char*, StringId> field_ids_;  // keyed by the literal's address
+};
+
+}  // namespace heapdiff::probe

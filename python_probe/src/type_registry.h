@@ -1,0 +1,47 @@
+// What the probe knows about each type, computed once per type and cached: its
+// qualified name and TypeId in the snapshot, how to size its instances without running
+// Python code, whether it has a finalizer, and the offsets of its __slots__ members.
+#pragma once
+
+#include "py_compat.h"
+
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "heapdiff/writer.h"
+
+namespace heapdiff::probe {
+
+struct SlotMember {
+    Py_ssize_t offset;
+    StringId name;
+};
+
+struct TypeEntry {
+    TypeId id;
+    std::string name;           // "module.QualName"
+    PyObject* sizeof_method = nullptr;  // borrowed C method descriptor, or null
+    bool has_finalizer = false;
+    std::vector<SlotMember> slots;  // object members of this type and its bases
+};
+
+class TypeRegistry {
+public:
+    explicit TypeRegistry(SnapshotWriter& writer) : writer_(writer) {}
+    const TypeEntry& get(PyTypeObject* type);
+
+private:
+    TypeEntry make(PyTypeObject* type);
+    SnapshotWriter& writer_;
+    std::unordered_map<PyTypeObject*, TypeEntry> entries_;
+};
+
+// "module.QualName" of a type, computed without running Python code.
+std::string qualified_type_name(PyTypeObject* type);
+
+// A str-keyed item of a dict, found by walking its entries and comparing only exact str
+// keys: a plain lookup may call a user key's __eq__ on a hash collision.
+PyObject* dict_get_str(PyObject* dict, const char* key);
+
+}  // namespace heapdiff::probe
