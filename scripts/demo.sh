@@ -24,7 +24,7 @@ if ! "$venv/bin/python" -c '' 2>/dev/null; then  # reuse the venv while it still
 fi
 export PATH="$venv/bin:$PATH" VIRTUAL_ENV=$venv
 
-echo "== pip install . into build/venv-demo ($("$venv/bin/python" -V))"
+echo "== pip install . into build/venv-demo ($("$venv/bin/python" -V); the first build takes a minute)"
 # The CMake tree lives in build/pip-<wheel tag> (pyproject.toml), so a re-run is incremental.
 python -m pip install --quiet .
 
