@@ -27,22 +27,26 @@ public:
 
 class FileSource : public Source {
 public:
-    FileSource(std::FILE* f, std::uint64_t size) : f_(f), left_(size) {}
+    FileSource(std::FILE* f, std::uint64_t size, std::string path) : f_(f), left_(size), path_(std::move(path)) {}
     ~FileSource() override { std::fclose(f_); }
     std::uint64_t remaining() const override { return left_; }
     void read(void* out, std::size_t n) override {
-        if (std::fread(out, 1, n, f_) != n) throw Error(std::string("read error: ") + std::strerror(errno));
+        if (std::fread(out, 1, n, f_) != n) {
+            // The size came from fstat: a short read means the file shrank under us.
+            if (std::feof(f_)) throw Error(path_ + ": truncated: the file got shorter while it was read");
+            throw Error(path_ + ": read error: " + std::strerror(errno));
+        }
         left_ -= n;
     }
     void skip(std::uint64_t n) override {
-        if (fseeko(f_, static_cast<off_t>(n), SEEK_CUR) != 0)
-            throw Error(std::string("read error: ") + std::strerror(errno));
+        if (fseeko(f_, static_cast<off_t>(n), SEEK_CUR) != 0) throw Error(path_ + ": read error: " + std::strerror(errno));
         left_ -= n;
     }
 
 private:
     std::FILE* f_;
     std::uint64_t left_;
+    std::string path_;
 };
 
 class MemorySource : public Source {
@@ -50,7 +54,7 @@ public:
     MemorySource(const std::uint8_t* p, std::size_t n) : p_(p), left_(n) {}
     std::uint64_t remaining() const override { return left_; }
     void read(void* out, std::size_t n) override {
-        std::memcpy(out, p_, n);
+        if (n) std::memcpy(out, p_, n);  // out may be null when n is 0
         p_ += n;
         left_ -= n;
     }
@@ -70,6 +74,7 @@ std::string tag_name(std::uint32_t tag) {
         char c = static_cast<char>(tag >> (8 * i));
         s += (c >= 32 && c < 127) ? c : '?';
     }
+    while (!s.empty() && s.back() == ' ') s.pop_back();  // "END " reads as "END" in messages
     return s;
 }
 
@@ -95,10 +100,11 @@ private:
 
     void read_header() {
         std::uint8_t raw[format::kHeaderSize];
-        if (src_.remaining() < sizeof format::kMagic) fail("not a heapdiff snapshot (file too short)");
+        if (src_.remaining() == 0) fail("not a heapdiff snapshot (the file is empty)");
         std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(src_.remaining(), sizeof raw));
         src_.read(raw, n);
-        if (std::memcmp(raw, format::kMagic, sizeof format::kMagic) != 0) fail("not a heapdiff snapshot");
+        // Compare what there is of the magic: a file cut inside it is truncated, not foreign.
+        if (std::memcmp(raw, format::kMagic, std::min(n, sizeof format::kMagic)) != 0) fail("not a heapdiff snapshot");
         if (n < sizeof raw) fail("truncated: the header is incomplete");
         ByteReader r(raw + sizeof format::kMagic, sizeof raw - sizeof format::kMagic, "header");
         snap_.format_major = r.fixed16();
@@ -153,6 +159,7 @@ private:
         ByteReader p(payload.data(), payload.size(), section_what(tag));
         if (tag == format::kEnd) {
             read_end(p);
+            if (!p.at_end()) p.fail("unexpected bytes after the section's data");
             return true;
         }
         ++sections_;
@@ -184,6 +191,14 @@ private:
         std::size_t frame = ZSTD_findFrameCompressedSize(compressed_.data(), compressed_.size());
         if (ZSTD_isError(frame) || frame != compressed_.size())
             fail("corrupted: section " + tag_name(tag) + " has a damaged compressed block");
+        // A regular frame (not a skippable one) with its content checksum (bit 2 of the
+        // frame header descriptor): without it a damaged payload could decode to wrong
+        // data silently. The writer always sets it. Both bytes exist: the frame header
+        // was parsed above.
+        const std::uint32_t magic = static_cast<std::uint32_t>(compressed_[0]) | compressed_[1] << 8 |
+                                    compressed_[2] << 16 | static_cast<std::uint32_t>(compressed_[3]) << 24;
+        if (magic != ZSTD_MAGICNUMBER || !(compressed_[4] & 0x04))
+            fail("corrupted: section " + tag_name(tag) + " has no content checksum");
         decompressed_.resize(static_cast<std::size_t>(raw_size));
         std::size_t n = ZSTD_decompressDCtx(dctx_.get(), decompressed_.data(), decompressed_.size(),
                                             compressed_.data(), compressed_.size());
@@ -227,18 +242,27 @@ private:
         for (std::size_t i = base; i < total; ++i) snap_.size[i] = p.varint();
         for (std::size_t i = base; i < total; ++i) snap_.refcount[i] = p.varint();
         const std::uint8_t* flags = p.raw(static_cast<std::size_t>(n));
-        std::memcpy(snap_.flags.data() + base, flags, static_cast<std::size_t>(n));
+        if (n) std::memcpy(snap_.flags.data() + base, flags, static_cast<std::size_t>(n));  // data() may be null
         for (std::size_t i = base; i < total; ++i) snap_.traceback[i] = TracebackId(checked32(p, p.varint()));
 
+        // Each edge takes at least 3 bytes of an EDGE section, which holds at most
+        // kMaxSectionRaw: checking the running sum against that keeps it from wrapping
+        // around (a wrapped sum would let edge_begin go backwards).
+        constexpr std::uint64_t kMaxChunkEdges = format::kMaxSectionRaw / 3;
         std::uint64_t chunk_edges = 0;
+        auto add_edges = [&] {
+            std::uint64_t n_edges = p.varint();
+            if (n_edges > kMaxChunkEdges - chunk_edges) p.fail("edge counts larger than an edge section can hold");
+            chunk_edges += n_edges;
+        };
         if (options_.edges) {
             if (snap_.edge_begin.empty()) snap_.edge_begin.push_back(0);
             for (std::size_t i = base; i < total; ++i) {
-                chunk_edges += p.varint();
+                add_edges();
                 snap_.edge_begin.push_back(edges_loaded_ + chunk_edges);
             }
         } else {
-            for (std::size_t i = base; i < total; ++i) chunk_edges += p.varint();
+            for (std::size_t i = base; i < total; ++i) add_edges();
         }
         pending_edges_ = chunk_edges;
         pending_sources_.assign(snap_.address.begin() + static_cast<std::ptrdiff_t>(base), snap_.address.end());
@@ -426,7 +450,7 @@ Snapshot read_snapshot(const std::string& path, LoadOptions options) {
         std::fclose(f);
         throw Error(path + ": not a regular file");
     }
-    FileSource source(f, static_cast<std::uint64_t>(st.st_size));
+    FileSource source(f, static_cast<std::uint64_t>(st.st_size), path);
     return Decoder(source, options, path).run();
 }
 
