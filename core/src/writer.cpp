@@ -29,6 +29,12 @@ std::string temp_name_for(const std::string& final_path) {
 
 std::string errno_text() { return std::strerror(errno); }
 
+// A chunk is flushed at objects_per_chunk objects, and also once either of its sections
+// reaches this size: many large objects (long lists, big dicts, long display values) in
+// one chunk must not push a section past kMaxSectionRaw and fail the dump. Only a single
+// object's own edges can still exceed the limit (some 20 million of them).
+constexpr std::size_t kChunkFlushBytes = format::kMaxSectionRaw / 4;
+
 }  // namespace
 
 SnapshotWriter::SnapshotWriter(std::string final_path, WriterOptions options)
@@ -114,7 +120,14 @@ TracebackId SnapshotWriter::add_traceback(const Frame* frames, std::size_t count
 
 void SnapshotWriter::add_object(std::uint64_t address, TypeId type, std::uint64_t size, std::uint64_t refcount,
                                 std::uint8_t flags, TracebackId traceback, std::string_view value) {
-    if (chunk_.objects == options_.objects_per_chunk) flush_chunk();
+    const std::size_t object_bytes = chunk_.address.size() + chunk_.type.size() + chunk_.size.size() +
+                                     chunk_.refcount.size() + chunk_.flags.size() + chunk_.traceback.size() +
+                                     5 * chunk_.edge_counts.size() + chunk_.value_len.size() +
+                                     chunk_.value_bytes.size();
+    const std::size_t edge_bytes = chunk_.edge_target.size() + chunk_.edge_kind.size() + chunk_.edge_arg.size();
+    if (chunk_.objects == options_.objects_per_chunk || object_bytes >= kChunkFlushBytes ||
+        edge_bytes >= kChunkFlushBytes)
+        flush_chunk();
     chunk_.address.delta(address, chunk_.previous_address);
     chunk_.type.varint(type.value);
     chunk_.size.varint(size);
