@@ -1,35 +1,117 @@
+// What the writer writes, the reader reads back unchanged: every table, every flag,
+// every edge kind, across chunk and table-flush boundaries.
 #include <doctest/doctest.h>
 
-#include <cstdio>
-#include <string>
-
-#include "heapdiff/reader.h"
-#include "heapdiff/writer.h"
+#include "fixtures.h"
+#include "temp_dir.h"
 
 using namespace heapdiff;
+using namespace heapdiff::test;
 
-TEST_CASE("a hand-made snapshot round-trips") {
-    Snapshot s;
-    StringId dict_name = s.strings.add("builtins.dict");
-    s.types.push_back({dict_name, 0x1000, 0});
-    s.address = {0x7f0000001000, 0x7f0000000f00};
-    s.type = {TypeId(1), TypeId(1)};
-    s.size = {232, 64};
-    s.refcount = {1, 3};
-    s.flags = {format::object_flag::kGcTracked, 0};
-    s.traceback = {TracebackId(), TracebackId()};
-    s.value_offset = {0, 0, 0};
-    s.edge_begin = {0, 1, 1};
-    s.edge_target = {0x7f0000000f00};
-    s.edge_kind = {EdgeKind::Index};
-    s.edge_arg = {0};
-    std::string path = "roundtrip_test.hds";
-    write_snapshot(s, path);
-    Snapshot r = read_snapshot(path);
-    CHECK(r.object_count() == 2);
-    CHECK(r.address == s.address);
-    CHECK(r.size == s.size);
-    CHECK(r.edge_target == s.edge_target);
-    CHECK(r.type_name(r.type[0]) == "builtins.dict");
-    std::remove(path.c_str());
+namespace {
+
+std::size_t count_tag(const std::vector<SectionSpan>& spans, std::uint32_t tag) {
+    std::size_t n = 0;
+    for (const SectionSpan& s : spans) n += s.tag == tag;
+    return n;
+}
+
+}  // namespace
+
+TEST_CASE("the full snapshot round-trips through a file in one chunk") {
+    TempDir dir;
+    Snapshot original = full_snapshot();
+    write_snapshot(original, dir.file("full.hds"));
+    Snapshot loaded = read_snapshot(dir.file("full.hds"));
+    check_same_snapshot(original, loaded);
+    CHECK(loaded.type_name(loaded.type[3]) == "app.Node");
+    CHECK(loaded.type_name(loaded.type[8]) == "?");
+    CHECK(loaded.value(5) == std::string("bytes\0\xff", 7));
+    CHECK(loaded.strings.get(loaded.module_roots[1].name) == std::string("nul\0byte \xc3\xa9", 11));
+    REQUIRE(loaded.fact("time"));
+    CHECK(loaded.fact("time")->float_value == 1718000000.25);
+    CHECK(loaded.fact("missing") == nullptr);
+}
+
+TEST_CASE("the full snapshot round-trips across chunks and table flushes") {
+    Snapshot original = full_snapshot();
+    Bytes bytes = snapshot_bytes(original, small_chunks());
+    check_same_snapshot(original, load(bytes));
+
+    // The options really did split the file, so ids continuing across sections and
+    // edges resolving against their own chunk's objects were both exercised.
+    std::vector<SectionSpan> spans = section_spans(bytes);
+    CHECK(count_tag(spans, format::kObjects) == 4);  // 10 objects, 3 per chunk
+    CHECK(count_tag(spans, format::kEdges) == 4);
+    CHECK(count_tag(spans, format::kStrings) > 1);
+    CHECK(count_tag(spans, format::kTypes) > 1);
+    CHECK(count_tag(spans, format::kTracebacks) > 1);
+    CHECK(count_tag(spans, format::kTraceStats) > 1);
+    CHECK(count_tag(spans, format::kRoots) == 1);
+    CHECK(count_tag(spans, format::kFacts) == 1);
+    REQUIRE(spans.size() >= 2);
+    CHECK(spans.back().tag == format::kEnd);
+    for (std::size_t i = 0; i < spans.size(); ++i) {
+        CHECK(spans[i].flags == format::kSectionRequired);
+        if (spans[i].tag == format::kObjects) {
+            REQUIRE(i + 1 < spans.size());
+            CHECK(spans[i + 1].tag == format::kEdges);  // each chunk's edges right after it
+        }
+    }
+}
+
+TEST_CASE("a file written by the tiny fixture has the documented header") {
+    Bytes bytes = snapshot_bytes(tiny_snapshot());
+    REQUIRE(bytes.size() > format::kHeaderSize);
+    CHECK(std::string(bytes.begin(), bytes.begin() + 8) == "HEAPDIFF");
+    CHECK(bytes[8] == format::kMajor);
+    CHECK(bytes[9] == 0);
+    CHECK(bytes[10] == format::kMinor);
+    CHECK(bytes[12] == format::kHeaderSize);
+    check_same_snapshot(tiny_snapshot(), load(bytes));
+}
+
+TEST_CASE("an empty snapshot round-trips") {
+    Snapshot empty;
+    Snapshot loaded = load(snapshot_bytes(empty));
+    CHECK(loaded.object_count() == 0);
+    CHECK(loaded.strings.size() == 0);
+    CHECK(loaded.types.empty());
+    CHECK(loaded.facts.empty());
+    CHECK_FALSE(loaded.has_edges());
+    CHECK_FALSE(loaded.has_values());
+}
+
+TEST_CASE("loading without edges or values gives the same objects") {
+    Snapshot original = full_snapshot();
+    Bytes bytes = snapshot_bytes(original, small_chunks());
+    Snapshot all = load(bytes);
+
+    SUBCASE("edges=false") {
+        Snapshot s = load(bytes, {false, true});
+        check_same_objects(all, s);
+        CHECK_FALSE(s.has_edges());
+        CHECK(s.edge_target.empty());
+        CHECK(s.value_offset == all.value_offset);
+        CHECK(s.value_blob == all.value_blob);
+    }
+    SUBCASE("values=false") {
+        Snapshot s = load(bytes, {true, false});
+        check_same_objects(all, s);
+        CHECK_FALSE(s.has_values());
+        CHECK(s.value(0).empty());
+        CHECK(s.value_blob.empty());
+        CHECK(s.edge_begin == all.edge_begin);
+        CHECK(s.edge_target == all.edge_target);
+    }
+    SUBCASE("edges=false, values=false") {
+        Snapshot s = load(bytes, {false, false});
+        check_same_objects(all, s);
+        CHECK_FALSE(s.has_edges());
+        CHECK_FALSE(s.has_values());
+        CHECK(s.traceback_begin == all.traceback_begin);
+        CHECK(s.trace_stats.size() == all.trace_stats.size());
+        CHECK(s.thread_roots.size() == all.thread_roots.size());
+        CHECK(s.facts.size() == all.facts.size());
+    }
 }
