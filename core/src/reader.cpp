@@ -150,7 +150,9 @@ private:
             return false;
         }
         if (tag == format::kEdges && !options_.edges) {
-            src_.skip(stored);
+            // Not decoded, but still decompressed: its checksum is how a damaged edge
+            // section is noticed even by commands that do not need edges.
+            decompress(tag, stored, raw_size);
             ++sections_;
             expect_edges_ = false;
             return false;
