@@ -62,6 +62,16 @@ TEST_CASE("a file loads through read_snapshot the same as from memory") {
     Bytes bytes = snapshot_bytes(full_snapshot(), small_chunks());
     write_file_bytes(dir.file("s.hds"), bytes);
     check_same_snapshot(load(bytes), read_snapshot(dir.file("s.hds")));
-    // The file reader skips sections with a seek instead of reading them.
     check_same_objects(load(bytes, {false, false}), read_snapshot(dir.file("s.hds"), {false, false}));
+
+    // The file reader skips an unknown optional section with a seek, unread.
+    RawFile f = decode(bytes);
+    RawSection future;
+    future.tag = format::tag("ZZZZ");
+    future.flags = 0;
+    future.payload = Bytes(1000, 7);
+    f.sections.insert(f.sections.begin() + 3, future);
+    fix_end(f);
+    write_file_bytes(dir.file("future.hds"), encode(f));
+    check_same_snapshot(load(bytes), read_snapshot(dir.file("future.hds")));
 }

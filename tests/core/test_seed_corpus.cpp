@@ -45,9 +45,9 @@ std::vector<std::pair<std::string, Bytes>> seeds() {
 
 TEST_CASE("fuzz seed corpus") {
     const char* dir = std::getenv("HEAPDIFF_SEED_CORPUS");
-    for (const auto& [name, bytes] : seeds()) {
-        CAPTURE(name);
-        CHECK(load_error(bytes).empty());
-        if (dir) write_file_bytes(std::string(dir) + "/" + name, bytes);
+    for (const auto& seed : seeds()) {
+        CAPTURE(seed.first);
+        CHECK(load_error(seed.second).empty());
+        if (dir) write_file_bytes(std::string(dir) + "/" + seed.first, seed.second);
     }
 }
