@@ -56,7 +56,10 @@ struct Exclusions {
     bool contains(const PyObject* p) const { return std::find(objects.begin(), objects.end(), p) != objects.end(); }
 };
 
-void write_roots(SnapshotWriter& w, const std::string& probe_dir, Exclusions& excluded) {
+// Writes the roots and returns them (borrowed: modules are held by sys.modules, frames by
+// their running code; no Python code runs before the walk ends).
+std::vector<PyObject*> write_roots(SnapshotWriter& w, const std::string& probe_dir, Exclusions& excluded) {
+    std::vector<PyObject*> roots;
     PyObject* modules = PySys_GetObject("modules");  // borrowed
     if (modules && PyDict_Check(modules)) {
         Py_ssize_t pos = 0;
@@ -65,6 +68,7 @@ void write_roots(SnapshotWriter& w, const std::string& probe_dir, Exclusions& ex
         while (PyDict_Next(modules, &pos, &name, &module)) {
             utf8_prefix(name, 512, text);
             w.add_module_root(addr(module), w.intern(text));
+            roots.push_back(module);
         }
     }
     // Thread stacks. Materialising frame objects here (3.11+) is what
@@ -72,7 +76,7 @@ void write_roots(SnapshotWriter& w, const std::string& probe_dir, Exclusions& ex
     Ref frames(call_no_args(python_refs().sys_current_frames));
     if (!frames || !PyDict_Check(frames.get())) {
         PyErr_Clear();
-        return;
+        return roots;
     }
     Py_ssize_t pos = 0;
     PyObject *thread_id, *top;
@@ -88,13 +92,16 @@ void write_roots(SnapshotWriter& w, const std::string& probe_dir, Exclusions& ex
             Py_DECREF(code);
             if (ours)
                 excluded.objects.push_back(frame.get());
-            else
+            else {
                 stack.push_back(addr(frame.get()));
+                roots.push_back(frame.get());
+            }
             frame = Ref(reinterpret_cast<PyObject*>(frame_back(f)));
         }
         w.add_thread_root(PyLong_AsUnsignedLongLongMask(thread_id), stack.data(), stack.size());
     }
     PyErr_Clear();
+    return roots;
 }
 
 class Walker {
@@ -102,30 +109,47 @@ public:
     Walker(SnapshotWriter& w, TracemallocBridge& tm, const Exclusions& excluded)
         : w_(w), tm_(tm), types_(w), referents_(w), excluded_(excluded) {}
 
+    // Needed only after gc.freeze(): frozen objects are tracked but in no gc list.
     void set_listed(std::vector<std::uint64_t> sorted_listed) { listed_ = std::move(sorted_listed); }
+    void mark_garbage(PyObject* obj) { garbage_.insert(addr(obj)); }
 
     // A tracked object from gc.get_objects(generation).
     void walk_tracked(PyObject* obj, int generation) {
         if (excluded_.contains(obj)) return;
         emit(obj, true, generation);
-        while (!pending_.empty()) {
-            PyObject* next = pending_.back();
-            pending_.pop_back();
-            emit(next, false, 3);
-        }
+        ++listed_written_;
+        drain();
     }
 
+    // A root no gc list holds: a running frame (3.11+ creates them untracked) or an
+    // object gc.freeze() moved to the permanent generation. What it reaches is walked.
+    void walk_root(PyObject* obj) {
+        if (is_listed(obj) || excluded_.contains(obj) || !seen_.insert(addr(obj))) return;
+        emit(obj, false, 3);
+        drain();
+    }
+
+    std::uint64_t listed_written() const { return listed_written_; }
     std::uint64_t untracked() const { return seen_.size(); }
     std::uint64_t bookkeeping_bytes() const {
         return seen_.memory_bytes() + listed_.capacity() * 8 + pending_capacity_ * sizeof(PyObject*);
     }
 
 private:
-    // Objects a gc list holds: tracked, and (when objects were frozen by gc.freeze(),
-    // which gc.get_objects() does not list) among the listed addresses.
+    // Objects a gc list holds: tracked, and (after gc.freeze()) among the listed ones.
     bool is_listed(PyObject* obj) const {
         if (!is_gc_tracked(obj)) return false;
         return listed_.empty() || std::binary_search(listed_.begin(), listed_.end(), addr(obj));
+    }
+
+    // Untracked objects found as referents, each walked once (iteratively: heaps have
+    // chains far deeper than any C stack).
+    void drain() {
+        while (!pending_.empty()) {
+            PyObject* next = pending_.back();
+            pending_.pop_back();
+            emit(next, false, 3);
+        }
     }
 
     void emit(PyObject* obj, bool listed, int generation) {
@@ -154,19 +178,17 @@ private:
         }
     }
 
-public:
-    AddressSet garbage_;
-
-private:
     SnapshotWriter& w_;
     TracemallocBridge& tm_;
     TypeRegistry types_;
     ReferentCollector referents_;
     const Exclusions& excluded_;
     AddressSet seen_;
+    AddressSet garbage_;
     std::vector<std::uint64_t> listed_;
     std::vector<PyObject*> pending_;
     std::size_t pending_capacity_ = 0;
+    std::uint64_t listed_written_ = 0;
     std::vector<Edge> edges_;
     std::string value_;
 };
@@ -190,7 +212,8 @@ DumpStats dump_heap(const DumpRequest& request) {
     tm.write_trace_stats();  // first, while no list of the probe's exists yet
 
     Exclusions excluded;
-    write_roots(writer, request.probe_dir, excluded);
+    for (const void* own : request.own_objects) excluded.objects.push_back(static_cast<const PyObject*>(own));
+    std::vector<PyObject*> roots = write_roots(writer, request.probe_dir, excluded);
 
     // Oldest generation first: each list is new, so it is tracked in generation 0 and
     // shows up only in the lists made after it, where it is excluded.
@@ -206,7 +229,7 @@ DumpStats dump_heap(const DumpRequest& request) {
     const PythonRefs& py = python_refs();
     if (PyList_Check(py.gc_garbage))
         for (Py_ssize_t i = 0; i < PyList_GET_SIZE(py.gc_garbage); ++i)
-            walker.garbage_.insert(addr(PyList_GET_ITEM(py.gc_garbage, i)));
+            walker.mark_garbage(PyList_GET_ITEM(py.gc_garbage, i));
     Ref frozen(call_no_args(py.gc_get_freeze_count));
     if (frozen && PyLong_AsLong(frozen.get()) > 0) {
         std::vector<std::uint64_t> listed;
@@ -222,12 +245,13 @@ DumpStats dump_heap(const DumpRequest& request) {
         PyObject* list = lists[g].get();
         for (Py_ssize_t i = 0; i < PyList_GET_SIZE(list); ++i) walker.walk_tracked(PyList_GET_ITEM(list, i), g);
     }
+    for (PyObject* root : roots) walker.walk_root(root);
 
     DumpStats stats;
     stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    stats.gc_objects = gc_objects;
+    stats.gc_objects = walker.listed_written();  // the probe's own lists left out
     writer.add_fact("probe.seconds", stats.seconds);
-    writer.add_fact("probe.gc_objects", static_cast<std::int64_t>(gc_objects));
+    writer.add_fact("probe.gc_objects", static_cast<std::int64_t>(stats.gc_objects));
     writer.add_fact("probe.untracked_objects", static_cast<std::int64_t>(walker.untracked()));
     stats.probe_peak_bytes = walker.bookkeeping_bytes() + gc_objects * sizeof(PyObject*);
     writer.finish();

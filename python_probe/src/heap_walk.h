@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace heapdiff::probe {
 
@@ -12,6 +13,7 @@ struct DumpRequest {
     std::string label;
     std::string probe_dir;  // frames and traces of code under it are the probe's own
     bool tracebacks = true;
+    std::vector<const void*> own_objects;  // the call's own argument tuple and such
 };
 
 struct DumpStats {

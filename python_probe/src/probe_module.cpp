@@ -9,6 +9,7 @@
 #include "heap_walk.h"
 #include "heapdiff/error.h"
 #include "python_refs.h"
+#include "reader_binding.h"
 
 namespace {
 
@@ -45,6 +46,7 @@ PyObject* probe_dump(PyObject*, PyObject* args, PyObject* kwargs) {
     request.label = as_string(label_obj);
     request.probe_dir = as_string(probe_dir_obj);
     request.tracebacks = tracebacks != 0;
+    request.own_objects = {args, kwargs};
     if (PyErr_Occurred()) return nullptr;
 
     g_dumping = true;
@@ -78,6 +80,9 @@ PyMethodDef methods[] = {
     {"dump", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(probe_dump)), METH_VARARGS | METH_KEYWORDS,
      "dump(path, label=None, tracebacks=True, probe_dir=None) -> dict of figures\n\n"
      "Walk the heap and write a snapshot to path (atomically). Use heapdiff.dump()."},
+    {"read_snapshot", heapdiff::probe::read_snapshot_py, METH_VARARGS,
+     "read_snapshot(path, select=None) -> dict: object columns as bytes, value and edges of\n"
+     "the selected addresses, tracebacks, trace stats, facts and roots (tests, small tools)."},
     {nullptr, nullptr, 0, nullptr},
 };
 

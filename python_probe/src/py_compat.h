@@ -6,6 +6,8 @@
 #include <Python.h>
 #include <frameobject.h>
 
+#include <cstdint>
+
 namespace heapdiff::probe {
 
 inline PyObject* call_one_arg(PyObject* callable, PyObject* arg) {
@@ -58,21 +60,45 @@ inline bool is_gc_tracked(PyObject* op) {
     return PyObject_IS_GC(op) && PyObject_GC_IsTracked(op);
 }
 
-// What sys.getsizeof adds to __sizeof__: the GC header and, from 3.12, the pre-header
-// that holds a managed __dict__ and weakref list.
+// What sys.getsizeof adds to __sizeof__: the GC header and, from 3.11, the pre-header
+// that holds a managed __dict__ (and from 3.12 the weakref list). 3.11 and 3.12 decide
+// "GC" from the type's flag alone, so static type objects count a header there.
 inline Py_ssize_t getsizeof_extra(PyObject* op) {
+    const Py_ssize_t words2 = 2 * static_cast<Py_ssize_t>(sizeof(void*));
     PyTypeObject* tp = Py_TYPE(op);
+#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030D0000
+    Py_ssize_t extra = PyType_HasFeature(tp, Py_TPFLAGS_HAVE_GC) ? words2 : 0;
+#else
+    Py_ssize_t extra = PyObject_IS_GC(op) ? words2 : 0;
+#endif
 #if PY_VERSION_HEX >= 0x030C0000
-    Py_ssize_t extra = PyType_HasFeature(tp, Py_TPFLAGS_HAVE_GC) ? 2 * static_cast<Py_ssize_t>(sizeof(void*)) : 0;
-    if (tp->tp_flags & Py_TPFLAGS_PREHEADER) extra += 2 * static_cast<Py_ssize_t>(sizeof(void*));
-    return extra;
+    if (tp->tp_flags & Py_TPFLAGS_PREHEADER) extra += words2;
+#elif PY_VERSION_HEX >= 0x030B0000
+    if (tp->tp_flags & Py_TPFLAGS_MANAGED_DICT) extra += words2;
 #else
     (void)tp;
-    return PyObject_IS_GC(op) ? 2 * static_cast<Py_ssize_t>(sizeof(void*)) : 0;
 #endif
+    return extra;
+}
+
+// Where the memory block of an object starts: tracemalloc traces blocks, and a GC
+// object's block begins with its GC header (and, from 3.11, the managed-dict
+// pre-header). Computed here because 3.11's own get_object_traceback() forgets the
+// pre-header and finds nothing for plain class instances.
+inline std::uintptr_t allocation_start(PyObject* op) {
+    PyTypeObject* tp = Py_TYPE(op);
+    const std::uintptr_t words2 = 2 * sizeof(void*);
+    std::uintptr_t pre = PyType_IS_GC(tp) ? words2 : 0;
+#if PY_VERSION_HEX >= 0x030C0000
+    if (tp->tp_flags & Py_TPFLAGS_PREHEADER) pre += words2;
+#elif PY_VERSION_HEX >= 0x030B0000
+    if (tp->tp_flags & Py_TPFLAGS_MANAGED_DICT) pre += words2;
+#endif
+    return reinterpret_cast<std::uintptr_t>(op) - pre;
 }
 
 }  // namespace heapdiff::probe
+
 
 #if PY_VERSION_HEX < 0x03090000
 // 3.8 has no PyObject_GC_IsTracked; its macro form reads the GC header.

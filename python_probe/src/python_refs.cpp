@@ -25,7 +25,6 @@ bool load_python_refs(PythonRefs& r) {
            attr(gc.get(), "get_stats", r.gc_get_stats) && attr(gc.get(), "get_freeze_count", r.gc_get_freeze_count) &&
            attr(gc.get(), "garbage", r.gc_garbage) && attr(tm.get(), "is_tracing", r.tm_is_tracing) &&
            attr(tm.get(), "_get_traces", r.tm_get_traces) &&
-           attr(tm.get(), "_get_object_traceback", r.tm_get_object_traceback) &&
            attr(tm.get(), "get_traced_memory", r.tm_get_traced_memory) &&
            attr(tm.get(), "get_traceback_limit", r.tm_get_traceback_limit) &&
            attr(sys.get(), "_current_frames", r.sys_current_frames) &&

@@ -39,7 +39,6 @@ struct PythonRefs {
     PyObject* gc_garbage = nullptr;
     PyObject* tm_is_tracing = nullptr;
     PyObject* tm_get_traces = nullptr;
-    PyObject* tm_get_object_traceback = nullptr;
     PyObject* tm_get_traced_memory = nullptr;
     PyObject* tm_get_traceback_limit = nullptr;
     PyObject* sys_current_frames = nullptr;

@@ -1,5 +1,6 @@
 #include "referents.h"
 
+#include "frame_internals.h"
 #include "utf8_text.h"
 
 namespace heapdiff::probe {
@@ -130,20 +131,36 @@ void ReferentCollector::known_fields(PyObject* obj, const TypeEntry& type) {
         Py_ssize_t nlocals = co->co_nlocals;
         Py_ssize_t ncells = co->co_cellvars ? PyTuple_GET_SIZE(co->co_cellvars) : 0;
         Py_ssize_t nfree = co->co_freevars ? PyTuple_GET_SIZE(co->co_freevars) : 0;
-        auto name_of = [&](PyObject* names, Py_ssize_t i) -> StringId {
-            if (!names || !PyTuple_Check(names) || i >= PyTuple_GET_SIZE(names)) return StringId();
-            std::string text;
-            utf8_prefix(PyTuple_GET_ITEM(names, i), 200, text);
-            return writer_.intern(text);
-        };
         for (Py_ssize_t i = 0; i < nlocals; ++i)
-            add_known(f->f_localsplus[i], EdgeKind::FrameLocal, name_of(co->co_varnames, i).value);
+            add_known(f->f_localsplus[i], EdgeKind::FrameLocal, name_id(co->co_varnames, i).value);
         for (Py_ssize_t i = 0; i < ncells; ++i)
-            add_known(f->f_localsplus[nlocals + i], EdgeKind::FrameLocal, name_of(co->co_cellvars, i).value);
+            add_known(f->f_localsplus[nlocals + i], EdgeKind::FrameLocal, name_id(co->co_cellvars, i).value);
         for (Py_ssize_t i = 0; i < nfree; ++i)
-            add_known(f->f_localsplus[nlocals + ncells + i], EdgeKind::FrameLocal, name_of(co->co_freevars, i).value);
+            add_known(f->f_localsplus[nlocals + ncells + i], EdgeKind::FrameLocal,
+                      name_id(co->co_freevars, i).value);
+#else
+        frame_running_ = heapdiff_frame_fields(obj, &ReferentCollector::visit_frame_field, this) == 1;
 #endif
     }
+}
+
+void ReferentCollector::visit_frame_field(void* self, PyObject* target, int kind, const char* field, PyObject* name) {
+    auto* me = static_cast<ReferentCollector*>(self);
+    if (kind == 0)
+        me->add_field(target, field);
+    else
+        me->add_known(target, EdgeKind::FrameLocal, me->intern_str(name).value);
+}
+
+StringId ReferentCollector::intern_str(PyObject* str) {
+    if (!str) return StringId();
+    utf8_prefix(str, 200, text_);
+    return writer_.intern(text_);
+}
+
+StringId ReferentCollector::name_id(PyObject* names, Py_ssize_t i) {
+    if (!names || !PyTuple_Check(names) || i >= PyTuple_GET_SIZE(names)) return StringId();
+    return intern_str(PyTuple_GET_ITEM(names, i));
 }
 
 void ReferentCollector::collect(PyObject* obj, const TypeEntry& type, std::vector<Edge>& out) {
@@ -169,6 +186,7 @@ void ReferentCollector::collect(PyObject* obj, const TypeEntry& type, std::vecto
     }
     bool is_dict = PyDict_Check(obj);
     if (is_dict) collect_dict(obj, false, out);
+    frame_running_ = false;
     known_fields(obj, type);
     for (PyObject* r : raw_) {
         if (is_dict && dict_members_.contains(reinterpret_cast<std::uint64_t>(r))) continue;
@@ -183,6 +201,11 @@ void ReferentCollector::collect(PyObject* obj, const TypeEntry& type, std::vecto
         }
         out.push_back(edge);
     }
+    // A running frame's code and locals are not in its traverse, but they keep objects
+    // alive all the same: they become edges of the frame.
+    if (frame_running_)
+        for (const Known& k : known_)
+            if (!k.used && k.kind != EdgeKind::Class) out.push_back({k.target, k.kind, k.arg});
 }
 
 }  // namespace heapdiff::probe

@@ -7,6 +7,7 @@
 
 #include "py_compat.h"
 
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -35,6 +36,9 @@ private:
     void add_known(PyObject* target, EdgeKind kind, std::uint64_t arg = 0);
     void add_field(PyObject* target, const char* name);
     StringId field_name(const char* name);
+    StringId intern_str(PyObject* str);
+    StringId name_id(PyObject* names, Py_ssize_t i);
+    static void visit_frame_field(void* self, PyObject* target, int kind, const char* field, PyObject* name);
 
     SnapshotWriter& writer_;
     std::vector<PyObject*> raw_;
@@ -46,6 +50,8 @@ private:
     };
     std::vector<Known> known_;
     AddressSet dict_members_;
+    bool frame_running_ = false;
+    std::string text_;
     std::unordered_map<const char*, StringId> field_ids_;  // keyed by the literal's address
 };
 

@@ -2,6 +2,7 @@
 
 #include "heapdiff/error.h"
 #include "python_refs.h"
+#include "traceback_lookup.h"
 #include "utf8_text.h"
 
 namespace heapdiff::probe {
@@ -98,7 +99,7 @@ void TracemallocBridge::write_trace_stats() {
 
 TracebackId TracemallocBridge::object_traceback(PyObject* obj) {
     if (!object_tracebacks_) return TracebackId();
-    Ref frames(call_one_arg(python_refs().tm_get_object_traceback, obj));
+    Ref frames(heapdiff_block_traceback(allocation_start(obj)));
     if (!frames) {
         PyErr_Clear();
         return TracebackId();

@@ -1,0 +1,52 @@
+/* Compiled as C with Py_BUILD_CORE: the internal headers describe _PyInterpreterFrame for
+ * exactly the CPython version this extension is built against. Read-only: nothing here
+ * allocates, materialises or changes a frame. */
+#include <Python.h>
+
+#if PY_VERSION_HEX >= 0x030B0000
+#define Py_BUILD_CORE 1
+#undef Py_BUILD_CORE_MODULE
+#include <internal/pycore_frame.h>
+#endif
+
+#include "frame_internals.h"
+
+int heapdiff_frame_fields(PyObject* frame, heapdiff_frame_visit visit, void* ctx) {
+#if PY_VERSION_HEX >= 0x030B0000
+    _PyInterpreterFrame* f = ((PyFrameObject*)frame)->f_frame;
+    if (!f) return 0;
+
+#if PY_VERSION_HEX >= 0x030D0000
+    PyObject* code_obj = f->f_executable;
+    PyObject* func = f->f_funcobj;
+#elif PY_VERSION_HEX >= 0x030C0000
+    PyObject* code_obj = (PyObject*)f->f_code;
+    PyObject* func = f->f_funcobj;
+#else
+    PyObject* code_obj = (PyObject*)f->f_code;
+    PyObject* func = (PyObject*)f->f_func;
+#endif
+    int running = f->owner != FRAME_OWNED_BY_FRAME_OBJECT;
+    PyFrameObject* back = ((PyFrameObject*)frame)->f_back; /* the field, never materialised */
+    if (back) visit(ctx, (PyObject*)back, 0, "f_back", NULL);
+    if (code_obj) visit(ctx, code_obj, 0, "f_code", NULL);
+    if (f->f_globals) visit(ctx, f->f_globals, 0, "f_globals", NULL);
+    if (f->f_builtins) visit(ctx, f->f_builtins, 0, "f_builtins", NULL);
+    if (f->f_locals) visit(ctx, f->f_locals, 0, "f_locals", NULL);
+    if (func) visit(ctx, func, 0, "f_func", NULL);
+    if (code_obj && PyCode_Check(code_obj)) {
+        PyCodeObject* co = (PyCodeObject*)code_obj;
+        PyObject* names = co->co_localsplusnames;
+        for (int i = 0; i < co->co_nlocalsplus; ++i) {
+            PyObject* value = f->localsplus[i];
+            if (value) visit(ctx, value, 1, NULL, names && i < PyTuple_GET_SIZE(names) ? PyTuple_GET_ITEM(names, i) : NULL);
+        }
+    }
+    return running;
+#else
+    (void)frame;
+    (void)visit;
+    (void)ctx;
+    return -1;
+#endif
+}
