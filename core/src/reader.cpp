@@ -151,10 +151,16 @@ private:
         }
         if (tag == format::kEdges && !options_.edges) {
             // Not decoded, but still decompressed: its checksum is how a damaged edge
-            // section is noticed even by commands that do not need edges.
-            decompress(tag, stored, raw_size);
+            // section is noticed even by commands that do not need edges. Its place and
+            // its count are checked as when edges are loaded, so both ways of loading
+            // accept the same files.
+            const std::vector<std::uint8_t>& payload = decompress(tag, stored, raw_size);
+            ByteReader p(payload.data(), payload.size(), section_what(tag));
+            if (pending_edges_ == kNone) p.fail("an edge chunk without its object chunk");
+            if (p.count(3) != pending_edges_) p.fail("edge count differs from the object chunk's");
+            edges_loaded_ += pending_edges_;
+            pending_edges_ = kNone;
             ++sections_;
-            expect_edges_ = false;
             return false;
         }
         const std::vector<std::uint8_t>& payload = decompress(tag, stored, raw_size);
@@ -227,7 +233,7 @@ private:
     }
 
     void read_objects(ByteReader& p) {
-        if (expect_edges_ && pending_edges_ != kNone) p.fail("an object chunk is missing its edge chunk");
+        if (pending_edges_ != kNone) p.fail("an object chunk is missing its edge chunk");
         std::uint64_t n = p.count(8);
         std::size_t base = snap_.address.size();
         if (base + n > 0xFFFFFFFEull) p.fail("more objects than this version can index");
@@ -268,7 +274,6 @@ private:
         }
         pending_edges_ = chunk_edges;
         pending_sources_.assign(snap_.address.begin() + static_cast<std::ptrdiff_t>(base), snap_.address.end());
-        expect_edges_ = true;
 
         if (options_.values) {
             if (snap_.value_offset.empty()) snap_.value_offset.push_back(0);
@@ -294,7 +299,7 @@ private:
     }
 
     void read_edges(ByteReader& p) {
-        if (!expect_edges_ || pending_edges_ == kNone) p.fail("an edge chunk without its object chunk");
+        if (pending_edges_ == kNone) p.fail("an edge chunk without its object chunk");
         std::uint64_t n = p.count(3);
         if (n != pending_edges_) p.fail("edge count differs from the object chunk's");
         std::size_t base = snap_.edge_target.size();
@@ -387,13 +392,13 @@ private:
         std::uint64_t edges = p.varint();
         std::uint64_t sections = p.varint();
         if (objects != snap_.object_count()) fail("corrupted: object count differs from the end section's");
-        if (options_.edges && edges != edges_loaded_) fail("corrupted: edge count differs from the end section's");
+        if (edges != edges_loaded_) fail("corrupted: edge count differs from the end section's");
         if (sections != sections_) fail("corrupted: section count differs from the end section's");
     }
 
     // Cross-references between tables, checked once everything is read.
     void validate() {
-        if (expect_edges_ && pending_edges_ != kNone) fail("corrupted: the last object chunk has no edge chunk");
+        if (pending_edges_ != kNone) fail("corrupted: the last object chunk has no edge chunk");
         auto bad_string = [&](StringId id) { return !snap_.strings.contains(id); };
         for (const TypeInfo& t : snap_.types)
             if (bad_string(t.name)) fail("corrupted: a type names a missing string");
@@ -438,7 +443,6 @@ private:
     std::uint64_t sections_ = 0;
     std::uint64_t edges_loaded_ = 0;
     std::uint64_t pending_edges_ = kNone;
-    bool expect_edges_ = false;
     std::vector<std::uint64_t> pending_sources_;
 };
 
