@@ -94,26 +94,29 @@ TEST_CASE("object and edge chunks out of step") {
     std::vector<RawSection> base = base_sections();
     const RawSection objects = base[2], edges = base[3];
 
-    std::vector<RawSection> edges_first = base;
-    std::swap(edges_first[2], edges_first[3]);
-    check_corrupted(build(edges_first), "an edge chunk without its object chunk");
+    // Whether edges are loaded or not: both ways of loading accept the same files.
+    for (LoadOptions options : {LoadOptions{}, LoadOptions{false, false}}) {
+        CAPTURE(options.edges);
+        std::vector<RawSection> edges_first = base;
+        std::swap(edges_first[2], edges_first[3]);
+        check_corrupted(build(edges_first), "section EDGE: an edge chunk without its object chunk", options);
 
-    std::vector<RawSection> two_edge_chunks = base;
-    two_edge_chunks.insert(two_edge_chunks.begin() + 4, edges);
-    check_corrupted(build(two_edge_chunks), "an edge chunk without its object chunk");
+        std::vector<RawSection> two_edge_chunks = base;
+        two_edge_chunks.insert(two_edge_chunks.begin() + 4, edges);
+        check_corrupted(build(two_edge_chunks), "section EDGE: an edge chunk without its object chunk", options);
 
-    std::vector<RawSection> no_edges_between = base;
-    no_edges_between[3] = objects;
-    no_edges_between.insert(no_edges_between.begin() + 4, edges);
-    check_corrupted(build(no_edges_between), "an object chunk is missing its edge chunk");
+        std::vector<RawSection> no_edges_between = base;
+        no_edges_between[3] = objects;
+        no_edges_between.insert(no_edges_between.begin() + 4, edges);
+        check_corrupted(build(no_edges_between), "section OBJS: an object chunk is missing its edge chunk", options);
 
-    std::vector<RawSection> last_without_edges = base;
-    last_without_edges.erase(last_without_edges.begin() + 3);
-    check_corrupted(build(last_without_edges), "the last object chunk has no edge chunk");
-    check_corrupted(build(last_without_edges), "the last object chunk has no edge chunk", {false, false});
+        std::vector<RawSection> last_without_edges = base;
+        last_without_edges.erase(last_without_edges.begin() + 3);
+        check_corrupted(build(last_without_edges), "the last object chunk has no edge chunk", options);
 
-    check_corrupted(build(base_with(format::kEdges, edges_payload({{0x1000, 1, 0}}))),
-                    "edge count differs from the object chunk's");
+        check_corrupted(build(base_with(format::kEdges, edges_payload({{0x1000, 1, 0}}))),
+                        "section EDGE: edge count differs from the object chunk's", options);
+    }
 }
 
 TEST_CASE("edges resolve against their own object's address") {
@@ -136,7 +139,7 @@ TEST_CASE("the end section disagrees with the file") {
     check_corrupted(encode(f), "object count differs from the end section's");
     f.sections.back().payload = end_payload(2, 1, 5);
     check_corrupted(encode(f), "edge count differs from the end section's");
-    CHECK(load_error(encode(f), {false, true}).empty());  // edges not read, not counted
+    check_corrupted(encode(f), "edge count differs from the end section's", {false, false});
     f.sections.back().payload = end_payload(2, 2, 4);
     check_corrupted(encode(f), "section count differs from the end section's");
     f.sections.back().payload = end_payload(2, 2, 5);
