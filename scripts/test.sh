@@ -100,8 +100,8 @@ python_suite() {
   # fresh temporary env on every run, and the CMake tree in build/pip-<wheel tag> (set in
   # pyproject.toml) is reused, so a re-run only recompiles what changed.
   if ! (export PATH="$venv/bin:$PATH" VIRTUAL_ENV=$venv
-        python -c 'import scikit_build_core' 2>/dev/null ||
-          python -m pip install --quiet 'scikit-build-core>=0.10'
+        { python -c 'import scikit_build_core' 2>/dev/null ||
+            python -m pip install --quiet 'scikit-build-core>=0.10'; } &&
         python -m pip install --quiet --no-build-isolation '.[test]') >>"$log" 2>&1; then
     report FAIL "$name" "pip install failed after $((SECONDS - t0)) s" "$log"; return
   fi
