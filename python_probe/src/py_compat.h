@@ -57,7 +57,11 @@ inline bool is_immortal(PyObject* op) {
 
 inline bool is_gc_tracked(PyObject* op) {
     // PyObject_IS_GC asks tp_is_gc too: static type objects are never tracked.
+#if PY_VERSION_HEX >= 0x03090000
     return PyObject_IS_GC(op) && PyObject_GC_IsTracked(op);
+#else
+    return PyObject_IS_GC(op) && _PyObject_GC_IS_TRACKED(op);
+#endif
 }
 
 // What sys.getsizeof adds to __sizeof__: the GC header and, from 3.11, the pre-header
@@ -100,7 +104,3 @@ inline std::uintptr_t allocation_start(PyObject* op) {
 }  // namespace heapdiff::probe
 
 
-#if PY_VERSION_HEX < 0x03090000
-// 3.8 has no PyObject_GC_IsTracked; its macro form reads the GC header.
-inline int PyObject_GC_IsTracked(PyObject* op) { return PyObject_IS_GC(op) && _PyObject_GC_IS_TRACKED(op); }
-#endif

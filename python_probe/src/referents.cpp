@@ -1,6 +1,6 @@
 #include "referents.h"
 
-#include "frame_internals.h"
+#include "cpython_internals.h"
 #include "utf8_text.h"
 
 namespace heapdiff::probe {
@@ -15,8 +15,8 @@ int append_referent(PyObject* obj, void* out) {
 // public getters materialise it from inline values on 3.11+). A wrong guess costs only
 // a missing label: the pointer is compared with referents, never dereferenced.
 PyObject* instance_dict(PyObject* obj) {
-    PyTypeObject* tp = Py_TYPE(obj);
 #if PY_VERSION_HEX >= 0x030B0000
+    PyTypeObject* tp = Py_TYPE(obj);
     if (tp->tp_flags & Py_TPFLAGS_MANAGED_DICT) {
         PyObject* p = reinterpret_cast<PyObject**>(obj)[-3];
 #if PY_VERSION_HEX < 0x030D0000 && PY_VERSION_HEX >= 0x030C0000
@@ -77,6 +77,7 @@ void ReferentCollector::known_fields(PyObject* obj, const TypeEntry& type) {
     PyTypeObject* tp = Py_TYPE(obj);
     if (tp->tp_flags & Py_TPFLAGS_HEAPTYPE) add_known(reinterpret_cast<PyObject*>(tp), EdgeKind::Class);
     add_known(instance_dict(obj), EdgeKind::InstanceDict);
+    if (tp->tp_flags & Py_TPFLAGS_HEAPTYPE) heapdiff_inline_attributes(obj, &ReferentCollector::visit_attribute, this);
     for (const SlotMember& slot : type.slots)
         add_known(*reinterpret_cast<PyObject**>(reinterpret_cast<char*>(obj) + slot.offset), EdgeKind::Attribute,
                   slot.name.value);
@@ -150,6 +151,11 @@ void ReferentCollector::visit_frame_field(void* self, PyObject* target, int kind
         me->add_field(target, field);
     else
         me->add_known(target, EdgeKind::FrameLocal, me->intern_str(name).value);
+}
+
+void ReferentCollector::visit_attribute(void* self, PyObject* target, int, const char*, PyObject* name) {
+    auto* me = static_cast<ReferentCollector*>(self);
+    me->add_known(target, EdgeKind::Attribute, me->intern_str(name).value);
 }
 
 StringId ReferentCollector::intern_str(PyObject* str) {

@@ -38,6 +38,7 @@ private:
     StringId field_name(const char* name);
     StringId intern_str(PyObject* str);
     StringId name_id(PyObject* names, Py_ssize_t i);
+    static void visit_attribute(void* self, PyObject* target, int kind, const char* field, PyObject* name);
     static void visit_frame_field(void* self, PyObject* target, int kind, const char* field, PyObject* name);
 
     SnapshotWriter& writer_;

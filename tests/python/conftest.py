@@ -14,6 +14,11 @@ import heapdiff
 from heapdiff import _probe
 
 GC_TRACKED = 1
+PERMANENT = 3 << 1  # generation bits of an object in no gc list (gc.freeze(), or 3.12's static types)
+
+
+def in_gc_lists(flags):
+    return flags & GC_TRACKED and flags & PERMANENT != PERMANENT
 
 
 class Snap:
@@ -62,10 +67,11 @@ class Snap:
             self._details.update(_probe.read_snapshot(self.path, [address])["details"])
         return self._details[address]
 
-    def type_counts(self, tracked_only=False):
+    def type_counts(self, listed_only=False):
+        """Objects per type; listed_only: only those gc.get_objects() lists."""
         names, flags = self.type_names, self.flags
         return collections.Counter(
-            names[t] for i, t in enumerate(self.type_ids) if not tracked_only or flags[i] & GC_TRACKED
+            names[t] for i, t in enumerate(self.type_ids) if not listed_only or in_gc_lists(flags[i])
         )
 
     def labels(self, obj):

@@ -29,20 +29,38 @@ def test_list_tuple_dict_labels(snap):
     assert sorted(keys) == sorted(id(k) for k in d)
 
 
-def test_slots_and_instance_dict(snap):
+def attribute_target(s, obj, name):
+    """Where obj.name points in the snapshot: an inline value labelled .name (3.11+,
+    no __dict__ materialised, and 3.13 even with one) or __dict__ then ['name']."""
+    labels = s.labels(obj)
+    if "." + name in labels:
+        return labels["." + name]
+    inner = {label: t for t, label in s.obj(labels["__dict__"]).edges}
+    return inner["['%s']" % name]
+
+
+def test_slots_and_instance_attributes(snap):
     leaf = ["leaf"]
     slotted = WithSlots()
     slotted.left, slotted.right = leaf, "r"
-    holder = WithDict()
-    holder.__dict__  # materialise the __dict__ so the label is __dict__ on every version
-    holder.child = leaf
+    plain = WithDict()
+    plain.child = leaf
+    materialised = WithDict()
+    materialised.__dict__
+    materialised.child = leaf
+    many = WithDict()
+    for i in range(40):  # too many for inline values: a real dict on every version
+        setattr(many, "a%d" % i, i)
+    many.child = leaf
     s = snap()
     assert s.labels(slotted)[".left"] == id(leaf)
     assert s.labels(slotted)[".right"] == id(slotted.right)
     assert s.labels(slotted)["__class__"] == id(WithSlots)
-    labels = s.labels(holder)
-    assert labels["__dict__"] == id(holder.__dict__)
-    assert s.labels(holder.__dict__)["['child']"] == id(leaf)
+    for holder in (plain, materialised, many):
+        assert attribute_target(s, holder, "child") == id(leaf)
+    if sys.version_info >= (3, 11):
+        assert s.labels(plain)[".child"] == id(leaf)
+    assert s.labels(many)["__dict__"] == id(many.__dict__)
 
 
 def test_referents_cover_gc_get_referents(snap):

@@ -1,15 +1,20 @@
 /* Compiled as C with Py_BUILD_CORE: the internal headers describe _PyInterpreterFrame for
  * exactly the CPython version this extension is built against. Read-only: nothing here
  * allocates, materialises or changes a frame. */
-#include <Python.h>
+#include <patchlevel.h> /* PY_VERSION_HEX, before Python.h decides what it declares */
 
 #if PY_VERSION_HEX >= 0x030B0000
 #define Py_BUILD_CORE 1
-#undef Py_BUILD_CORE_MODULE
+#endif
+#include <Python.h>
+
+#if PY_VERSION_HEX >= 0x030B0000
+#include <internal/pycore_dict.h>
 #include <internal/pycore_frame.h>
+#include <internal/pycore_object.h>
 #endif
 
-#include "frame_internals.h"
+#include "cpython_internals.h"
 
 int heapdiff_frame_fields(PyObject* frame, heapdiff_frame_visit visit, void* ctx) {
 #if PY_VERSION_HEX >= 0x030B0000
@@ -48,5 +53,41 @@ int heapdiff_frame_fields(PyObject* frame, heapdiff_frame_visit visit, void* ctx
     (void)visit;
     (void)ctx;
     return -1;
+#endif
+}
+
+int heapdiff_inline_attributes(PyObject* obj, heapdiff_frame_visit visit, void* ctx) {
+#if PY_VERSION_HEX >= 0x030B0000
+    PyTypeObject* tp = Py_TYPE(obj);
+    if (!(tp->tp_flags & Py_TPFLAGS_MANAGED_DICT) || !(tp->tp_flags & Py_TPFLAGS_HEAPTYPE)) return 0;
+    PyDictKeysObject* keys = ((PyHeapTypeObject*)tp)->ht_cached_keys;
+    if (!keys) return 0;
+    Py_ssize_t n = keys->dk_nentries;
+#if PY_VERSION_HEX >= 0x030D0000
+    if (!(tp->tp_flags & Py_TPFLAGS_INLINE_VALUES)) return 0;
+    PyDictValues* values = _PyObject_InlineValues(obj);
+    if (!values->valid) return 0;
+    if (n > values->capacity) n = values->capacity;
+#elif PY_VERSION_HEX >= 0x030C0000
+    PyDictOrValues dorv = *_PyObject_DictOrValuesPointer(obj);
+    if (!_PyDictOrValues_IsValues(dorv)) return 0;
+    PyDictValues* values = _PyDictOrValues_GetValues(dorv);
+#else
+    PyDictValues* values = *_PyObject_ValuesPointer(obj);
+    if (!values) return 0;
+#endif
+    int visited = 0;
+    for (Py_ssize_t i = 0; i < n; ++i) {
+        PyObject* value = values->values[i];
+        if (!value) continue;
+        visit(ctx, value, 1, NULL, DK_UNICODE_ENTRIES(keys)[i].me_key);
+        ++visited;
+    }
+    return visited;
+#else
+    (void)obj;
+    (void)visit;
+    (void)ctx;
+    return 0;
 #endif
 }
