@@ -32,11 +32,18 @@ public:
     void fixed32(std::uint32_t v) { put_le(v, 4); }
     void fixed64(std::uint64_t v) { put_le(v, 8); }
     void varint(std::uint64_t v) {
+        if (v < 0x80) {  // most ids, counts and small deltas
+            buf_.push_back(static_cast<std::uint8_t>(v));
+            return;
+        }
+        std::uint8_t tmp[10];
+        std::size_t n = 0;
         while (v >= 0x80) {
-            buf_.push_back(static_cast<std::uint8_t>(v | 0x80));
+            tmp[n++] = static_cast<std::uint8_t>(v | 0x80);
             v >>= 7;
         }
-        buf_.push_back(static_cast<std::uint8_t>(v));
+        tmp[n++] = static_cast<std::uint8_t>(v);
+        buf_.insert(buf_.end(), tmp, tmp + n);
     }
     void svarint(std::int64_t v) { varint(zigzag_encode(v)); }
     // Delta against the previous value of the same column (addresses).
