@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstring>
 #include <random>
+#include <utility>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -14,7 +15,7 @@
 namespace heapdiff {
 
 struct SnapshotWriter::ZstdContext {
-    ZSTD_CCtx* cctx = ZSTD_createCCtx();
+    ZSTD_CCtx* cctx = ZSTD_createCCtx();  // null when out of memory: checked by the writer
     ~ZstdContext() { ZSTD_freeCCtx(cctx); }
 };
 
@@ -42,17 +43,30 @@ SnapshotWriter::SnapshotWriter(std::string final_path, WriterOptions options)
     if (options_.objects_per_chunk == 0) options_.objects_per_chunk = 1;
     file_ = std::fopen(temp_path_.c_str(), "wb");
     if (!file_) throw Error("cannot write " + final_path_ + ": " + errno_text());
-    zstd_ = std::make_unique<ZstdContext>();
-    ZSTD_CCtx_setParameter(zstd_->cctx, ZSTD_c_compressionLevel, options_.zstd_level);
-    ZSTD_CCtx_setParameter(zstd_->cctx, ZSTD_c_checksumFlag, 1);
-    ZSTD_CCtx_setParameter(zstd_->cctx, ZSTD_c_contentSizeFlag, 1);
+    // The destructor does not run for a constructor that throws: close and remove the
+    // temporary file here, or it would be left behind.
+    try {
+        zstd_ = std::make_unique<ZstdContext>();
+        if (!zstd_->cctx) throw Error("cannot write " + final_path_ + ": cannot create a zstd context");
+        for (auto [parameter, value] : {std::pair{ZSTD_c_compressionLevel, options_.zstd_level},
+                                        std::pair{ZSTD_c_checksumFlag, 1}, std::pair{ZSTD_c_contentSizeFlag, 1}}) {
+            std::size_t rc = ZSTD_CCtx_setParameter(zstd_->cctx, parameter, value);
+            if (ZSTD_isError(rc))
+                throw Error("cannot write " + final_path_ + ": zstd: " + ZSTD_getErrorName(rc));
+        }
 
-    ByteWriter header;
-    header.raw(format::kMagic, sizeof format::kMagic);
-    header.fixed16(format::kMajor);
-    header.fixed16(format::kMinor);
-    header.fixed32(format::kHeaderSize);
-    write_bytes(header.buffer().data(), header.size());
+        ByteWriter header;
+        header.raw(format::kMagic, sizeof format::kMagic);
+        header.fixed16(format::kMajor);
+        header.fixed16(format::kMinor);
+        header.fixed32(format::kHeaderSize);
+        write_bytes(header.buffer().data(), header.size());
+    } catch (...) {
+        std::fclose(file_);
+        file_ = nullptr;
+        std::remove(temp_path_.c_str());
+        throw;
+    }
 }
 
 SnapshotWriter::~SnapshotWriter() {

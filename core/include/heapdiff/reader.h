@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 
+#include "heapdiff/error.h"  // the Error every malformed input ends in
 #include "heapdiff/snapshot.h"
 
 namespace heapdiff {
