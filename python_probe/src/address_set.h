@@ -24,6 +24,18 @@ public:
             }
         }
     }
+    // Room for n addresses without growing.
+    void reserve(std::size_t n) {
+        std::size_t want = 1024;
+        while (want < n * 2) want *= 2;
+        if (want <= slots_.size()) return;
+        std::vector<std::uint64_t> old;
+        old.swap(slots_);
+        slots_.assign(want, 0);
+        size_ = 0;
+        for (std::uint64_t a : old)
+            if (a) insert(a);
+    }
     bool contains(std::uint64_t address) const {
         if (slots_.empty()) return false;
         std::size_t mask = slots_.size() - 1;
@@ -46,14 +58,7 @@ private:
         a ^= a >> 33;
         return static_cast<std::size_t>(a);
     }
-    void grow() {
-        std::vector<std::uint64_t> old;
-        old.swap(slots_);
-        slots_.assign(old.empty() ? 1024 : old.size() * 2, 0);
-        size_ = 0;
-        for (std::uint64_t a : old)
-            if (a) insert(a);
-    }
+    void grow() { reserve(slots_.empty() ? 512 : slots_.size()); }
     std::vector<std::uint64_t> slots_;
     std::size_t size_ = 0;
 };

@@ -11,7 +11,10 @@
 #if PY_VERSION_HEX >= 0x030B0000
 #include <internal/pycore_dict.h>
 #include <internal/pycore_frame.h>
+#include <internal/pycore_gc.h>
+#include <internal/pycore_interp.h>
 #include <internal/pycore_object.h>
+#include <internal/pycore_pystate.h>
 #endif
 
 #include "cpython_internals.h"
@@ -89,5 +92,22 @@ int heapdiff_inline_attributes(PyObject* obj, heapdiff_frame_visit visit, void* 
     (void)visit;
     (void)ctx;
     return 0;
+#endif
+}
+
+Py_ssize_t heapdiff_permanent_generation(heapdiff_object_visit visit, void* ctx) {
+#if PY_VERSION_HEX >= 0x030B0000
+    PyInterpreterState* interp = _PyInterpreterState_GET();
+    PyGC_Head* head = &interp->gc.permanent_generation.head;
+    Py_ssize_t n = 0;
+    for (PyGC_Head* g = _PyGCHead_NEXT(head); g && g != head; g = _PyGCHead_NEXT(g)) {
+        visit(ctx, (PyObject*)((char*)g + sizeof(PyGC_Head)));
+        ++n;
+    }
+    return n;
+#else
+    (void)visit;
+    (void)ctx;
+    return -1;
 #endif
 }

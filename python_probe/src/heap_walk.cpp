@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "address_set.h"
+#include "cpython_internals.h"
 #include "display_value.h"
 #include "heapdiff/error.h"
 #include "heapdiff/writer.h"
@@ -112,12 +113,16 @@ public:
     // Needed only after gc.freeze(): frozen objects are tracked but in no gc list.
     void set_listed(std::vector<std::uint64_t> sorted_listed) { listed_ = std::move(sorted_listed); }
     void mark_garbage(PyObject* obj) { garbage_.insert(addr(obj)); }
+    // Heaps hold about as many untracked objects (str, int ...) as tracked ones: sizing
+    // the seen-set up front saves the rehashes, each of which touches all of it.
+    void expect_untracked(std::size_t n) { seen_.reserve(n); }
 
-    // A tracked object from gc.get_objects(generation).
-    void walk_tracked(PyObject* obj, int generation) {
+    // A tracked object from gc.get_objects(generation) (in_list: the probe's list holds
+    // a reference to it) or from the permanent generation (generation 3).
+    void walk_tracked(PyObject* obj, int generation, bool in_list) {
         if (excluded_.contains(obj)) return;
-        emit(obj, true, generation);
-        ++listed_written_;
+        emit(obj, in_list, generation);
+        if (in_list) ++listed_written_;
         drain();
     }
 
@@ -169,6 +174,7 @@ private:
         w_.add_object(addr(obj), type.id, size, refcount, flags, tm_.object_traceback(obj), value_);
 
         referents_.collect(obj, type, edges_);
+        for (const Edge& e : edges_) prefetch_object(e.target);
         for (const Edge& e : edges_) {
             w_.add_edge(addr(e.target), e.kind, e.arg);
             if (!is_listed(e.target) && !excluded_.contains(e.target) && seen_.insert(addr(e.target))) {
@@ -226,24 +232,39 @@ DumpStats dump_heap(const DumpRequest& request) {
     for (const Ref& l : lists) gc_objects += static_cast<std::uint64_t>(PyList_GET_SIZE(l.get()));
 
     Walker walker(writer, tm, excluded);
+    walker.expect_untracked(gc_objects);
     const PythonRefs& py = python_refs();
     if (PyList_Check(py.gc_garbage))
         for (Py_ssize_t i = 0; i < PyList_GET_SIZE(py.gc_garbage); ++i)
             walker.mark_garbage(PyList_GET_ITEM(py.gc_garbage, i));
-    Ref frozen(call_no_args(py.gc_get_freeze_count));
-    if (frozen && PyLong_AsLong(frozen.get()) > 0) {
-        std::vector<std::uint64_t> listed;
-        listed.reserve(gc_objects);
-        for (const Ref& l : lists)
-            for (Py_ssize_t i = 0; i < PyList_GET_SIZE(l.get()); ++i) listed.push_back(addr(PyList_GET_ITEM(l.get(), i)));
-        std::sort(listed.begin(), listed.end());
-        walker.set_listed(std::move(listed));
+    // Frozen objects (permanent generation) are tracked but in no list: walk them as a
+    // fourth list where CPython lets us enumerate it; otherwise tell listed from frozen
+    // by address (only needed when something was frozen).
+    std::vector<PyObject*> permanent;
+    Py_ssize_t permanent_count = heapdiff_permanent_generation(
+        [](void* out, PyObject* obj) { static_cast<std::vector<PyObject*>*>(out)->push_back(obj); }, &permanent);
+    if (permanent_count < 0) {
+        Ref frozen(call_no_args(py.gc_get_freeze_count));
+        if (frozen && PyLong_AsLong(frozen.get()) > 0) {
+            std::vector<std::uint64_t> listed;
+            listed.reserve(gc_objects);
+            for (const Ref& l : lists)
+                for (Py_ssize_t i = 0; i < PyList_GET_SIZE(l.get()); ++i)
+                    listed.push_back(addr(PyList_GET_ITEM(l.get(), i)));
+            std::sort(listed.begin(), listed.end());
+            walker.set_listed(std::move(listed));
+        }
     }
     PyErr_Clear();
 
+    for (PyObject* obj : permanent) walker.walk_tracked(obj, 3, false);
     for (int g = 2; g >= 0; --g) {
         PyObject* list = lists[g].get();
-        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(list); ++i) walker.walk_tracked(PyList_GET_ITEM(list, i), g);
+        const Py_ssize_t n = PyList_GET_SIZE(list);
+        for (Py_ssize_t i = 0; i < n; ++i) {
+            if (i + 8 < n) prefetch_object(PyList_GET_ITEM(list, i + 8));
+            walker.walk_tracked(PyList_GET_ITEM(list, i), g, true);
+        }
     }
     for (PyObject* root : roots) walker.walk_root(root);
 

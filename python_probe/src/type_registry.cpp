@@ -81,6 +81,7 @@ TypeEntry TypeRegistry::make(PyTypeObject* type) {
     TypeEntry e;
     e.name = qualified_type_name(type);
     e.sizeof_method = c_sizeof_method(type);
+    e.default_sizeof = e.sizeof_method && e.sizeof_method == c_sizeof_method(&PyBaseObject_Type);
     e.has_finalizer = defines_finalizer(type);
     collect_slots(type, writer_, e.slots);
     std::uint32_t flags = 0;
@@ -90,7 +91,7 @@ TypeEntry TypeRegistry::make(PyTypeObject* type) {
     return e;
 }
 
-const TypeEntry& TypeRegistry::get(PyTypeObject* type) {
+const TypeEntry& TypeRegistry::lookup(PyTypeObject* type) {
     auto it = entries_.find(type);
     if (it != entries_.end()) return it->second;
     return entries_.emplace(type, make(type)).first->second;

@@ -22,6 +22,7 @@ struct TypeEntry {
     TypeId id;
     std::string name;           // "module.QualName"
     PyObject* sizeof_method = nullptr;  // borrowed C method descriptor, or null
+    bool default_sizeof = false;        // object.__sizeof__: computed inline, no call
     bool has_finalizer = false;
     std::vector<SlotMember> slots;  // object members of this type and its bases
 };
@@ -29,10 +30,18 @@ struct TypeEntry {
 class TypeRegistry {
 public:
     explicit TypeRegistry(SnapshotWriter& writer) : writer_(writer) {}
-    const TypeEntry& get(PyTypeObject* type);
+    const TypeEntry& get(PyTypeObject* type) {
+        if (type == last_type_) return *last_entry_;  // objects of one type come in runs
+        last_entry_ = &lookup(type);
+        last_type_ = type;
+        return *last_entry_;
+    }
 
 private:
+    const TypeEntry& lookup(PyTypeObject* type);
     TypeEntry make(PyTypeObject* type);
+    PyTypeObject* last_type_ = nullptr;
+    const TypeEntry* last_entry_ = nullptr;
     SnapshotWriter& writer_;
     std::unordered_map<PyTypeObject*, TypeEntry> entries_;
 };
