@@ -151,15 +151,12 @@ private:
         }
         if (tag == format::kEdges && !options_.edges) {
             // Not decoded, but still decompressed: its checksum is how a damaged edge
-            // section is noticed even by commands that do not need edges. Its place and
-            // its count are checked as when edges are loaded, so both ways of loading
+            // section is noticed even by commands that do not need edges. Its count is
+            // read and counted as when edges are loaded, so that both ways of loading
             // accept the same files.
             const std::vector<std::uint8_t>& payload = decompress(tag, stored, raw_size);
             ByteReader p(payload.data(), payload.size(), section_what(tag));
-            if (pending_edges_ == kNone) p.fail("an edge chunk without its object chunk");
-            if (p.count(3) != pending_edges_) p.fail("edge count differs from the object chunk's");
-            edges_loaded_ += pending_edges_;
-            pending_edges_ = kNone;
+            add_pending_edges(p, p.count(3));
             ++sections_;
             return false;
         }
@@ -232,8 +229,11 @@ private:
         }
     }
 
+    std::string edge_counts_differ() const {
+        return "the objects' edge counts do not match the edges before them (" + std::to_string(pending_edges_) + ")";
+    }
+
     void read_objects(ByteReader& p) {
-        if (pending_edges_ != kNone) p.fail("an object chunk is missing its edge chunk");
         std::uint64_t n = p.count(8);
         std::size_t base = snap_.address.size();
         if (base + n > 0xFFFFFFFEull) p.fail("more objects than this version can index");
@@ -253,27 +253,28 @@ private:
         if (n) std::memcpy(snap_.flags.data() + base, flags, static_cast<std::size_t>(n));  // data() may be null
         for (std::size_t i = base; i < total; ++i) snap_.traceback[i] = TracebackId(checked32(p, p.varint()));
 
-        // Each edge takes at least 3 bytes of an EDGE section, which holds at most
-        // kMaxSectionRaw: checking the running sum against that keeps it from wrapping
-        // around (a wrapped sum would let edge_begin go backwards).
-        constexpr std::uint64_t kMaxChunkEdges = format::kMaxSectionRaw / 3;
+        // The chunk's edge counts share out, in object order, the edges of the EDGE
+        // sections read since the previous OBJS section. The running sum is checked
+        // against those edges at every step, so it cannot wrap around (a wrapped sum would
+        // let edge_begin go backwards) nor point past the edges loaded.
         std::uint64_t chunk_edges = 0;
         auto add_edges = [&] {
             std::uint64_t n_edges = p.varint();
-            if (n_edges > kMaxChunkEdges - chunk_edges) p.fail("edge counts larger than an edge section can hold");
+            if (n_edges > pending_edges_ - chunk_edges) p.fail(edge_counts_differ());
             chunk_edges += n_edges;
         };
         if (options_.edges) {
             if (snap_.edge_begin.empty()) snap_.edge_begin.push_back(0);
             for (std::size_t i = base; i < total; ++i) {
                 add_edges();
-                snap_.edge_begin.push_back(edges_loaded_ + chunk_edges);
+                snap_.edge_begin.push_back(edges_consumed_ + chunk_edges);
             }
         } else {
             for (std::size_t i = base; i < total; ++i) add_edges();
         }
-        pending_edges_ = chunk_edges;
-        pending_sources_.assign(snap_.address.begin() + static_cast<std::ptrdiff_t>(base), snap_.address.end());
+        if (chunk_edges != pending_edges_) p.fail(edge_counts_differ());
+        edges_consumed_ += pending_edges_;
+        pending_edges_ = 0;
 
         if (options_.values) {
             if (snap_.value_offset.empty()) snap_.value_offset.push_back(0);
@@ -298,30 +299,31 @@ private:
         }
     }
 
+    // Appends to the edge columns; the next OBJS section says whose edges they are.
     void read_edges(ByteReader& p) {
-        if (pending_edges_ == kNone) p.fail("an edge chunk without its object chunk");
         std::uint64_t n = p.count(3);
-        if (n != pending_edges_) p.fail("edge count differs from the object chunk's");
+        add_pending_edges(p, n);
         std::size_t base = snap_.edge_target.size();
         std::size_t total = base + static_cast<std::size_t>(n);
         snap_.edge_target.resize(total);
         snap_.edge_kind.resize(total);
         snap_.edge_arg.resize(total);
-        // Targets are stored relative to their source object's address.
-        std::size_t object = 0;
-        std::size_t chunk_base = snap_.edge_begin.size() - 1 - pending_sources_.size();
-        for (std::size_t e = base; e < total; ++e) {
-            while (snap_.edge_begin[chunk_base + object + 1] <= e) ++object;
-            snap_.edge_target[e] = pending_sources_[object] + static_cast<std::uint64_t>(p.svarint());
-        }
+        std::uint64_t previous = 0;  // targets are deltas within the section
+        for (std::size_t e = base; e < total; ++e) snap_.edge_target[e] = p.delta(previous);
         for (std::size_t e = base; e < total; ++e) {
             std::uint8_t k = p.u8();
             if (k > kMaxEdgeKind) k = 0;  // a newer kind: still an edge, just unlabelled
             snap_.edge_kind[e] = static_cast<EdgeKind>(k);
         }
         for (std::size_t e = base; e < total; ++e) snap_.edge_arg[e] = p.varint();
-        edges_loaded_ += n;
-        pending_edges_ = kNone;
+    }
+
+    // Each EDGE section's count is backed by its bytes, so the total is bounded by the
+    // file's size; the cap only keeps the sums below from ever wrapping around.
+    void add_pending_edges(ByteReader& p, std::uint64_t n) {
+        constexpr std::uint64_t kMaxEdges = 1ull << 62;
+        if (n > kMaxEdges - edges_consumed_ - pending_edges_) p.fail("more edges than this version can index");
+        pending_edges_ += n;
     }
 
     void read_tracebacks(ByteReader& p) {
@@ -391,14 +393,16 @@ private:
         std::uint64_t objects = p.varint();
         std::uint64_t edges = p.varint();
         std::uint64_t sections = p.varint();
+        if (pending_edges_ != 0)
+            fail("corrupted: edges after the last object chunk belong to no object (" +
+                 std::to_string(pending_edges_) + ")");
         if (objects != snap_.object_count()) fail("corrupted: object count differs from the end section's");
-        if (edges != edges_loaded_) fail("corrupted: edge count differs from the end section's");
+        if (edges != edges_consumed_) fail("corrupted: edge count differs from the end section's");
         if (sections != sections_) fail("corrupted: section count differs from the end section's");
     }
 
     // Cross-references between tables, checked once everything is read.
     void validate() {
-        if (pending_edges_ != kNone) fail("corrupted: the last object chunk has no edge chunk");
         auto bad_string = [&](StringId id) { return !snap_.strings.contains(id); };
         for (const TypeInfo& t : snap_.types)
             if (bad_string(t.name)) fail("corrupted: a type names a missing string");
@@ -432,7 +436,6 @@ private:
         return static_cast<std::uint32_t>(v);
     }
 
-    static constexpr std::uint64_t kNone = ~0ull;
     Source& src_;
     LoadOptions options_;
     std::string name_;
@@ -441,9 +444,8 @@ private:
     std::vector<std::uint8_t> compressed_, decompressed_;
     Snapshot snap_;
     std::uint64_t sections_ = 0;
-    std::uint64_t edges_loaded_ = 0;
-    std::uint64_t pending_edges_ = kNone;
-    std::vector<std::uint64_t> pending_sources_;
+    std::uint64_t edges_consumed_ = 0;  // edges of the OBJS sections read so far
+    std::uint64_t pending_edges_ = 0;   // edges of the EDGE sections read since the last OBJS
 };
 
 }  // namespace

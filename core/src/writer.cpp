@@ -2,6 +2,7 @@
 
 #include <zstd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <random>
@@ -30,17 +31,18 @@ std::string temp_name_for(const std::string& final_path) {
 
 std::string errno_text() { return std::strerror(errno); }
 
-// A chunk is flushed at objects_per_chunk objects, and also once either of its sections
-// reaches this size: many large objects (long lists, big dicts, long display values) in
-// one chunk must not push a section past kMaxSectionRaw and fail the dump. Only a single
-// object's own edges can still exceed the limit (some 20 million of them).
-constexpr std::size_t kChunkFlushBytes = format::kMaxSectionRaw / 4;
+// The most bytes one edge adds to an EDGE section (a 10-byte target delta, a kind byte,
+// a 10-byte arg), and the most its count takes: edge_flush_bytes is capped so that a
+// section flushed just past it still fits in kMaxSectionRaw.
+constexpr std::size_t kMaxEdgeBytes = 10 + 1 + 10;
+constexpr std::size_t kMaxEdgeFlushBytes = format::kMaxSectionRaw - kMaxEdgeBytes - 10;
 
 }  // namespace
 
 SnapshotWriter::SnapshotWriter(std::string final_path, WriterOptions options)
     : final_path_(std::move(final_path)), temp_path_(temp_name_for(final_path_)), options_(options) {
     if (options_.objects_per_chunk == 0) options_.objects_per_chunk = 1;
+    options_.edge_flush_bytes = std::min(options_.edge_flush_bytes, kMaxEdgeFlushBytes);
     file_ = std::fopen(temp_path_.c_str(), "wb");
     if (!file_) throw Error("cannot write " + final_path_ + ": " + errno_text());
     // The destructor does not run for a constructor that throws: close and remove the
@@ -132,16 +134,17 @@ TracebackId SnapshotWriter::add_traceback(const Frame* frames, std::size_t count
     return TracebackId(next_traceback_++);
 }
 
+// A chunk is flushed at objects_per_chunk objects, and also once its OBJS section reaches
+// kChunkFlushBytes: many large objects (long display values) in one chunk must not push
+// the section past kMaxSectionRaw and fail the dump. Edges need no such check here:
+// add_edge writes them out as they accumulate.
 void SnapshotWriter::add_object(std::uint64_t address, TypeId type, std::uint64_t size, std::uint64_t refcount,
                                 std::uint8_t flags, TracebackId traceback, std::string_view value) {
     const std::size_t object_bytes = chunk_.address.size() + chunk_.type.size() + chunk_.size.size() +
                                      chunk_.refcount.size() + chunk_.flags.size() + chunk_.traceback.size() +
-                                     5 * chunk_.edge_counts.size() + chunk_.value_len.size() +
+                                     10 * chunk_.edge_counts.size() + chunk_.value_len.size() +
                                      chunk_.value_bytes.size();
-    const std::size_t edge_bytes = chunk_.edge_target.size() + chunk_.edge_kind.size() + chunk_.edge_arg.size();
-    if (chunk_.objects == options_.objects_per_chunk || object_bytes >= kChunkFlushBytes ||
-        edge_bytes >= kChunkFlushBytes)
-        flush_chunk();
+    if (chunk_.objects == options_.objects_per_chunk || object_bytes >= kChunkFlushBytes) flush_chunk();
     chunk_.address.delta(address, chunk_.previous_address);
     chunk_.type.varint(type.value);
     chunk_.size.varint(size);
@@ -151,45 +154,61 @@ void SnapshotWriter::add_object(std::uint64_t address, TypeId type, std::uint64_
     chunk_.value_len.varint(value.size());
     chunk_.value_bytes.raw(value.data(), value.size());
     chunk_.edge_counts.push_back(0);
-    chunk_.current_source = address;
     ++chunk_.objects;
     ++total_objects_;
 }
 
 void SnapshotWriter::add_edge(std::uint64_t target, EdgeKind kind, std::uint64_t arg) {
     if (chunk_.edge_counts.empty()) throw Error("internal error: edge before any object");
-    chunk_.edge_target.svarint(static_cast<std::int64_t>(target - chunk_.current_source));
-    chunk_.edge_kind.u8(static_cast<std::uint8_t>(kind));
-    chunk_.edge_arg.varint(arg);
+    edges_.target.delta(target, edges_.previous_target);
+    edges_.kind.u8(static_cast<std::uint8_t>(kind));
+    edges_.arg.varint(arg);
+    ++edges_.count;
     ++chunk_.edge_counts.back();
-    ++chunk_.edges;
     ++total_edges_;
+    if (edges_.bytes() >= options_.edge_flush_bytes) flush_edges();
 }
 
-// OBJS payload: count, then the columns one after another (see docs/FORMAT.md).
-// EDGE payload: edge count, then targets, kinds, args.
+// EDGE payload: edge count, then targets (each a delta against the previous target of
+// the section), kinds, args. See docs/FORMAT.md.
+void SnapshotWriter::flush_edges() {
+    if (edges_.count == 0) return;
+    ByteWriter payload;
+    payload.buffer().reserve(10 + edges_.bytes());
+    payload.varint(edges_.count);
+    payload.append(edges_.target);
+    payload.append(edges_.kind);
+    payload.append(edges_.arg);
+    write_section(format::kEdges, payload);
+    // Cleared, not freed: the next edges of a large object refill the same buffers.
+    edges_.target.clear();
+    edges_.kind.clear();
+    edges_.arg.clear();
+    edges_.count = 0;
+    edges_.previous_target = 0;
+}
+
+// The chunk's remaining edges first, then its OBJS section: count, then the columns one
+// after another. Its edge counts add up to the edges written since the previous OBJS.
 void SnapshotWriter::flush_chunk() {
     if (chunk_.objects == 0) return;
+    flush_edges();
     ByteWriter objects;
     objects.varint(chunk_.objects);
     for (const ByteWriter* column : {&chunk_.address, &chunk_.type, &chunk_.size, &chunk_.refcount, &chunk_.flags,
                                      &chunk_.traceback})
         objects.append(*column);
-    for (std::uint32_t n : chunk_.edge_counts) objects.varint(n);
+    for (std::uint64_t n : chunk_.edge_counts) objects.varint(n);
     objects.append(chunk_.value_len);
     objects.append(chunk_.value_bytes);
     write_section(format::kObjects, objects);
 
-    ByteWriter edges;
-    edges.varint(chunk_.edges);
-    edges.append(chunk_.edge_target);
-    edges.append(chunk_.edge_kind);
-    edges.append(chunk_.edge_arg);
-    write_section(format::kEdges, edges);
-
     Chunk fresh;
     std::swap(chunk_, fresh);
     chunk_.edge_counts.reserve(options_.objects_per_chunk);
+    // Free what a large object's edges grew the edge buffers to.
+    PendingEdges fresh_edges;
+    std::swap(edges_, fresh_edges);
 }
 
 void SnapshotWriter::flush_table(std::uint32_t tag, Table& table) {

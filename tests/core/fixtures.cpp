@@ -70,7 +70,7 @@ Snapshot full_snapshot() {
     b.edge(0, EdgeKind::Unknown, ~0ull);  // an unused arg may be anything
     b.object(0, {}, 16, 1, flag::kInGcGarbage, {}, "");  // no type: counted as "?"
 
-    // Chunk 4 (object 9): a lone object and no edges: an empty EDGE section.
+    // Chunk 4 (object 9): a lone object and no edges: an OBJS section and no EDGE section.
     b.object(0x7f0000007000, dict, 64, 1, flag::kGcTracked, {}, "{}");
 
     Snapshot& s = b.snapshot();
@@ -115,6 +115,7 @@ WriterOptions small_chunks() {
     WriterOptions o;
     o.objects_per_chunk = 3;
     o.table_flush_bytes = 8;
+    o.edge_flush_bytes = 12;
     return o;
 }
 

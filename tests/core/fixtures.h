@@ -16,8 +16,9 @@ Snapshot full_snapshot();
 // Three objects and a few edges: small enough to cut or flip at every byte.
 Snapshot tiny_snapshot();
 
-// 3 objects per chunk and table flushes after a few bytes, so a small snapshot spans
-// several OBJS/EDGE pairs and several sections of each table.
+// 3 objects per chunk, and table and edge flushes after a few bytes, so a small
+// snapshot spans several chunks, splits one object's edges over several EDGE sections
+// and spreads each table over several sections.
 WriterOptions small_chunks();
 
 // The bytes write_snapshot() produces (through a real file, as the probe would).

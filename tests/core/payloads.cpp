@@ -41,7 +41,8 @@ Bytes objects_payload(const std::vector<ObjectRow>& objects) {
 Bytes edges_payload(const std::vector<EdgeRow>& edges) {
     ByteWriter w;
     w.varint(edges.size());
-    for (const EdgeRow& e : edges) w.svarint(e.target_delta);
+    std::uint64_t previous = 0;
+    for (const EdgeRow& e : edges) w.delta(e.target, previous);
     for (const EdgeRow& e : edges) w.u8(e.kind);
     for (const EdgeRow& e : edges) w.varint(e.arg);
     return w.buffer();
@@ -73,8 +74,8 @@ std::vector<RawSection> base_sections() {
     return {
         section(format::kStrings, strings_payload({"builtins.dict", "x"})),
         section(format::kTypes, types_payload({{1, 0xa000, 0}})),
+        section(format::kEdges, edges_payload({{0x2000, 1, 0}, {0x2000, 2, 0}})),
         section(format::kObjects, objects_payload({{0x1000, 1, 64, 1, 1, 0, 2, "{}"}, {0x2000, 1, 32, 1, 0, 0, 0, "'k'"}})),
-        section(format::kEdges, edges_payload({{0x1000, 1, 0}, {0x1000, 2, 0}})),
         section(format::kRoots, empty_roots_payload()),
     };
 }

@@ -27,7 +27,7 @@ struct ObjectRow {
 };
 
 struct EdgeRow {
-    std::int64_t target_delta = 0;  // relative to the source object's address
+    std::uint64_t target = 0;  // the address; stored as a delta against the previous row's
     std::uint8_t kind = 0;
     std::uint64_t arg = 0;
 };
@@ -44,8 +44,9 @@ RawSection section(std::uint32_t tag, Bytes payload);
 // Header + sections + an END section whose counts match them.
 Bytes build(std::vector<RawSection> sections);
 
-// A small valid file made from the encoders above: two strings, one type, two objects
-// (the first with a DictKey and a DictValue edge), empty roots.
+// A small valid file made from the encoders above: two strings, one type, the EDGE
+// section of the two objects of the OBJS section after it (the first object has a DictKey
+// and a DictValue edge, both to 0x2000), empty roots.
 std::vector<RawSection> base_sections();
 
 }  // namespace heapdiff::test

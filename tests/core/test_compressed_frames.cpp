@@ -102,14 +102,20 @@ TEST_CASE("a frame whose content checksum does not match") {
     check_corrupted(base_with_strings_frame(frame, kStrings.size()), "fails its checksum or decompression");
 }
 
-TEST_CASE("an object chunk of zero objects") {
+TEST_CASE("an object chunk of zero objects, an EDGE section of zero edges") {
     std::vector<RawSection> sections = base_sections();
-    sections.insert(sections.begin() + 2, section(format::kEdges, edges_payload({})));
+    // STRS TYPE | EDGE(0) OBJS(0) | EDGE(0) EDGE OBJS | ROOT
+    sections.insert(sections.begin() + 3, section(format::kEdges, edges_payload({})));
     sections.insert(sections.begin() + 2, section(format::kObjects, objects_payload({})));
-    Snapshot s = load(build(sections));
-    CHECK(s.object_count() == 2);
-    CHECK(s.edge_begin == std::vector<std::uint64_t>{0, 2, 2});
-    // And a file whose only chunk is empty.
-    Snapshot empty = load(build({section(format::kObjects, objects_payload({})), section(format::kEdges, edges_payload({}))}));
+    sections.insert(sections.begin() + 2, section(format::kEdges, edges_payload({})));
+    for (LoadOptions options : {LoadOptions{}, LoadOptions{false, false}}) {
+        Snapshot s = load(build(sections), options);
+        CHECK(s.object_count() == 2);
+        if (options.edges) CHECK(s.edge_begin == std::vector<std::uint64_t>{0, 2, 2});
+    }
+    // And files whose only chunk is empty, with or without an empty EDGE section.
+    CHECK(load(build({section(format::kObjects, objects_payload({}))})).object_count() == 0);
+    Snapshot empty = load(build({section(format::kEdges, edges_payload({})), section(format::kObjects, objects_payload({}))}));
     CHECK(empty.object_count() == 0);
+    CHECK(empty.edge_begin == std::vector<std::uint64_t>{0});
 }

@@ -67,69 +67,128 @@ TEST_CASE("edge labels that refer to nothing") {
     for (EdgeKind named : {EdgeKind::Attribute, EdgeKind::FrameLocal, EdgeKind::Field}) {
         const auto kind = static_cast<std::uint8_t>(named);
         CAPTURE(int(kind));
-        check_corrupted(build(base_with(format::kEdges, edges_payload({{0x1000, 1, 0}, {0x1000, kind, 3}}))),
+        check_corrupted(build(base_with(format::kEdges, edges_payload({{0x2000, 1, 0}, {0x2000, kind, 3}}))),
                         "an edge label refers to nothing");
-        check_corrupted(build(base_with(format::kEdges, edges_payload({{0x1000, 1, 0}, {0x1000, kind, 1ull << 32 | 1}}))),
+        check_corrupted(build(base_with(format::kEdges, edges_payload({{0x2000, 1, 0}, {0x2000, kind, 1ull << 32 | 1}}))),
                         "an edge label refers to nothing");
         // A string that exists is fine.
-        CHECK(load_error(build(base_with(format::kEdges, edges_payload({{0x1000, 1, 0}, {0x1000, kind, 2}})))).empty());
+        CHECK(load_error(build(base_with(format::kEdges, edges_payload({{0x2000, 1, 0}, {0x2000, kind, 2}})))).empty());
     }
     // A dict value's key is one of the same object's edges: 2 is past its two edges.
-    check_corrupted(build(base_with(format::kEdges, edges_payload({{0x1000, 1, 0}, {0x1000, 2, 2}}))),
+    check_corrupted(build(base_with(format::kEdges, edges_payload({{0x2000, 1, 0}, {0x2000, 2, 2}}))),
                     "an edge label refers to nothing");
     // Without edges loaded there is nothing to check.
-    CHECK(load_error(build(base_with(format::kEdges, edges_payload({{0x1000, 1, 0}, {0x1000, 2, 2}}))), {false, true})
+    CHECK(load_error(build(base_with(format::kEdges, edges_payload({{0x2000, 1, 0}, {0x2000, 2, 2}}))), {false, true})
               .empty());
 }
 
 TEST_CASE("edge kinds from a newer minor load as Unknown with their arg") {
-    Snapshot s = load(build(base_with(format::kEdges, edges_payload({{0x1000, 10, 5}, {0x1000, 255, 6}}))));
+    Snapshot s = load(build(base_with(format::kEdges, edges_payload({{0x2000, 10, 5}, {0x2000, 255, 6}}))));
     CHECK(s.edge_kind[0] == EdgeKind::Unknown);
     CHECK(s.edge_kind[1] == EdgeKind::Unknown);
     CHECK(s.edge_arg[0] == 5);
     CHECK(s.edge_arg[1] == 6);
 }
 
-TEST_CASE("object and edge chunks out of step") {
+TEST_CASE("edges split over several EDGE sections, with other sections in between") {
+    // The base chunk's two edges, one per EDGE section, and a table flush between them
+    // and before the OBJS section: the same snapshot.
+    const Snapshot expected = load(build(base_sections()));
+    std::vector<RawSection> split = base_sections();
+    split[2] = section(format::kEdges, edges_payload({{0x2000, 1, 0}}));
+    split.insert(split.begin() + 3, section(format::kEdges, edges_payload({{0x2000, 2, 0}})));
+    split.insert(split.begin() + 3, section(format::kStrings, strings_payload({"between"})));
+    split.insert(split.begin() + 5, section(format::kTypes, types_payload({{3, 0xb000, 0}})));
+    REQUIRE(split[6].tag == format::kObjects);
+    Snapshot s = load(build(split));
+    CHECK(s.edge_begin == expected.edge_begin);
+    CHECK(s.edge_target == expected.edge_target);
+    CHECK(s.edge_kind == expected.edge_kind);
+    CHECK(s.edge_arg == expected.edge_arg);
+    check_same_objects(load(build(split), {false, false}), load(build(split)));
+}
+
+TEST_CASE("an OBJS section whose edge counts do not match the edges before it") {
     std::vector<RawSection> base = base_sections();
-    const RawSection objects = base[2], edges = base[3];
+    const RawSection edges = base[2], objects = base[3];
+    REQUIRE(edges.tag == format::kEdges);
+    REQUIRE(objects.tag == format::kObjects);
+    const std::string differ = "section OBJS: the objects' edge counts do not match the edges before them (";
 
     // Whether edges are loaded or not: both ways of loading accept the same files.
     for (LoadOptions options : {LoadOptions{}, LoadOptions{false, false}}) {
         CAPTURE(options.edges);
-        std::vector<RawSection> edges_first = base;
-        std::swap(edges_first[2], edges_first[3]);
-        check_corrupted(build(edges_first), "section EDGE: an edge chunk without its object chunk", options);
+        // The edges after their objects: the OBJS section finds none before it.
+        std::vector<RawSection> edges_after = base;
+        std::swap(edges_after[2], edges_after[3]);
+        check_corrupted(build(edges_after), differ + "0)", options);
 
-        std::vector<RawSection> two_edge_chunks = base;
-        two_edge_chunks.insert(two_edge_chunks.begin() + 4, edges);
-        check_corrupted(build(two_edge_chunks), "section EDGE: an edge chunk without its object chunk", options);
+        // Too many edges before the chunk: its counts claim 2 of 4.
+        std::vector<RawSection> twice = base;
+        twice.insert(twice.begin() + 2, edges);
+        check_corrupted(build(twice), differ + "4)", options);
 
-        std::vector<RawSection> no_edges_between = base;
-        no_edges_between[3] = objects;
-        no_edges_between.insert(no_edges_between.begin() + 4, edges);
-        check_corrupted(build(no_edges_between), "section OBJS: an object chunk is missing its edge chunk", options);
+        // Too few: one edge where the counts claim 2 (the sum passes it on the first object).
+        check_corrupted(build(base_with(format::kEdges, edges_payload({{0x2000, 1, 0}}))),
+                        differ + "1)", options);
 
-        std::vector<RawSection> last_without_edges = base;
-        last_without_edges.erase(last_without_edges.begin() + 3);
-        check_corrupted(build(last_without_edges), "the last object chunk has no edge chunk", options);
+        // The right number of edges, shared out wrongly is still the right sum...
+        std::vector<ObjectRow> rows = {{0x1000, 1, 64, 1, 1, 0, 0, "{}"}, {0x2000, 1, 32, 1, 0, 0, 2, "'k'"}};
+        CHECK(load_error(build(base_with(format::kObjects, objects_payload(rows))), options).empty());
+        // ...but a sum short of them is not: the counts claim 1 of 2.
+        rows[1].edges = 1;
+        check_corrupted(build(base_with(format::kObjects, objects_payload(rows))), differ + "2)",
+                        options);
 
-        check_corrupted(build(base_with(format::kEdges, edges_payload({{0x1000, 1, 0}}))),
-                        "section EDGE: edge count differs from the object chunk's", options);
+        // Edges of one chunk cannot be claimed by the next: the first OBJS must take them.
+        std::vector<RawSection> claimed_late = base;
+        claimed_late.insert(claimed_late.begin() + 2, section(format::kObjects, objects_payload({{0x3000, 1, 8, 1, 0, 0, 0, ""}})));
+        claimed_late.insert(claimed_late.begin() + 2, edges);
+        check_corrupted(build(claimed_late), differ + "2)", options);
     }
 }
 
-TEST_CASE("edges resolve against their own object's address") {
-    // The second chunk's edges are relative to the second chunk's objects.
+TEST_CASE("edges left after the last object chunk") {
+    std::vector<RawSection> base = base_sections();
+    const RawSection edges = base[2];
+    for (LoadOptions options : {LoadOptions{}, LoadOptions{false, false}}) {
+        CAPTURE(options.edges);
+        std::vector<RawSection> trailing = base;
+        trailing.push_back(edges);
+        check_corrupted(build(trailing), "test.hds: corrupted: edges after the last object chunk belong to no object (2)",
+                        options);
+        // Edges and no object chunk at all.
+        check_corrupted(build({edges, section(format::kRoots, empty_roots_payload())}),
+                        "edges after the last object chunk belong to no object (2)", options);
+        // An EDGE section of no edges leaves nothing behind.
+        trailing.back() = section(format::kEdges, edges_payload({}));
+        CHECK(load_error(build(trailing), options).empty());
+    }
+}
+
+TEST_CASE("edge targets are deltas within their own EDGE section") {
+    // Written by hand: targets 0x2000, then 0x1ff0 (delta -0x10), then 0 - 1 (a delta that
+    // wraps below zero); the next section starts again from 0, not from the previous one.
+    ByteWriter first;
+    first.varint(3);
+    for (std::int64_t delta : {0x2000, -0x10, -0x1ff1}) first.svarint(delta);
+    for (int i = 0; i < 3; ++i) first.u8(0);
+    for (int i = 0; i < 3; ++i) first.varint(0);
+    ByteWriter second;
+    second.varint(1);
+    second.svarint(0x3000);
+    second.u8(0);
+    second.varint(0);
     std::vector<RawSection> sections = base_sections();
     sections.insert(sections.begin() + 4, section(format::kObjects, objects_payload({{0x9000, 1, 8, 1, 0, 0, 0, ""},
-                                                                                     {0x8000, 1, 8, 1, 0, 0, 1, ""}})));
-    sections.insert(sections.begin() + 5, section(format::kEdges, edges_payload({{-0x10, 0, 0}})));
+                                                                                     {0x8000, 1, 8, 1, 0, 0, 4, ""}})));
+    sections.insert(sections.begin() + 4, section(format::kEdges, second.buffer()));
+    sections.insert(sections.begin() + 4, section(format::kEdges, first.buffer()));
     Snapshot s = load(build(sections));
     REQUIRE(s.object_count() == 4);
     CHECK(s.address[3] == 0x8000);
-    CHECK(s.edge_begin == std::vector<std::uint64_t>{0, 2, 2, 2, 3});
-    CHECK(s.edge_target[2] == 0x7ff0);
+    CHECK(s.edge_begin == std::vector<std::uint64_t>{0, 2, 2, 2, 6});
+    CHECK(s.edge_target == std::vector<std::uint64_t>{0x2000, 0x2000, 0x2000, 0x1ff0, ~0ull, 0x3000});
 }
 
 TEST_CASE("the end section disagrees with the file") {

@@ -114,16 +114,28 @@ TEST_CASE("string and display-value lengths larger than their data") {
 
 TEST_CASE("per-object edge counts whose sum wraps around") {
     // 2^64-1 edges for the first object and 2 for the second add up to 1 in 64 bits,
-    // which the EDGE section then matches. The counts must be refused, not trusted.
+    // which matches the one edge before them. The counts must be refused, not trusted,
+    // with or without edges (the second load of check_refused_cheaply).
     Bytes bytes = build({
         section(format::kStrings, strings_payload({"builtins.dict"})),
         section(format::kTypes, types_payload({{1, 0xa000, 0}})),
+        section(format::kEdges, edges_payload({{0x2000, 0, 0}})),
         section(format::kObjects, objects_payload({{0x1000, 1, 64, 1, 0, 0, ~0ull, ""}, {0x2000, 1, 32, 1, 0, 0, 2, ""}})),
-        section(format::kEdges, edges_payload({{0x1000, 0, 0}})),
         section(format::kRoots, empty_roots_payload()),
     });
-    check_refused_cheaply(bytes, "OBJS: ");
-    CHECK(load_error(bytes).find("corrupted") != std::string::npos);
+    check_refused_cheaply(bytes, "OBJS: the objects' edge counts do not match the edges before them (1)");
+    CHECK(load_error(bytes, {false, false}).find("OBJS: the objects' edge counts do not match") != std::string::npos);
+}
+
+TEST_CASE("edge counts far beyond the edges in the file") {
+    // One object claiming 2^61 edges after a few real ones: refused before edge_begin or
+    // anything else is sized by the claim.
+    Bytes bytes = build({
+        section(format::kEdges, edges_payload({{0x2000, 0, 0}, {0x3000, 0, 0}})),
+        section(format::kObjects, objects_payload({{0x1000, 0, 64, 1, 0, 0, kHuge, ""}})),
+    });
+    check_refused_cheaply(bytes, "OBJS: the objects' edge counts do not match the edges before them (2)");
+    CHECK(load_error(bytes, {false, false}).find("OBJS: the objects' edge counts do not match") != std::string::npos);
 }
 
 TEST_CASE("section sizes larger than the file or the format allows") {

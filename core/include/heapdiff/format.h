@@ -11,6 +11,13 @@
 // Sections with the same tag concatenate: tables are append-only and ids continue
 // across sections, so the writer can flush any table whenever its buffer fills.
 // A reader skips a section whose tag it does not know unless its flags say required.
+//
+// Objects and edges: an object chunk is zero or more EDGE sections, then one OBJS
+// section. EDGE sections only append edges (each decodes on its own: its targets are
+// deltas against the previous target of the same section); the OBJS section's
+// per-object edge counts then share out, in object order, exactly the edges appended
+// since the previous OBJS section. So one object's edges may span any number of EDGE
+// sections, and no edge may be left over at the END section.
 #pragma once
 
 #include <cstdint>
@@ -23,7 +30,8 @@ constexpr std::uint16_t kMinor = 0;  // a larger minor only adds optional sectio
 constexpr std::uint32_t kHeaderSize = 16;
 constexpr std::uint32_t kSectionHeaderSize = 28;
 // No section may claim more than this decompressed: a corrupted size cannot make the
-// reader allocate gigabytes. The writer keeps every section far below it.
+// reader allocate gigabytes. The writer keeps every section far below it (it flushes
+// OBJS and EDGE sections at a quarter of it, see WriterOptions).
 constexpr std::uint64_t kMaxSectionRaw = 256ull << 20;
 
 constexpr std::uint32_t tag(const char (&s)[5]) {
@@ -37,8 +45,8 @@ constexpr std::uint32_t tag(const char (&s)[5]) {
 // which encode and decode them with the paired ByteWriter/ByteReader helpers.
 constexpr std::uint32_t kStrings = tag("STRS");
 constexpr std::uint32_t kTypes = tag("TYPE");
-constexpr std::uint32_t kObjects = tag("OBJS");
-constexpr std::uint32_t kEdges = tag("EDGE");
+constexpr std::uint32_t kObjects = tag("OBJS");  // a chunk of objects; claims the EDGEs before it
+constexpr std::uint32_t kEdges = tag("EDGE");    // edges of the next OBJS section's objects
 constexpr std::uint32_t kTracebacks = tag("TRBK");
 constexpr std::uint32_t kTraceStats = tag("TRAC");
 constexpr std::uint32_t kRoots = tag("ROOT");

@@ -13,7 +13,8 @@
 namespace heapdiff {
 
 struct LoadOptions {
-    bool edges = true;   // skip EDGE sections entirely when false (summary needs none)
+    bool edges = true;   // leave EDGE sections undecoded when false (summary needs none);
+                         // they are still checksummed and their edges counted
     bool values = true;  // skip display values when false
 };
 

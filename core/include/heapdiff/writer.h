@@ -1,6 +1,7 @@
 // Streaming snapshot writer: the probe calls it while walking the heap and the tests
 // call it through write_snapshot(). Objects are buffered one chunk at a time and each
-// chunk is compressed and written as it fills, so memory stays bounded by the chunk.
+// chunk is compressed and written as it fills; edges are written in EDGE sections as
+// they accumulate, ahead of their chunk. Memory stays bounded by the flush thresholds.
 // The file is written under a temporary name and renamed by finish(); a writer
 // destroyed without finish() removes its temporary file, so no half-written snapshot
 // ever appears under the final name.
@@ -12,16 +13,27 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "heapdiff/bytes.h"
+#include "heapdiff/format.h"
 #include "heapdiff/snapshot.h"
 
 namespace heapdiff {
+
+// A chunk's OBJS section is written once it reaches this size, and its pending edges are
+// written as an EDGE section whenever they do: every section stays far below
+// format::kMaxSectionRaw, however large one object is or how many edges it has.
+constexpr std::size_t kChunkFlushBytes = format::kMaxSectionRaw / 4;
 
 struct WriterOptions {
     int zstd_level = 1;                      // speed over ratio: the probe runs in production
     std::uint32_t objects_per_chunk = 1u << 16;
     std::size_t table_flush_bytes = 4u << 20;  // flush strings/tracebacks/... past this
+    // Write the pending edges as an EDGE section once they take this many bytes, even in
+    // the middle of one object's edges (tests make it tiny to split objects' edges).
+    // Capped so that no EDGE section can exceed the format's limit.
+    std::size_t edge_flush_bytes = kChunkFlushBytes;
 };
 
 class SnapshotWriter {
@@ -39,7 +51,8 @@ public:
 
     void add_object(std::uint64_t address, TypeId type, std::uint64_t size, std::uint64_t refcount,
                     std::uint8_t flags, TracebackId traceback, std::string_view value);
-    // An edge of the object added last.
+    // An edge of the object added last. Any number of them: they are written out in EDGE
+    // sections as they accumulate, ahead of their objects' OBJS section.
     void add_edge(std::uint64_t target, EdgeKind kind, std::uint64_t arg = 0);
 
     void add_trace_stat(const TraceStat& stat);
@@ -62,6 +75,7 @@ private:
         ByteWriter rows;
         std::uint64_t count = 0;
     };
+    void flush_edges();
     void flush_chunk();
     void flush_table(std::uint32_t tag, Table& table);
     void maybe_flush_table(std::uint32_t tag, Table& table);
@@ -86,13 +100,18 @@ private:
     // The current object chunk, one ByteWriter per column.
     struct Chunk {
         std::uint32_t objects = 0;
-        std::uint64_t edges = 0;
         std::uint64_t previous_address = 0;
-        std::uint64_t current_source = 0;
         ByteWriter address, type, size, refcount, flags, traceback, value_len, value_bytes;
-        ByteWriter edge_target, edge_kind, edge_arg;
-        std::vector<std::uint32_t> edge_counts;  // encoded when the chunk is flushed
+        std::vector<std::uint64_t> edge_counts;  // encoded when the chunk is flushed
     } chunk_;
+    // The edges not yet written: the next EDGE section. They belong to the current chunk's
+    // objects, but a chunk's edges may be spread over several EDGE sections.
+    struct PendingEdges {
+        std::uint64_t count = 0;
+        std::uint64_t previous_target = 0;
+        ByteWriter target, kind, arg;
+        std::size_t bytes() const { return target.size() + kind.size() + arg.size(); }
+    } edges_;
 
     std::uint64_t total_objects_ = 0, total_edges_ = 0, sections_ = 0, file_bytes_ = 0;
 };
