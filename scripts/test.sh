@@ -112,6 +112,8 @@ python_suite() {
   local line n_passed
   line=$(grep -E '[0-9]+ (passed|failed|errors?|skipped)|no tests ran' "$log" | tail -n 1 |
          sed 's/=//g; s/^ *//; s/ *$//' || true)
+  # No summary (pytest stopped early, e.g. conftest failed to import): show the first error.
+  [[ -n $line ]] || line=$(grep -m 1 -E '^E ' "$log" | sed 's/^E *//' || true)
   n_passed=$(grep -oE '[0-9]+ passed' <<<"$line" | grep -oE '[0-9]+' || echo 0)
   local times="(install ${build_s} s, tests $((SECONDS - t0 - build_s)) s)"
   if [[ $rc -eq 5 ]]; then
