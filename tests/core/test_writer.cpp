@@ -1,10 +1,13 @@
 // The streaming writer's promises: interning, atomic appearance of the file, cleanup of
-// an abandoned dump, and errors that name the path.
+// an abandoned dump, errors that name the path, and sections kept below the format's
+// limit however large the objects are.
 #include <doctest/doctest.h>
 
+#include <cstdio>
 #include <filesystem>
 
 #include "fixtures.h"
+#include "heapdiff/bytes.h"
 #include "temp_dir.h"
 
 using namespace heapdiff;
@@ -98,4 +101,75 @@ TEST_CASE("a chunk of large objects is flushed before its section outgrows the f
     Snapshot s = read_snapshot(dir.file("big.hds"), {true, false});
     CHECK(s.object_count() == 4);
     CHECK(s.edge_begin == std::vector<std::uint64_t>(5, 0));
+}
+
+namespace {
+
+// Section headers of a file, read with seeks: the file may be too big to hold in memory.
+std::vector<SectionSpan> file_section_spans(const std::string& path) {
+    std::vector<SectionSpan> spans;
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    REQUIRE(f);
+    std::uint8_t raw[format::kSectionHeaderSize];
+    std::fseek(f, format::kHeaderSize, SEEK_SET);
+    while (std::fread(raw, 1, sizeof raw, f) == sizeof raw) {
+        ByteReader r(raw, sizeof raw, "test section header");
+        SectionSpan s;
+        s.tag = r.fixed32();
+        s.flags = r.fixed32();
+        s.stored_size = r.fixed64();
+        s.raw_size = r.fixed64();
+        spans.push_back(s);
+        std::fseek(f, static_cast<long>(s.stored_size), SEEK_CUR);
+    }
+    std::fclose(f);
+    return spans;
+}
+
+}  // namespace
+
+TEST_CASE("an object with 25 million edges is written in several EDGE sections") {
+    // A list of 25 million items, as real heaps have: its edges take more bytes than one
+    // section may hold, which used to fail the whole dump. Written the way the probe
+    // writes, with default options, and checked edge by edge without keeping a copy.
+    constexpr std::uint64_t kItems = 25'000'000;
+    // Items scattered over 1 TiB: their deltas take 6 bytes, as in a fragmented heap.
+    auto item = [](std::uint64_t i) {
+        return 0x7f0000000000ull + ((i * 0x9E3779B97F4A7C15ull) >> 24 & 0xFFFFFFFFF0ull);
+    };
+    TempDir dir;
+    const std::string path = dir.file("big.hds");
+    {
+        SnapshotWriter w(path);
+        TypeId list = w.add_type(w.intern("builtins.list"), 0xa000, 0);
+        w.add_object(0x7e0000001000, list, 72, 1, format::object_flag::kGcTracked, {}, "[0]");
+        w.add_edge(0x1000, EdgeKind::Index, 0);
+        w.add_object(0x7e0000002000, list, 8 * kItems + 56, 1, format::object_flag::kGcTracked, {}, "[...]");
+        for (std::uint64_t i = 0; i < kItems; ++i) w.add_edge(item(i), EdgeKind::Index, i);
+        w.add_object(0x7e0000003000, list, 64, 1, format::object_flag::kGcTracked, {}, "[[...]]");
+        w.add_edge(0x7e0000002000, EdgeKind::Index, 0);
+        w.finish();
+        CHECK(w.edges_written() == kItems + 2);
+    }
+
+    std::uint64_t edge_sections = 0, edge_bytes = 0;
+    for (const SectionSpan& s : file_section_spans(path)) {
+        CHECK(s.raw_size <= format::kMaxSectionRaw);
+        if (s.tag != format::kEdges) continue;
+        ++edge_sections;
+        edge_bytes += s.raw_size;
+    }
+    CHECK(edge_bytes > format::kMaxSectionRaw);  // one EDGE section could not have held them
+    CHECK(edge_sections >= 4);
+
+    CHECK(read_snapshot(path, {false, false}).object_count() == 3);
+    Snapshot s = read_snapshot(path, {true, false});
+    REQUIRE(s.object_count() == 3);
+    REQUIRE(s.edge_begin == std::vector<std::uint64_t>{0, 1, 1 + kItems, 2 + kItems});
+    CHECK(s.edge_target[0] == 0x1000);
+    CHECK(s.edge_target[kItems + 1] == 0x7e0000002000);
+    std::uint64_t wrong = 0;
+    for (std::uint64_t i = 0; i < kItems; ++i)
+        wrong += s.edge_target[1 + i] != item(i) || s.edge_kind[1 + i] != EdgeKind::Index || s.edge_arg[1 + i] != i;
+    CHECK(wrong == 0);
 }
