@@ -97,7 +97,7 @@ int heapdiff_inline_attributes(PyObject* obj, heapdiff_frame_visit visit, void* 
 
 Py_ssize_t heapdiff_permanent_generation(heapdiff_object_visit visit, void* ctx) {
 #if PY_VERSION_HEX >= 0x030B0000
-    PyInterpreterState* interp = _PyInterpreterState_GET();
+    PyInterpreterState* interp = PyInterpreterState_Get(); /* exported; _GET() reads an unexported TLS */
     PyGC_Head* head = &interp->gc.permanent_generation.head;
     Py_ssize_t n = 0;
     for (PyGC_Head* g = _PyGCHead_NEXT(head); g && g != head; g = _PyGCHead_NEXT(g)) {
