@@ -3,11 +3,14 @@
 // mutations here take the snapshot apart, change the *decompressed* payload of one
 // section or the order and flags of sections, and put it back together with every
 // checksum right (and, usually, the END counts updated). That sends the fuzzer into the
-// table decoders and the cross-reference checks, where the interesting bugs live.
+// table decoders and the cross-reference checks, where the interesting bugs live. EDGE
+// sections can also be split and merged (a chunk's edges may span any number of them),
+// and moved across the OBJS sections that claim them.
 #include <cstdint>
 #include <cstring>
 #include <random>
 #include <stdexcept>
+#include <vector>
 
 #include "heapdiff/bytes.h"
 #include "heapdiff/error.h"
@@ -76,6 +79,62 @@ void replace_varint(Bytes& payload, std::minstd_rand& rng) {
     payload.insert(payload.begin() + static_cast<std::ptrdiff_t>(at), w.buffer().begin(), w.buffer().end());
 }
 
+// An EDGE payload taken apart: count, targets (deltas within the section), kinds, args.
+struct Edges {
+    std::vector<std::uint64_t> target, arg;
+    std::vector<std::uint8_t> kind;
+};
+
+bool parse_edges(const Bytes& payload, Edges& out) {
+    try {
+        ByteReader r(payload.data(), payload.size(), "mutator");
+        std::uint64_t n = r.count(3);
+        std::uint64_t previous = 0;
+        for (std::uint64_t i = 0; i < n; ++i) out.target.push_back(r.delta(previous));
+        for (std::uint64_t i = 0; i < n; ++i) out.kind.push_back(r.u8());
+        for (std::uint64_t i = 0; i < n; ++i) out.arg.push_back(r.varint());
+        return r.at_end();
+    } catch (const Error&) {
+        return false;
+    }
+}
+
+Bytes edges_payload(const Edges& e, std::size_t begin, std::size_t end) {
+    ByteWriter w;
+    w.varint(end - begin);
+    std::uint64_t previous = 0;
+    for (std::size_t i = begin; i < end; ++i) w.delta(e.target[i], previous);
+    for (std::size_t i = begin; i < end; ++i) w.u8(e.kind[i]);
+    for (std::size_t i = begin; i < end; ++i) w.varint(e.arg[i]);
+    return w.buffer();
+}
+
+// Splits a valid EDGE section in two at a random edge, re-encoding the targets so that
+// each part still decodes on its own: the same edges, now spanning two sections (and
+// often an object's edges split between them), which a reader must load unchanged.
+void split_edges(std::vector<RawSection>& sections, std::size_t i, std::minstd_rand& rng) {
+    Edges e;
+    if (sections[i].tag != format::kEdges || !parse_edges(sections[i].payload, e)) return;
+    std::size_t at = rng() % (e.target.size() + 1);
+    RawSection second = sections[i];
+    sections[i].payload = edges_payload(e, 0, at);
+    second.payload = edges_payload(e, at, e.target.size());
+    sections.insert(sections.begin() + static_cast<std::ptrdiff_t>(i) + 1, std::move(second));
+}
+
+// The reverse: two adjacent EDGE sections into one.
+void merge_edges(std::vector<RawSection>& sections, std::size_t i) {
+    Edges a, b;
+    if (i + 1 >= sections.size() || sections[i].tag != format::kEdges || sections[i + 1].tag != format::kEdges ||
+        !parse_edges(sections[i].payload, a) || !parse_edges(sections[i + 1].payload, b))
+        return;
+    a.target.insert(a.target.end(), b.target.begin(), b.target.end());
+    a.kind.insert(a.kind.end(), b.kind.begin(), b.kind.end());
+    a.arg.insert(a.arg.end(), b.arg.begin(), b.arg.end());
+    sections[i].payload = edges_payload(a, 0, a.target.size());
+    sections.erase(sections.begin() + static_cast<std::ptrdiff_t>(i) + 1);
+}
+
 const std::uint32_t kTags[] = {format::kStrings, format::kTypes,  format::kObjects,
                                format::kEdges,   format::kTracebacks, format::kTraceStats,
                                format::kRoots,   format::kFacts,  format::kEnd,
@@ -84,7 +143,7 @@ const std::uint32_t kTags[] = {format::kStrings, format::kTypes,  format::kObjec
 void mutate_structure(RawFile& f, std::minstd_rand& rng) {
     auto pick = [&](std::size_t n) { return static_cast<std::size_t>(rng() % n); };
     auto& sections = f.sections;
-    switch (rng() % 10) {
+    switch (rng() % 12) {
         case 0:
             if (!sections.empty()) sections.erase(sections.begin() + static_cast<std::ptrdiff_t>(pick(sections.size())));
             break;
@@ -111,6 +170,12 @@ void mutate_structure(RawFile& f, std::minstd_rand& rng) {
             break;
         case 7:
             f.header_size = static_cast<std::uint32_t>(format::kHeaderSize + rng() % 3 * 8);
+            break;
+        case 8:
+            if (!sections.empty()) split_edges(sections, pick(sections.size()), rng);
+            break;
+        case 9:
+            if (!sections.empty()) merge_edges(sections, pick(sections.size()));
             break;
         default:
             if (sections.size() >= 2) {  // move one section elsewhere
