@@ -219,12 +219,13 @@ private:
     }
 
     void read_types(ByteReader& p) {
-        std::uint64_t n = p.count(3);
+        std::uint64_t n = p.count(4);
         for (std::uint64_t i = 0; i < n; ++i) {
             TypeInfo t;
             t.name = StringId(checked32(p, p.varint()));
             t.address = p.varint();
             t.flags = checked32(p, p.varint());
+            t.module = StringId(checked32(p, p.varint()));
             snap_.types.push_back(t);
         }
     }
@@ -405,7 +406,7 @@ private:
     void validate() {
         auto bad_string = [&](StringId id) { return !snap_.strings.contains(id); };
         for (const TypeInfo& t : snap_.types)
-            if (bad_string(t.name)) fail("corrupted: a type names a missing string");
+            if (bad_string(t.name) || bad_string(t.module)) fail("corrupted: a type names a missing string");
         for (const Frame& f : snap_.traceback_frames)
             if (bad_string(f.filename)) fail("corrupted: a traceback names a missing string");
         for (const ModuleRoot& m : snap_.module_roots)

@@ -112,10 +112,11 @@ StringId SnapshotWriter::intern(std::string_view text) {
     return id;
 }
 
-TypeId SnapshotWriter::add_type(StringId name, std::uint64_t address, std::uint32_t flags) {
+TypeId SnapshotWriter::add_type(StringId name, std::uint64_t address, std::uint32_t flags, StringId module) {
     types_.rows.varint(name.value);
     types_.rows.varint(address);
     types_.rows.varint(flags);
+    types_.rows.varint(module.value);
     ++types_.count;
     maybe_flush_table(format::kTypes, types_);
     return TypeId(next_type_++);
@@ -309,7 +310,7 @@ void write_snapshot(const Snapshot& s, const std::string& path, WriterOptions op
     for (std::size_t i = 1; i <= s.strings.size(); ++i)
         remap[i] = w.intern(s.strings.get(StringId(static_cast<std::uint32_t>(i))));
     auto map = [&](StringId id) { return id.value < remap.size() ? remap[id.value] : StringId(); };
-    for (const TypeInfo& t : s.types) w.add_type(map(t.name), t.address, t.flags);
+    for (const TypeInfo& t : s.types) w.add_type(map(t.name), t.address, t.flags, map(t.module));
     for (std::size_t t = 0; t < s.traceback_count(); ++t) {
         std::vector<Frame> frames(s.traceback_frames.begin() + static_cast<std::ptrdiff_t>(s.traceback_begin[t]),
                                   s.traceback_frames.begin() + static_cast<std::ptrdiff_t>(s.traceback_begin[t + 1]));

@@ -21,29 +21,28 @@ PyObject* dict_get_str(PyObject* dict, const char* key) {
     return nullptr;
 }
 
-std::string qualified_type_name(PyTypeObject* type) {
-    std::string module, qualname;
+TypeName type_name(PyTypeObject* type) {
+    TypeName out;
     if (type->tp_flags & Py_TPFLAGS_HEAPTYPE) {
         auto* heap = reinterpret_cast<PyHeapTypeObject*>(type);
         PyObject* mod = dict_get_str(type->tp_dict, "__module__");
-        if (mod && PyUnicode_Check(mod)) utf8_prefix(mod, 256, module);
-        if (heap->ht_qualname) utf8_prefix(heap->ht_qualname, 256, qualname);
-        if (qualname.empty() && type->tp_name) qualname = type->tp_name;
+        if (mod && PyUnicode_Check(mod)) utf8_prefix(mod, 256, out.module);
+        if (heap->ht_qualname) utf8_prefix(heap->ht_qualname, 256, out.qualname);
+        if (out.qualname.empty() && type->tp_name) out.qualname = type->tp_name;
     } else {
         // Static types spell their module in tp_name ("collections.OrderedDict"); the
         // ones that do not are builtins.
         const char* name = type->tp_name ? type->tp_name : "?";
         const char* dot = std::strrchr(name, '.');
         if (dot) {
-            module.assign(name, static_cast<std::size_t>(dot - name));
-            qualname = dot + 1;
+            out.module.assign(name, static_cast<std::size_t>(dot - name));
+            out.qualname = dot + 1;
         } else {
-            module = "builtins";
-            qualname = name;
+            out.module = "builtins";
+            out.qualname = name;
         }
     }
-    if (module.empty()) return qualname;
-    return module + "." + qualname;
+    return out;
 }
 
 namespace {
@@ -79,7 +78,8 @@ void collect_slots(PyTypeObject* type, SnapshotWriter& writer, std::vector<SlotM
 
 TypeEntry TypeRegistry::make(PyTypeObject* type) {
     TypeEntry e;
-    e.name = qualified_type_name(type);
+    TypeName name = type_name(type);
+    e.name = name.qualified();
     e.sizeof_method = c_sizeof_method(type);
     e.default_sizeof = e.sizeof_method && e.sizeof_method == c_sizeof_method(&PyBaseObject_Type);
     e.has_finalizer = defines_finalizer(type);
@@ -87,7 +87,8 @@ TypeEntry TypeRegistry::make(PyTypeObject* type) {
     std::uint32_t flags = 0;
     if (type->tp_flags & Py_TPFLAGS_HEAPTYPE) flags |= format::type_flag::kHeapType;
     if (e.has_finalizer) flags |= format::type_flag::kHasFinalizer;
-    e.id = writer_.add_type(writer_.intern(e.name), reinterpret_cast<std::uint64_t>(type), flags);
+    e.id = writer_.add_type(writer_.intern(e.name), reinterpret_cast<std::uint64_t>(type), flags,
+                            writer_.intern(name.module));
     return e;
 }
 

@@ -46,8 +46,15 @@ private:
     std::unordered_map<PyTypeObject*, TypeEntry> entries_;
 };
 
-// "module.QualName" of a type, computed without running Python code.
-std::string qualified_type_name(PyTypeObject* type);
+struct TypeName {
+    std::string module;    // "builtins" for C types that name no module
+    std::string qualname;  // "Outer.Inner"
+    std::string qualified() const { return module.empty() ? qualname : module + "." + qualname; }
+};
+
+// A type's module and qualified name, computed without running Python code.
+TypeName type_name(PyTypeObject* type);
+inline std::string qualified_type_name(PyTypeObject* type) { return type_name(type).qualified(); }
 
 // A str-keyed item of a dict, found by walking its entries and comparing only exact str
 // keys: a plain lookup may call a user key's __eq__ on a hash collision.

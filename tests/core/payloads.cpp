@@ -18,6 +18,7 @@ Bytes types_payload(const std::vector<TypeRow>& types) {
         w.varint(t.name);
         w.varint(t.address);
         w.varint(t.flags);
+        w.varint(t.module);
     }
     return w.buffer();
 }

@@ -13,6 +13,7 @@ struct TypeRow {
     std::uint64_t name = 0;
     std::uint64_t address = 0;
     std::uint64_t flags = 0;
+    std::uint64_t module = 0;
 };
 
 struct ObjectRow {

@@ -17,6 +17,7 @@ struct TypeInfo {
     StringId name;             // qualified "module.QualName", e.g. "builtins.dict"
     std::uint64_t address = 0; // address of the type object
     std::uint32_t flags = 0;   // format::type_flag
+    StringId module;           // the module that defines it ("builtins", "xml.dom.minidom")
 };
 
 struct Frame {

@@ -45,7 +45,7 @@ public:
 
     // Interned: the same text gives the same id. "" is StringId 0.
     StringId intern(std::string_view text);
-    TypeId add_type(StringId name, std::uint64_t address, std::uint32_t flags);
+    TypeId add_type(StringId name, std::uint64_t address, std::uint32_t flags, StringId module = StringId());
     // Frames most recent first; total_frames is tracemalloc's count before truncation.
     TracebackId add_traceback(const Frame* frames, std::size_t count, std::uint32_t total_frames);
 
