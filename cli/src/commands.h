@@ -8,5 +8,6 @@ class App;
 namespace heapdiff::cli {
 
 void set_summary_command(CLI::App& app);
+void set_diff_command(CLI::App& app);
 
 }  // namespace heapdiff::cli

@@ -1,6 +1,9 @@
 #include "format_text.h"
 
 #include <cstdio>
+#include <cstdlib>
+
+#include <unistd.h>
 
 namespace heapdiff::cli {
 
@@ -27,6 +30,34 @@ std::string with_commas(std::uint64_t n) {
         ++count;
     }
     return out;
+}
+
+std::string signed_size(std::int64_t bytes) {
+    if (bytes == 0) return "0 B";
+    std::uint64_t magnitude = bytes < 0 ? 0 - static_cast<std::uint64_t>(bytes) : static_cast<std::uint64_t>(bytes);
+    return (bytes < 0 ? "-" : "+") + human_size(magnitude);
+}
+
+std::string signed_count(std::int64_t n) {
+    if (n == 0) return "0";
+    std::uint64_t magnitude = n < 0 ? 0 - static_cast<std::uint64_t>(n) : static_cast<std::uint64_t>(n);
+    return (n < 0 ? "-" : "+") + with_commas(magnitude);
+}
+
+std::string csv_field(std::string_view text) {
+    if (text.find_first_of(",\"\n\r") == std::string_view::npos) return std::string(text);
+    std::string out = "\"";
+    for (char c : text) {
+        if (c == '"') out += '"';
+        out += c;
+    }
+    return out + "\"";
+}
+
+bool want_colour(bool no_colour_flag) {
+    const char* no_color = std::getenv("NO_COLOR");
+    if (no_colour_flag || (no_color && *no_color)) return false;
+    return isatty(fileno(stdout)) != 0;
 }
 
 namespace {

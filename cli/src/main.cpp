@@ -2,8 +2,12 @@
 // type into a message and an exit code.
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
+
 #include <iostream>
 #include <new>
+#include <string>
+#include <vector>
 
 #include "commands.h"
 #include "heapdiff/error.h"
@@ -12,8 +16,22 @@ int main(int argc, char** argv) {
     CLI::App app{"heapdiff: what grew in a Python heap, where it was allocated, and what keeps it alive"};
     app.require_subcommand(1);
     heapdiff::cli::set_summary_command(app);
+    heapdiff::cli::set_diff_command(app);
+    // `heapdiff A.hds B.hds ...` means `heapdiff diff A.hds B.hds ...`.
+    std::vector<std::string> args(argv + 1, argv + argc);
+    auto is_command = [&](const std::string& name) {
+        try {
+            app.get_subcommand(name);
+            return true;
+        } catch (const CLI::OptionNotFound&) {
+            return false;
+        }
+    };
+    if (!args.empty() && !args[0].empty() && args[0][0] != '-' && !is_command(args[0]))
+        args.insert(args.begin(), "diff");
+    std::reverse(args.begin(), args.end());  // CLI11 takes the arguments last first
     try {
-        app.parse(argc, argv);
+        app.parse(args);
     } catch (const CLI::ParseError& e) {
         return app.exit(e);
     } catch (const heapdiff::Error& e) {

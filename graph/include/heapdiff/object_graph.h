@@ -8,23 +8,13 @@
 #include <cstdint>
 #include <vector>
 
+#include "heapdiff/address_index.h"
 #include "heapdiff/snapshot.h"
 
 namespace heapdiff {
 
 using CsrGraph = boost::compressed_sparse_row_graph<boost::directedS, boost::no_property, boost::no_property,
                                                     boost::no_property, std::uint32_t, std::uint32_t>;
-
-// Sorted (address, index) pairs: address -> ObjectIndex lookups in O(log n).
-class AddressIndex {
-public:
-    explicit AddressIndex(const Snapshot& snapshot);
-    ObjectIndex find(std::uint64_t address) const;
-
-private:
-    std::vector<std::uint64_t> addresses_;
-    std::vector<ObjectIndex> indexes_;
-};
 
 struct ObjectGraph {
     CsrGraph forward;

@@ -1,0 +1,213 @@
+// heapdiff diff A B [C ...] [--group-by KEY] ...: what grew, as a table, JSON or CSV.
+// `heapdiff A B` is the same command (main() inserts "diff").
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <iostream>
+#include <memory>
+
+#include "commands.h"
+#include "format_text.h"
+#include "heapdiff/diff.h"
+#include "heapdiff/error.h"
+#include "heapdiff/reader.h"
+#include "source_lines.h"
+
+namespace heapdiff::cli {
+namespace {
+
+struct DiffCommandOptions {
+    std::vector<std::string> paths;
+    std::string group_by = "type";
+    std::string sort = "size";
+    std::size_t top = 0;  // 0: 10 in a table, all in JSON and CSV
+    std::uint64_t min_size = 0;
+    bool json = false, csv = false, no_colour = false;
+    DiffOptions diff;
+};
+
+std::string percent(std::uint64_t part, std::uint64_t whole) {
+    if (!whole) return "-";
+    double p = 100.0 * static_cast<double>(std::min(part, whole)) / static_cast<double>(whole);
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%.0f%%", p);
+    return buf;
+}
+
+class Printer {
+public:
+    Printer(const DiffCommandOptions& o, const DiffReport& r, std::size_t rows)
+        : o_(o), r_(r), rows_(rows), colour_(want_colour(o.no_colour)) {}
+
+    void table() {
+        const bool objects = !groups_traces(r_.group_by);
+        const bool three = r_.snapshots >= 3;
+        std::printf("heapdiff %s, grouped by %s", three ? "survivors" : "diff", group_by_name(r_.group_by));
+        if (three)
+            std::printf(": born between the first two snapshots, alive in all %zu", r_.snapshots);
+        std::printf("\n");
+        if (r_.groups.empty()) std::printf("no difference\n");
+        if (objects || three) {
+            std::printf("%11s %12s %12s %12s %10s %10s  %s\n", "size", "size diff", "count", "count diff", "new",
+                        "freed", group_by_name(r_.group_by));
+            for (std::size_t i = 0; i < rows_; ++i) {
+                const GroupDiff& g = r_.groups[i];
+                std::printf("%11s %s %12s %s %10s %10s  %s\n", human_size(g.size).c_str(),
+                            coloured(g.size_diff, pad(signed_size(g.size_diff), 12)).c_str(),
+                            with_commas(g.count).c_str(),
+                            coloured(g.count_diff, pad(signed_count(g.count_diff), 12)).c_str(),
+                            with_commas(g.new_objects).c_str(), objects ? with_commas(g.freed_objects).c_str() : "-",
+                            g.key.c_str());
+                if (!objects) traceback(g, "    ");
+            }
+        } else {
+            for (std::size_t i = 0; i < rows_; ++i) {
+                const GroupDiff& g = r_.groups[i];
+                std::printf("#%zu %s: size=%s (%s), count=%s (%s), walked objects explain %s\n", i + 1, g.key.c_str(),
+                            human_size(g.size).c_str(), coloured(g.size_diff, signed_size(g.size_diff)).c_str(),
+                            with_commas(g.count).c_str(), coloured(g.count_diff, signed_count(g.count_diff)).c_str(),
+                            percent(g.walked_size, g.size).c_str());
+                if (r_.group_by == GroupBy::Traceback) traceback(g, "    ");
+            }
+        }
+        if (rows_ < r_.groups.size()) std::printf("... %zu more rows (--top)\n", r_.groups.size() - rows_);
+        if (three)
+            std::printf("excluded as churn: %s objects (%s) born between the first two snapshots and gone later\n",
+                        with_commas(r_.churn_count).c_str(), human_size(r_.churn_size).c_str());
+    }
+
+    void json() {
+        std::string out = "{\"group_by\": " + json_string(group_by_name(r_.group_by)) + ", \"snapshots\": [";
+        for (std::size_t i = 0; i < o_.paths.size(); ++i) out += (i ? ", " : "") + json_string(o_.paths[i]);
+        out += "], \"warnings\": [";
+        for (std::size_t i = 0; i < r_.warnings.size(); ++i) out += (i ? ", " : "") + json_string(r_.warnings[i]);
+        out += "], \"groups\": [";
+        for (std::size_t i = 0; i < rows_; ++i) {
+            const GroupDiff& g = r_.groups[i];
+            out += (i ? ", " : "");
+            out += "{\"key\": " + json_string(g.key) + ", \"count\": " + std::to_string(g.count) +
+                   ", \"size\": " + std::to_string(g.size) + ", \"count_diff\": " + std::to_string(g.count_diff) +
+                   ", \"size_diff\": " + std::to_string(g.size_diff) + ", \"new\": " + std::to_string(g.new_objects) +
+                   ", \"freed\": " + std::to_string(g.freed_objects);
+            if (groups_traces(r_.group_by)) {
+                out += ", \"walked_size\": " + std::to_string(g.walked_size) + ", \"traceback\": [";
+                for (std::size_t f = 0; f < g.traceback.size(); ++f)
+                    out += std::string(f ? ", " : "") + "{\"filename\": " + json_string(g.traceback[f].filename) +
+                           ", \"lineno\": " + std::to_string(g.traceback[f].lineno) + "}";
+                out += "]";
+            }
+            out += "}";
+        }
+        out += "]";
+        if (r_.snapshots >= 3)
+            out += ", \"churn\": {\"count\": " + std::to_string(r_.churn_count) +
+                   ", \"size\": " + std::to_string(r_.churn_size) + "}";
+        out += "}\n";
+        std::fwrite(out.data(), 1, out.size(), stdout);
+    }
+
+    void csv() {
+        std::printf("key,count,size,count_diff,size_diff,new,freed,walked_size,traceback\n");
+        for (std::size_t i = 0; i < rows_; ++i) {
+            const GroupDiff& g = r_.groups[i];
+            std::string tb;
+            for (const FrameText& f : g.traceback)
+                tb += (tb.empty() ? "" : ";") + f.filename + ":" + std::to_string(f.lineno);
+            std::printf("%s,%llu,%llu,%lld,%lld,%llu,%llu,%llu,%s\n", csv_field(g.key).c_str(),
+                        static_cast<unsigned long long>(g.count), static_cast<unsigned long long>(g.size),
+                        static_cast<long long>(g.count_diff), static_cast<long long>(g.size_diff),
+                        static_cast<unsigned long long>(g.new_objects), static_cast<unsigned long long>(g.freed_objects),
+                        static_cast<unsigned long long>(g.walked_size), csv_field(tb).c_str());
+        }
+    }
+
+private:
+    static std::string pad(const std::string& s, std::size_t width) {
+        return s.size() >= width ? s : std::string(width - s.size(), ' ') + s;
+    }
+    std::string coloured(std::int64_t diff, const std::string& text) const {
+        if (!colour_ || diff == 0) return text;
+        return (diff > 0 ? "\033[31m" : "\033[32m") + text + "\033[0m";  // growth red, shrinkage green
+    }
+    // Most recent call last, with the source line when the file is there.
+    void traceback(const GroupDiff& g, const char* indent) {
+        if (g.traceback.empty()) return;
+        std::printf("%sTraceback (most recent call last):\n", indent);
+        for (const FrameText& f : g.traceback) {
+            std::printf("%s  File \"%s\", line %u\n", indent, f.filename.c_str(), f.lineno);
+            std::string line = sources_.get(f.filename, f.lineno);
+            if (!line.empty()) std::printf("%s    %s\n", indent, line.c_str());
+        }
+    }
+
+    const DiffCommandOptions& o_;
+    const DiffReport& r_;
+    std::size_t rows_;
+    bool colour_;
+    SourceLines sources_;
+};
+
+void run(DiffCommandOptions& o) {
+    auto group_by = parse_group_by(o.group_by);
+    if (!group_by) throw Error("unknown --group-by '" + o.group_by + "': use type, module, traceback, filename or lineno");
+    auto sort = parse_sort_by(o.sort);
+    if (!sort) throw Error("unknown --sort '" + o.sort + "': use size, count or name");
+    if (o.json && o.csv) throw Error("--json and --csv cannot be used together");
+    o.diff.group_by = *group_by;
+    o.diff.sort = *sort;
+    if (o.diff.cumulative && *group_by != GroupBy::Filename && *group_by != GroupBy::Lineno)
+        throw Error("--cumulative goes with --group-by filename or lineno");
+    if (!o.diff.types.empty() && groups_traces(*group_by) && o.paths.size() < 3)
+        throw Error("--type selects objects; with --group-by " + o.group_by +
+                    " two snapshots are compared by tracemalloc's traces, which have no type");
+
+    LoadOptions load;
+    load.edges = false;
+    load.values = false;
+    std::vector<Snapshot> snaps;
+    snaps.reserve(o.paths.size());
+    for (const std::string& p : o.paths) snaps.push_back(read_snapshot(p, load));
+    std::vector<const Snapshot*> ptrs;
+    for (const Snapshot& s : snaps) ptrs.push_back(&s);
+
+    DiffReport report = diff_snapshots(ptrs, o.paths, o.diff);
+    for (const std::string& w : report.warnings) std::cerr << "heapdiff: " << w << "\n";
+    if (o.min_size) {
+        auto small = [&](const GroupDiff& g) {
+            return static_cast<std::uint64_t>(g.size_diff < 0 ? -g.size_diff : g.size_diff) < o.min_size;
+        };
+        report.groups.erase(std::remove_if(report.groups.begin(), report.groups.end(), small), report.groups.end());
+    }
+    std::size_t top = o.top ? o.top : (o.json || o.csv ? report.groups.size() : 10);
+    Printer printer(o, report, std::min(top, report.groups.size()));
+    if (o.json)
+        printer.json();
+    else if (o.csv)
+        printer.csv();
+    else
+        printer.table();
+}
+
+}  // namespace
+
+void set_diff_command(CLI::App& app) {
+    auto o = std::make_shared<DiffCommandOptions>();
+    CLI::App* cmd = app.add_subcommand("diff", "What grew between snapshots (oldest first); three or more: what "
+                                               "was born between the first two and survived");
+    cmd->add_option("snapshots", o->paths, "Snapshot files, oldest first")->required()->expected(2, 1000);
+    cmd->add_option("--group-by", o->group_by, "type, module, traceback, filename or lineno")->capture_default_str();
+    cmd->add_option("--sort", o->sort, "size, count or name")->capture_default_str();
+    cmd->add_option("--top", o->top, "Rows to show (default: 10 in a table, all in JSON/CSV)");
+    cmd->add_option("--min-size", o->min_size, "Hide rows whose size changed by fewer bytes");
+    cmd->add_option("--type", o->diff.types, "Only objects whose type matches this glob (short or qualified name)");
+    cmd->add_option("--include", o->diff.include, "Only allocations from files matching this glob");
+    cmd->add_option("--exclude", o->diff.exclude, "No allocations from files matching this glob");
+    cmd->add_option("--frames", o->diff.frames, "Cut tracebacks to their N most recent frames before grouping");
+    cmd->add_flag("--cumulative", o->diff.cumulative, "filename/lineno: count a block under every frame of its traceback");
+    cmd->add_flag("--json", o->json, "Print JSON");
+    cmd->add_flag("--csv", o->csv, "Print CSV");
+    cmd->add_flag("--no-color", o->no_colour, "Never colour the table (NO_COLOR does the same)");
+    cmd->callback([o] { run(*o); });
+}
+
+}  // namespace heapdiff::cli
