@@ -9,5 +9,6 @@ namespace heapdiff::cli {
 
 void set_summary_command(CLI::App& app);
 void set_diff_command(CLI::App& app);
+void set_orphans_command(CLI::App& app);
 
 }  // namespace heapdiff::cli

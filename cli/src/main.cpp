@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     heapdiff::cli::set_summary_command(app);
     heapdiff::cli::set_diff_command(app);
+    heapdiff::cli::set_orphans_command(app);
     // `heapdiff A.hds B.hds ...` means `heapdiff diff A.hds B.hds ...`.
     std::vector<std::string> args(argv + 1, argv + argc);
     auto is_command = [&](const std::string& name) {
