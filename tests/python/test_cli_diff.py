@@ -153,3 +153,39 @@ def test_csv(run_cli, three):
     header, row = r.stdout.strip().splitlines()
     assert header.startswith("key,count,size,count_diff,size_diff,new,freed")
     assert row.startswith("test_cli_diff.Leaked,400,")
+
+
+def run_on_tty(args, env=None):
+    """Run the CLI with its stdout on a pseudo-terminal; return what it printed."""
+    import pty
+    from conftest import cli_path
+
+    master, slave = pty.openpty()
+    try:
+        proc = subprocess.run([cli_path(), *args], stdout=slave, stderr=subprocess.PIPE, env=env, timeout=60)
+        os.close(slave)
+        slave = None
+        out = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+        assert proc.returncode == 0, proc.stderr
+        return out.decode()
+    finally:
+        if slave is not None:
+            os.close(slave)
+        os.close(master)
+
+
+def test_colour_only_on_a_terminal(run_cli, three):
+    args = ["diff", three[0], three[1], "--type", "Leaked"]
+    assert "\033[" not in run_cli(*args).stdout  # a pipe: never
+    assert "\033[31m" in run_on_tty(args)  # a terminal: growth in red
+    assert "\033[" not in run_on_tty(args + ["--no-color"])
+    env = dict(os.environ, NO_COLOR="1")
+    assert "\033[" not in run_on_tty(args, env)
