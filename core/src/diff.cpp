@@ -373,6 +373,10 @@ DiffReport diff_snapshots(const std::vector<const Snapshot*>& snaps, const std::
         const Snapshot& last = *snaps.back();
         for (std::size_t n = 0; n < born.size(); ++n) {
             if (current[n] == kNoObject) {
+                // Churn is counted among the objects the rows look at: one that --type,
+                // --include or --exclude leaves out (or, grouped by traces, one without a
+                // traceback) would not have been a row had it survived.
+                if (keys.of(second, tbs[1], born[n]).empty()) continue;
                 ++report.churn_count;
                 report.churn_size += second.size[born[n]];
                 continue;
