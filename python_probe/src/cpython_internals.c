@@ -95,17 +95,24 @@ int heapdiff_inline_attributes(PyObject* obj, heapdiff_frame_visit visit, void* 
 #endif
 }
 
-Py_ssize_t heapdiff_permanent_generation(heapdiff_object_visit visit, void* ctx) {
+Py_ssize_t heapdiff_gc_generation(int generation, heapdiff_object_visit visit, void* ctx) {
 #if PY_VERSION_HEX >= 0x030B0000
+    if (generation < 0 || generation > NUM_GENERATIONS) return -1;
     PyInterpreterState* interp = PyInterpreterState_Get(); /* exported; _GET() reads an unexported TLS */
-    PyGC_Head* head = &interp->gc.permanent_generation.head;
+    PyGC_Head* head = generation == NUM_GENERATIONS ? &interp->gc.permanent_generation.head
+                                                    : &interp->gc.generations[generation].head;
     Py_ssize_t n = 0;
-    for (PyGC_Head* g = _PyGCHead_NEXT(head); g && g != head; g = _PyGCHead_NEXT(g)) {
+    PyGC_Head* g = _PyGCHead_NEXT(head);
+    while (g && g != head) {
         visit(ctx, (PyObject*)((char*)g + sizeof(PyGC_Head)));
         ++n;
+        /* Read after the visit: an object the visit allocated and freed again (a
+         * traceback tuple) was linked after this one and is unlinked by now. */
+        g = _PyGCHead_NEXT(g);
     }
     return n;
 #else
+    (void)generation;
     (void)visit;
     (void)ctx;
     return -1;

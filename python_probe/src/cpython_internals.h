@@ -4,7 +4,8 @@
 //   tp_traverse shows neither its code nor its locals (the collector treats what running
 //   frames hold as external references), yet a local of a running function is often
 //   exactly what keeps a leaked object alive;
-// - the permanent generation's objects, which no public API lists;
+// - the collector's generation lists, walked in place (and the permanent generation,
+//   which no public API lists);
 // - an instance's inline attribute values (no __dict__ materialised): traverse visits the
 //   values, and only the type's shared keys say which attribute each one is.
 #pragma once
@@ -24,11 +25,12 @@ typedef void (*heapdiff_frame_visit)(void* ctx, PyObject* target, int kind, cons
 // -1 on versions before 3.11, where nothing is visited.
 int heapdiff_frame_fields(PyObject* frame, heapdiff_frame_visit visit, void* ctx);
 
-// Visits every object in the GC's permanent generation (what gc.freeze() moved there,
-// and on 3.12 some static types' tuples from startup): tracked, yet in no list that
-// gc.get_objects() returns. Returns how many, or -1 before 3.11 (not supported here).
+// Visits every object of GC generation 0, 1 or 2, or 3 for the permanent generation
+// (what gc.freeze() moved there, and on 3.12 some static types' tuples from start-up),
+// straight from the collector's lists: no Python list, no reference taken, nothing
+// allocated. Returns how many, or -1 before 3.11 (use gc.get_objects() there).
 typedef void (*heapdiff_object_visit)(void* ctx, PyObject* obj);
-Py_ssize_t heapdiff_permanent_generation(heapdiff_object_visit visit, void* ctx);
+Py_ssize_t heapdiff_gc_generation(int generation, heapdiff_object_visit visit, void* ctx);
 
 // Visits (name, value) of each inline attribute value of obj, in the shared keys' order.
 // Returns the number visited; 0 when obj has a real __dict__ or none.

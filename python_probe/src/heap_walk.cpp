@@ -4,6 +4,7 @@
 #include <chrono>
 #include <vector>
 
+#include "address_bitmap.h"
 #include "address_set.h"
 #include "cpython_internals.h"
 #include "display_value.h"
@@ -113,16 +114,13 @@ public:
     // Needed only after gc.freeze(): frozen objects are tracked but in no gc list.
     void set_listed(std::vector<std::uint64_t> sorted_listed) { listed_ = std::move(sorted_listed); }
     void mark_garbage(PyObject* obj) { garbage_.insert(addr(obj)); }
-    // Heaps hold about as many untracked objects (str, int ...) as tracked ones: sizing
-    // the seen-set up front saves the rehashes, each of which touches all of it.
-    void expect_untracked(std::size_t n) { seen_.reserve(n); }
 
     // A tracked object from gc.get_objects(generation) (in_list: the probe's list holds
     // a reference to it) or from the permanent generation (generation 3).
     void walk_tracked(PyObject* obj, int generation, bool in_list) {
         if (excluded_.contains(obj)) return;
         emit(obj, in_list, generation);
-        if (in_list) ++listed_written_;
+        if (generation < 3) ++listed_written_;
         drain();
     }
 
@@ -189,7 +187,7 @@ private:
     TypeRegistry types_;
     ReferentCollector referents_;
     const Exclusions& excluded_;
-    AddressSet seen_;
+    AddressBitmap seen_;
     AddressSet garbage_;
     std::vector<std::uint64_t> listed_;
     std::vector<PyObject*> pending_;
@@ -215,66 +213,73 @@ DumpStats dump_heap(const DumpRequest& request) {
     SnapshotWriter writer(request.path);
     write_process_facts(writer, request.label);
     TracemallocBridge tm(writer, request.probe_dir, request.tracebacks);
-    tm.write_trace_stats();  // first, while no list of the probe's exists yet
+    tm.write_trace_stats();  // first, before the walk allocates anything of its own
 
     Exclusions excluded;
     for (const void* own : request.own_objects) excluded.objects.push_back(static_cast<const PyObject*>(own));
     std::vector<PyObject*> roots = write_roots(writer, request.probe_dir, excluded);
 
-    // Oldest generation first: each list is new, so it is tracked in generation 0 and
-    // shows up only in the lists made after it, where it is excluded.
-    Ref lists[3];
-    for (int g = 2; g >= 0; --g) {
-        lists[g] = objects_of_generation(g);
-        excluded.objects.push_back(lists[g].get());
-    }
-    std::uint64_t gc_objects = 0;
-    for (const Ref& l : lists) gc_objects += static_cast<std::uint64_t>(PyList_GET_SIZE(l.get()));
-
     Walker walker(writer, tm, excluded);
-    walker.expect_untracked(gc_objects);
     const PythonRefs& py = python_refs();
     if (PyList_Check(py.gc_garbage))
         for (Py_ssize_t i = 0; i < PyList_GET_SIZE(py.gc_garbage); ++i)
             walker.mark_garbage(PyList_GET_ITEM(py.gc_garbage, i));
-    // Frozen objects (permanent generation) are tracked but in no list: walk them as a
-    // fourth list where CPython lets us enumerate it; otherwise tell listed from frozen
-    // by address (only needed when something was frozen).
-    std::vector<PyObject*> permanent;
-    Py_ssize_t permanent_count = heapdiff_permanent_generation(
-        [](void* out, PyObject* obj) { static_cast<std::vector<PyObject*>*>(out)->push_back(obj); }, &permanent);
-    if (permanent_count < 0) {
+    // 3.11+: the collector's own lists, walked in place, oldest generation first, then
+    // the permanent generation. Nothing is allocated and no reference is taken.
+    struct Visit {
+        Walker* walker;
+        int generation;
+    } visit{&walker, 3};
+    auto walk_one = [](void* ctx, PyObject* obj) {
+        auto* v = static_cast<Visit*>(ctx);
+        v->walker->walk_tracked(obj, v->generation, false);
+    };
+    std::uint64_t held_by_lists = 0;
+    if (heapdiff_gc_generation(3, walk_one, &visit) >= 0) {
+        for (int g = 2; g >= 0; --g) {
+            visit.generation = g;
+            heapdiff_gc_generation(g, walk_one, &visit);
+        }
+    } else {
+        // Before 3.11: gc.get_objects(generation), oldest first. Each list is new, so it
+        // is tracked in generation 0 and shows up only in the lists made after it, where
+        // it is excluded.
+        Ref lists[3];
+        for (int g = 2; g >= 0; --g) {
+            lists[g] = objects_of_generation(g);
+            excluded.objects.push_back(lists[g].get());
+            held_by_lists += static_cast<std::uint64_t>(PyList_GET_SIZE(lists[g].get()));
+        }
+        // Frozen objects are tracked but in no list: told from listed ones by address.
         Ref frozen(call_no_args(py.gc_get_freeze_count));
         if (frozen && PyLong_AsLong(frozen.get()) > 0) {
             std::vector<std::uint64_t> listed;
-            listed.reserve(gc_objects);
+            listed.reserve(held_by_lists);
             for (const Ref& l : lists)
                 for (Py_ssize_t i = 0; i < PyList_GET_SIZE(l.get()); ++i)
                     listed.push_back(addr(PyList_GET_ITEM(l.get(), i)));
             std::sort(listed.begin(), listed.end());
             walker.set_listed(std::move(listed));
         }
-    }
-    PyErr_Clear();
-
-    for (PyObject* obj : permanent) walker.walk_tracked(obj, 3, false);
-    for (int g = 2; g >= 0; --g) {
-        PyObject* list = lists[g].get();
-        const Py_ssize_t n = PyList_GET_SIZE(list);
-        for (Py_ssize_t i = 0; i < n; ++i) {
-            if (i + 8 < n) prefetch_object(PyList_GET_ITEM(list, i + 8));
-            walker.walk_tracked(PyList_GET_ITEM(list, i), g, true);
+        PyErr_Clear();
+        for (int g = 2; g >= 0; --g) {
+            PyObject* list = lists[g].get();
+            const Py_ssize_t n = PyList_GET_SIZE(list);
+            for (Py_ssize_t i = 0; i < n; ++i) {
+                if (i + 8 < n) prefetch_object(PyList_GET_ITEM(list, i + 8));
+                walker.walk_tracked(PyList_GET_ITEM(list, i), g, true);
+            }
         }
     }
     for (PyObject* root : roots) walker.walk_root(root);
 
     DumpStats stats;
     stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    stats.gc_objects = walker.listed_written();  // the probe's own lists left out
+    stats.gc_objects = walker.listed_written();  // generations 0-2, the probe's own left out
     writer.add_fact("probe.seconds", stats.seconds);
     writer.add_fact("probe.gc_objects", static_cast<std::int64_t>(stats.gc_objects));
     writer.add_fact("probe.untracked_objects", static_cast<std::int64_t>(walker.untracked()));
-    stats.probe_peak_bytes = walker.bookkeeping_bytes() + gc_objects * sizeof(PyObject*);
+    stats.probe_peak_bytes = walker.bookkeeping_bytes() + held_by_lists * sizeof(PyObject*);
     writer.finish();
     stats.objects = writer.objects_written();
     stats.edges = writer.edges_written();
