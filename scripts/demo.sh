@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# The demo: build heapdiff and install it with pip into build/venv-demo, run a service that
-# leaks and snapshots itself twice, then summarize both snapshots so the leak shows as growth.
+# The demo: build heapdiff and install it with pip into build/venv-demo, then
+#  1. run a service that leaks and snapshots itself twice; summarize both snapshots and
+#     `heapdiff diff` them, so the leak shows as type growth;
+#  2. run a poller whose third-party library leaks 50 KiB per iteration; `heapdiff diff
+#     --group-by traceback` finds the leaking line, and the three-snapshot form separates the
+#     objects that survive from the churn.
 #
-#   bash scripts/demo.sh [REQUESTS]   # requests per phase, default 5000
+#   bash scripts/demo.sh [REQUESTS [ITERATIONS]]   # defaults: 5000 requests, 200 iterations
 set -euo pipefail
 cd "$(dirname "$0")/.."
 requests=${1:-5000}
+iterations=${2:-200}
 venv=$PWD/build/venv-demo
 out=build/demo
 
@@ -39,21 +44,22 @@ for snap in "$out/leak-1.hds" "$out/leak-2.hds"; do
   heapdiff summary "$snap" --top 8
 done
 
-# The two summaries side by side, reduced to what changed: the leak should be the top rows.
+# What grew between the two: the leaked Response objects and everything they hold.
 echo
-echo "== growth from leak-1 to leak-2 (heapdiff summary --json, top 5 by bytes)"
-python - "$out/leak-1.hds" "$out/leak-2.hds" <<'PY'
-import json, subprocess, sys
+echo "== heapdiff diff $out/leak-1.hds $out/leak-2.hds --top 6"
+heapdiff diff "$out/leak-1.hds" "$out/leak-2.hds" --top 6
 
-def types(path):
-    out = subprocess.check_output(["heapdiff", "summary", "--json", path])
-    return {t["type"]: t for t in json.loads(out)["types"]}
+echo
+echo "== python examples/steady_leak.py $iterations $out"
+rm -f "$out"/steady-*.hds
+python examples/steady_leak.py "$iterations" "$out"
 
-before, after = types(sys.argv[1]), types(sys.argv[2])
-zero = {"count": 0, "size": 0}
-growth = [(t["size"] - before.get(name, zero)["size"], t["count"] - before.get(name, zero)["count"], name)
-          for name, t in after.items()]
-print("{:>14} {:>14}  {}".format("objects", "bytes", "type"))
-for size, count, name in sorted(growth, reverse=True)[:5]:
-    print("{:>+14,} {:>+14,}  {}".format(count, size, name))
-PY
+# Where the growth was allocated: tracemalloc's statistics grouped by traceback.
+echo
+echo "== heapdiff diff $out/steady-1.hds $out/steady-2.hds --group-by traceback --top 3"
+heapdiff diff "$out/steady-1.hds" "$out/steady-2.hds" --group-by traceback --top 3
+
+# Born between the first two snapshots and still alive in the third: the leak, not the churn.
+echo
+echo "== heapdiff diff $out/steady-1.hds $out/steady-2.hds $out/steady-3.hds"
+heapdiff diff "$out/steady-1.hds" "$out/steady-2.hds" "$out/steady-3.hds"
