@@ -46,7 +46,11 @@ public:
         if (three)
             std::printf(": born between the first two snapshots, alive in all %zu", r_.snapshots);
         std::printf("\n");
-        if (r_.groups.empty()) std::printf("no difference\n");
+        if (r_.groups.empty()) {
+            std::printf(three ? "no survivors\n" : "no difference\n");
+            if (three) churn_line();
+            return;
+        }
         if (objects || three) {
             std::printf("%11s %12s %12s %12s %10s %10s  %s\n", "size", "size diff", "count", "count diff", "new",
                         "freed", group_by_name(r_.group_by));
@@ -71,9 +75,12 @@ public:
             }
         }
         if (rows_ < r_.groups.size()) std::printf("... %zu more rows (--top)\n", r_.groups.size() - rows_);
-        if (three)
-            std::printf("excluded as churn: %s objects (%s) born between the first two snapshots and gone later\n",
-                        with_commas(r_.churn_count).c_str(), human_size(r_.churn_size).c_str());
+        if (three) churn_line();
+    }
+
+    void churn_line() {
+        std::printf("excluded as churn: %s objects (%s) born between the first two snapshots and gone later\n",
+                    with_commas(r_.churn_count).c_str(), human_size(r_.churn_size).c_str());
     }
 
     void json() {

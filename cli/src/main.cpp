@@ -14,7 +14,12 @@
 
 int main(int argc, char** argv) {
     CLI::App app{"heapdiff: what grew in a Python heap, where it was allocated, and what keeps it alive"};
+    app.name("heapdiff");
     app.require_subcommand(1);
+    // Every usage error is one line, like every other error.
+    app.failure_message([](const CLI::App*, const CLI::Error& e) {
+        return std::string("heapdiff: ") + e.what() + " (see heapdiff --help)\n";
+    });
     heapdiff::cli::set_summary_command(app);
     heapdiff::cli::set_diff_command(app);
     heapdiff::cli::set_orphans_command(app);

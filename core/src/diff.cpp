@@ -300,6 +300,7 @@ struct ObjectKeys {
 DiffReport diff_snapshots(const std::vector<const Snapshot*>& snaps, const std::vector<std::string>& names,
                           const DiffOptions& o) {
     if (snaps.size() < 2) throw Error("diff needs at least two snapshots");
+    if (names.size() != snaps.size()) throw Error("internal error: one name per snapshot");
     DiffReport report;
     report.group_by = o.group_by;
     report.snapshots = snaps.size();
@@ -312,7 +313,8 @@ DiffReport diff_snapshots(const std::vector<const Snapshot*>& snaps, const std::
     GroupTable table;
     std::vector<TracebackView> tbs;
     tbs.reserve(snaps.size());
-    for (const Snapshot* s : snaps) tbs.emplace_back(*s, o, &table);
+    // Trace rows are made only when grouping by traces: object rows never use them.
+    for (const Snapshot* s : snaps) tbs.emplace_back(*s, o, traces ? &table : nullptr);
     Identity identity;
     for (std::size_t i = 0; i < snaps.size(); ++i) identity.add(*snaps[i], tbs[i]);
     std::vector<AddressIndex> indexes;

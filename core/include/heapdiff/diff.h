@@ -60,7 +60,8 @@ struct DiffReport {
     std::size_t snapshots = 0;
     std::vector<GroupDiff> groups;      // sorted as DiffOptions::sort says
     std::vector<std::string> warnings;  // one line each: different processes, wrong time order ...
-    // Three or more snapshots: objects born between the first two and gone by a later one.
+    // Three or more snapshots: objects born between the first two (and selected by the
+    // filters) that are gone by a later one.
     std::uint64_t churn_count = 0;
     std::uint64_t churn_size = 0;
 };
