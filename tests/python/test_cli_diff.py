@@ -145,6 +145,7 @@ def test_bad_flags(run_cli, three):
         assert len(r.stderr.strip().splitlines()) == 1, (args, r.stderr)
     r = run_cli("diff", three[0])
     assert r.returncode != 0
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr
 
 
 def test_csv(run_cli, three):
