@@ -67,7 +67,11 @@ public:
         } else {
             for (std::size_t i = 0; i < rows_; ++i) {
                 const GroupDiff& g = r_.groups[i];
-                std::printf("#%zu %s: size=%s (%s), count=%s (%s), walked objects explain %s\n", i + 1, g.key.c_str(),
+                // A traceback row is named by its newest frame; the whole traceback follows.
+                std::string name = r_.group_by == GroupBy::Traceback && !g.traceback.empty()
+                                       ? g.traceback.back().filename + ":" + std::to_string(g.traceback.back().lineno)
+                                       : g.key;
+                std::printf("#%zu %s: size=%s (%s), count=%s (%s), walked objects explain %s\n", i + 1, name.c_str(),
                             human_size(g.size).c_str(), coloured(g.size_diff, signed_size(g.size_diff)).c_str(),
                             with_commas(g.count).c_str(), coloured(g.count_diff, signed_count(g.count_diff)).c_str(),
                             percent(g.walked_size, g.size).c_str());
