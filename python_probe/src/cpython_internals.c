@@ -16,6 +16,11 @@
 #include <internal/pycore_object.h>
 #include <internal/pycore_pystate.h>
 #endif
+#if PY_VERSION_HEX >= 0x030C0000
+#include <internal/pycore_hashtable.h>
+#include <internal/pycore_runtime.h>
+#include <internal/pycore_tracemalloc.h>
+#endif
 
 #include "cpython_internals.h"
 
@@ -118,3 +123,89 @@ Py_ssize_t heapdiff_gc_generation(int generation, heapdiff_object_visit visit, v
     return -1;
 #endif
 }
+
+#if PY_VERSION_HEX >= 0x030C0000
+/* Python/tracemalloc.c's trace_t, which no header declares: a block's size and its
+ * interned traceback. Unchanged in 3.12 and 3.13. */
+typedef struct {
+    size_t size;
+    struct tracemalloc_traceback* traceback;
+} heapdiff_trace_t;
+
+#define HEAPDIFF_TM (_PyRuntime.tracemalloc)
+
+struct heapdiff_trace_walk {
+    heapdiff_trace_visit visit;
+    void* ctx;
+    unsigned int domain;
+};
+
+static int heapdiff_each_trace(_Py_hashtable_t* ht, const void* key, const void* value, void* user) {
+    (void)ht;
+    (void)key;
+    struct heapdiff_trace_walk* w = (struct heapdiff_trace_walk*)user;
+    const heapdiff_trace_t* t = (const heapdiff_trace_t*)value;
+    w->visit(w->ctx, w->domain, t->size, t->traceback);
+    return 0;
+}
+
+static int heapdiff_each_domain(_Py_hashtable_t* ht, const void* key, const void* value, void* user) {
+    (void)ht;
+    struct heapdiff_trace_walk* w = (struct heapdiff_trace_walk*)user;
+    w->domain = (unsigned int)(uintptr_t)key;
+    return _Py_hashtable_foreach((_Py_hashtable_t*)value, heapdiff_each_trace, w);
+}
+#endif
+
+int heapdiff_tracemalloc_traces(heapdiff_trace_visit visit, void* ctx) {
+#if PY_VERSION_HEX >= 0x030C0000
+    if (!HEAPDIFF_TM.config.tracing || !HEAPDIFF_TM.traces) return 0;
+    struct heapdiff_trace_walk w = {visit, ctx, 0};
+    /* Blocks of the raw domain are traced without the GIL: the tables lock keeps other
+     * threads out while we read. `visit` must not allocate through Python. */
+    PyThread_acquire_lock(HEAPDIFF_TM.tables_lock, 1);
+    _Py_hashtable_foreach(HEAPDIFF_TM.traces, heapdiff_each_trace, &w);
+    if (HEAPDIFF_TM.domains) _Py_hashtable_foreach(HEAPDIFF_TM.domains, heapdiff_each_domain, &w);
+    PyThread_release_lock(HEAPDIFF_TM.tables_lock);
+    return 1;
+#else
+    (void)visit;
+    (void)ctx;
+    return -1;
+#endif
+}
+
+const void* heapdiff_tracemalloc_block(uintptr_t block) {
+#if PY_VERSION_HEX >= 0x030C0000
+    if (!HEAPDIFF_TM.config.tracing || !HEAPDIFF_TM.traces) return NULL;
+    PyThread_acquire_lock(HEAPDIFF_TM.tables_lock, 1);
+    const heapdiff_trace_t* t = (const heapdiff_trace_t*)_Py_hashtable_get(HEAPDIFF_TM.traces, (const void*)block);
+    const void* tb = t ? (const void*)t->traceback : NULL;
+    PyThread_release_lock(HEAPDIFF_TM.tables_lock);
+    return tb;
+#else
+    (void)block;
+    return NULL;
+#endif
+}
+
+int heapdiff_traceback_frame(const void* traceback, int i, PyObject** filename, unsigned int* lineno,
+                             int* total_frames) {
+#if PY_VERSION_HEX >= 0x030C0000
+    const struct tracemalloc_traceback* tb = (const struct tracemalloc_traceback*)traceback;
+    *total_frames = tb->total_nframe;
+    if (i < 0 || i >= tb->nframe) return 0;
+    *filename = tb->frames[i].filename;
+    *lineno = tb->frames[i].lineno;
+    return 1;
+#else
+    (void)traceback;
+    (void)i;
+    (void)filename;
+    (void)lineno;
+    (void)total_frames;
+    return 0;
+#endif
+}
+
+int heapdiff_tracemalloc_in_place(void) { return PY_VERSION_HEX >= 0x030C0000; }

@@ -6,6 +6,7 @@
 //   exactly what keeps a leaked object alive;
 // - the collector's generation lists, walked in place (and the permanent generation,
 //   which no public API lists);
+// - tracemalloc's trace table (3.12+), which CPython only hands out as a list of tuples;
 // - an instance's inline attribute values (no __dict__ materialised): traverse visits the
 //   values, and only the type's shared keys say which attribute each one is.
 #pragma once
@@ -35,6 +36,20 @@ Py_ssize_t heapdiff_gc_generation(int generation, heapdiff_object_visit visit, v
 // Visits (name, value) of each inline attribute value of obj, in the shared keys' order.
 // Returns the number visited; 0 when obj has a real __dict__ or none.
 int heapdiff_inline_attributes(PyObject* obj, heapdiff_frame_visit visit, void* ctx);
+
+// tracemalloc's tables read in place (3.12+, where its state lives in _PyRuntime): no
+// Python object is built per traced block, and nothing the probe does is traced.
+// heapdiff_tracemalloc_in_place() says whether the functions below work here.
+int heapdiff_tracemalloc_in_place(void);
+// Every traced block of every domain, under tracemalloc's table lock; `visit` must not
+// allocate through Python. Returns 1, 0 when not tracing, -1 when not supported here.
+typedef void (*heapdiff_trace_visit)(void* ctx, unsigned int domain, size_t size, const void* traceback);
+int heapdiff_tracemalloc_traces(heapdiff_trace_visit visit, void* ctx);
+// The interned traceback of the block at `block` in the default domain, or NULL.
+const void* heapdiff_tracemalloc_block(uintptr_t block);
+// Frame i (0 = most recent) of such a traceback; 0 past the last frame.
+int heapdiff_traceback_frame(const void* traceback, int i, PyObject** filename, unsigned int* lineno,
+                             int* total_frames);
 
 #ifdef __cplusplus
 }

@@ -1,6 +1,7 @@
 #include "tracemalloc_bridge.h"
 
 #include "heapdiff/error.h"
+#include "cpython_internals.h"
 #include "python_refs.h"
 #include "traceback_lookup.h"
 #include "utf8_text.h"
@@ -13,6 +14,7 @@ TracemallocBridge::TracemallocBridge(SnapshotWriter& writer, std::string probe_d
     if (!is_tracing) throw Error(take_python_error("tracemalloc.is_tracing() failed"));
     tracing_ = is_tracing.get() == Py_True;
     object_tracebacks_ = tracing_ && object_tracebacks;
+    in_place_ = heapdiff_tracemalloc_in_place() != 0;
 }
 
 StringId TracemallocBridge::filename(PyObject* str, bool* is_probe) {
@@ -42,6 +44,10 @@ TracebackId TracemallocBridge::intern(PyObject* frames, std::uint32_t total_fram
         key_.append(reinterpret_cast<const char*>(&frame.filename.value), 4);
         key_.append(reinterpret_cast<const char*>(&frame.lineno), 4);
     }
+    return intern_frames(total_frames);
+}
+
+TracebackId TracemallocBridge::intern_frames(std::uint32_t total_frames) {
     key_.append(reinterpret_cast<const char*>(&total_frames), 4);
     auto it = tracebacks_.find(key_);
     if (it != tracebacks_.end()) return it->second;
@@ -50,8 +56,74 @@ TracebackId TracemallocBridge::intern(PyObject* frames, std::uint32_t total_fram
     return id;
 }
 
+TracebackId TracemallocBridge::intern_native(const void* traceback, bool* is_probe) {
+    auto it = native_.find(traceback);
+    if (it == native_.end()) {
+        key_.clear();
+        frames_.clear();
+        bool probe = false;
+        int total = 0;
+        PyObject* file = nullptr;
+        unsigned int lineno = 0;
+        for (int i = 0; heapdiff_traceback_frame(traceback, i, &file, &lineno, &total); ++i) {
+            Frame frame;
+            frame.filename = filename(file, &probe);
+            frame.lineno = lineno;
+            frames_.push_back(frame);
+            key_.append(reinterpret_cast<const char*>(&frame.filename.value), 4);
+            key_.append(reinterpret_cast<const char*>(&frame.lineno), 4);
+        }
+        heapdiff_traceback_frame(traceback, 0, &file, &lineno, &total);
+        TracebackId id = intern_frames(static_cast<std::uint32_t>(total));
+        it = native_.emplace(traceback, NativeEntry{id, probe}).first;
+    }
+    if (it->second.is_probe) *is_probe = true;
+    return it->second.id;
+}
+
+void TracemallocBridge::write_trace_stats_in_place() {
+    struct Sum {
+        std::uint64_t count = 0, size = 0;
+    };
+    struct Key {
+        const void* traceback;
+        unsigned int domain;
+        bool operator==(const Key& o) const { return traceback == o.traceback && domain == o.domain; }
+    };
+    struct KeyHash {
+        std::size_t operator()(const Key& k) const {
+            return std::hash<const void*>()(k.traceback) ^ (static_cast<std::size_t>(k.domain) * 0x9E3779B97F4A7C15ull);
+        }
+    };
+    // Summed under tracemalloc's lock with nothing but malloc (never traced); the
+    // tracebacks are read after, when Python may run again.
+    std::unordered_map<Key, Sum, KeyHash> sums;
+    heapdiff_tracemalloc_traces(
+        [](void* ctx, unsigned int domain, std::size_t size, const void* traceback) {
+            Sum& s = (*static_cast<std::unordered_map<Key, Sum, KeyHash>*>(ctx))[Key{traceback, domain}];
+            ++s.count;
+            s.size += size;
+        },
+        &sums);
+    for (const auto& [key, sum] : sums) {
+        bool is_probe = false;
+        TracebackId id = intern_native(key.traceback, &is_probe);
+        if (is_probe || !id) continue;
+        TraceStat stat;
+        stat.traceback = id;
+        stat.domain = key.domain;
+        stat.count = sum.count;
+        stat.size = sum.size;
+        writer_.add_trace_stat(stat);
+    }
+}
+
 void TracemallocBridge::write_trace_stats() {
     if (!tracing_) return;
+    if (in_place_) {
+        write_trace_stats_in_place();
+        return;
+    }
     // _get_traces() copies the table first, so the list it builds is not in it.
     Ref traces(call_no_args(python_refs().tm_get_traces));
     if (!traces || !PyList_Check(traces.get())) throw Error(take_python_error("tracemalloc._get_traces() failed"));
@@ -99,6 +171,11 @@ void TracemallocBridge::write_trace_stats() {
 
 TracebackId TracemallocBridge::object_traceback(PyObject* obj) {
     if (!object_tracebacks_) return TracebackId();
+    if (in_place_) {
+        const void* traceback = heapdiff_tracemalloc_block(allocation_start(obj));
+        bool is_probe = false;
+        return traceback ? intern_native(traceback, &is_probe) : TracebackId();
+    }
     Ref frames(heapdiff_block_traceback(allocation_start(obj)));
     if (!frames) {
         PyErr_Clear();

@@ -26,7 +26,11 @@ private:
     // Interns a traceback tuple ((filename, lineno), ...), most recent first.
     // Returns an invalid id for a malformed tuple; sets *is_probe when a frame is ours.
     TracebackId intern(PyObject* frames, std::uint32_t total_frames, bool* is_probe);
+    // The same for a traceback read in place from tracemalloc's tables (3.12+).
+    TracebackId intern_native(const void* traceback, bool* is_probe);
+    TracebackId intern_frames(std::uint32_t total_frames);  // frames_ and key_ filled
     StringId filename(PyObject* str, bool* is_probe);
+    void write_trace_stats_in_place();
 
     SnapshotWriter& writer_;
     std::string probe_dir_;
@@ -38,6 +42,12 @@ private:
     };
     std::unordered_map<PyObject*, FileEntry> filenames_;  // tracemalloc interns filenames
     std::unordered_map<std::string, TracebackId> tracebacks_;
+    bool in_place_ = false;  // tracemalloc's tables are readable directly (3.12+)
+    struct NativeEntry {
+        TracebackId id;
+        bool is_probe;
+    };
+    std::unordered_map<const void*, NativeEntry> native_;  // tracemalloc interns its tracebacks
     std::string key_;
     std::vector<Frame> frames_;
 };
