@@ -22,9 +22,20 @@ void* allocate(std::size_t n) {
 
 }  // namespace
 
-// The plain forms only: the nothrow and sized forms of the standard library call these.
+// The plain and nothrow forms (under ASan the nothrow ones would otherwise be ASan's,
+// and memory they return would be freed here with std::free: a mismatch).
 void* operator new(std::size_t n) { return allocate(n); }
 void* operator new[](std::size_t n) { return allocate(n); }
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
+    note(n);
+    return std::malloc(n ? n : 1);
+}
+void* operator new[](std::size_t n, const std::nothrow_t&) noexcept {
+    note(n);
+    return std::malloc(n ? n : 1);
+}
+void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
 void operator delete(void* p) noexcept { std::free(p); }
 void operator delete[](void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }
