@@ -92,6 +92,7 @@ void set_summary_command(CLI::App& app) {
         LoadOptions load;
         load.edges = false;   // totals need neither edges nor display values
         load.values = false;
+        load.refcounts = false;
         Snapshot s = read_snapshot(opts->path, load);
         Summary sum = summarize(s);
         if (opts->json)

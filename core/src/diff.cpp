@@ -213,13 +213,12 @@ private:
 std::vector<ObjectIndex> match(const Identity& id, std::size_t se, const Snapshot& earlier, const AddressIndex& ie,
                                std::size_t sl, const Snapshot& later, const AddressIndex& il) {
     std::vector<ObjectIndex> out(later.object_count(), kNoObject);
-    const auto& ae = ie.addresses();
-    const auto& al = il.addresses();
     std::size_t i = 0, j = 0;
-    while (i < ae.size() && j < al.size()) {
-        if (ae[i] < al[j]) {
+    while (i < ie.size() && j < il.size()) {
+        const std::uint64_t ae = ie.address_at(i), al = il.address_at(j);
+        if (ae < al) {
             ++i;
-        } else if (al[j] < ae[i]) {
+        } else if (al < ae) {
             ++j;
         } else {
             ObjectIndex oe = ie.objects()[i], ol = il.objects()[j];

@@ -242,14 +242,17 @@ private:
         snap_.address.resize(total);
         snap_.type.resize(total);
         snap_.size.resize(total);
-        snap_.refcount.resize(total);
+        if (options_.refcounts) snap_.refcount.resize(total);
         snap_.flags.resize(total);
         snap_.traceback.resize(total);
         std::uint64_t previous = 0;
         for (std::size_t i = base; i < total; ++i) snap_.address[i] = p.delta(previous);
         for (std::size_t i = base; i < total; ++i) snap_.type[i] = TypeId(checked32(p, p.varint()));
         for (std::size_t i = base; i < total; ++i) snap_.size[i] = p.varint();
-        for (std::size_t i = base; i < total; ++i) snap_.refcount[i] = p.varint();
+        if (options_.refcounts)
+            for (std::size_t i = base; i < total; ++i) snap_.refcount[i] = p.varint();
+        else
+            for (std::size_t i = base; i < total; ++i) p.varint();
         const std::uint8_t* flags = p.raw(static_cast<std::size_t>(n));
         if (n) std::memcpy(snap_.flags.data() + base, flags, static_cast<std::size_t>(n));  // data() may be null
         for (std::size_t i = base; i < total; ++i) snap_.traceback[i] = TracebackId(checked32(p, p.varint()));

@@ -9,17 +9,19 @@
 
 namespace heapdiff {
 
+// 4 bytes per object: the addresses themselves are read from the snapshot's column.
 class AddressIndex {
 public:
     explicit AddressIndex(const Snapshot& snapshot);
     ObjectIndex find(std::uint64_t address) const;
 
-    // Addresses ascending, and the object at each.
-    const std::vector<std::uint64_t>& addresses() const { return addresses_; }
+    // Objects in ascending address order.
     const std::vector<ObjectIndex>& objects() const { return indexes_; }
+    std::uint64_t address_at(std::size_t i) const { return (*address_)[indexes_[i]]; }
+    std::size_t size() const { return indexes_.size(); }
 
 private:
-    std::vector<std::uint64_t> addresses_;
+    const std::vector<std::uint64_t>* address_;
     std::vector<ObjectIndex> indexes_;
 };
 

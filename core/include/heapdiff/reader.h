@@ -16,6 +16,7 @@ struct LoadOptions {
     bool edges = true;   // leave EDGE sections undecoded when false (summary needs none);
                          // they are still checksummed and their edges counted
     bool values = true;  // skip display values when false
+    bool refcounts = true;  // skip the refcount column when false (diff and summary need none)
 };
 
 Snapshot read_snapshot(const std::string& path, LoadOptions options = {});
