@@ -176,6 +176,7 @@ void run(DiffCommandOptions& o) {
     load.edges = false;
     load.values = false;
     load.refcounts = false;
+    load.flags = false;
     std::vector<Snapshot> snaps;
     snaps.reserve(o.paths.size());
     for (const std::string& p : o.paths) snaps.push_back(read_snapshot(p, load));

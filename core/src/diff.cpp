@@ -208,6 +208,31 @@ private:
     std::vector<const std::vector<std::uint64_t>*> tb_hash_;
 };
 
+// Which objects of each snapshot have their match in the other: a bit per object, all
+// two snapshots need (one merge pass in address order).
+void match_flags(const Identity& id, const Snapshot& earlier, const AddressIndex& ie, const Snapshot& later,
+                 const AddressIndex& il, std::vector<bool>& earlier_kept, std::vector<bool>& later_found) {
+    earlier_kept.assign(earlier.object_count(), false);
+    later_found.assign(later.object_count(), false);
+    std::size_t i = 0, j = 0;
+    while (i < ie.size() && j < il.size()) {
+        const std::uint64_t ae = ie.address_at(i), al = il.address_at(j);
+        if (ae < al) {
+            ++i;
+        } else if (al < ae) {
+            ++j;
+        } else {
+            ObjectIndex oe = ie.objects()[i], ol = il.objects()[j];
+            if (id.same(0, earlier, oe, 1, later, ol)) {
+                earlier_kept[oe] = true;
+                later_found[ol] = true;
+            }
+            ++i;
+            ++j;
+        }
+    }
+}
+
 // For each object of `later`, the matching object of `earlier` (or kNoObject): one
 // merge pass over both snapshots in address order.
 std::vector<ObjectIndex> match(const Identity& id, std::size_t se, const Snapshot& earlier, const AddressIndex& ie,
@@ -324,10 +349,8 @@ DiffReport diff_snapshots(const std::vector<const Snapshot*>& snaps, const std::
     if (!three) {
         const Snapshot& a = *snaps[0];
         const Snapshot& b = *snaps[1];
-        std::vector<ObjectIndex> b_in_a = match(identity, 0, a, indexes[0], 1, b, indexes[1]);
-        std::vector<char> a_kept(a.object_count(), 0);
-        for (ObjectIndex m : b_in_a)
-            if (m != kNoObject) a_kept[m] = 1;
+        std::vector<bool> a_kept, b_found;
+        match_flags(identity, a, indexes[0], b, indexes[1], a_kept, b_found);
         if (traces) {
             // Every traced block, from tracemalloc's statistics; the walked objects only
             // tell how much of each row they explain.
@@ -348,7 +371,7 @@ DiffReport diff_snapshots(const std::vector<const Snapshot*>& snaps, const std::
             for (ObjectIndex i = 0; i < b.object_count(); ++i)
                 for (std::size_t g : keys.of(b, tbs[1], i)) {
                     table.add_new(g, 1, b.size[i]);
-                    if (b_in_a[i] == kNoObject) ++table.row(g).new_objects;
+                    if (!b_found[i]) ++table.row(g).new_objects;
                 }
         }
         report.groups = table.finish();

@@ -243,7 +243,7 @@ private:
         snap_.type.resize(total);
         snap_.size.resize(total);
         if (options_.refcounts) snap_.refcount.resize(total);
-        snap_.flags.resize(total);
+        if (options_.flags) snap_.flags.resize(total);
         snap_.traceback.resize(total);
         std::uint64_t previous = 0;
         for (std::size_t i = base; i < total; ++i) snap_.address[i] = p.delta(previous);
@@ -254,7 +254,8 @@ private:
         else
             for (std::size_t i = base; i < total; ++i) p.varint();
         const std::uint8_t* flags = p.raw(static_cast<std::size_t>(n));
-        if (n) std::memcpy(snap_.flags.data() + base, flags, static_cast<std::size_t>(n));  // data() may be null
+        if (n && options_.flags)  // data() may be null
+            std::memcpy(snap_.flags.data() + base, flags, static_cast<std::size_t>(n));
         for (std::size_t i = base; i < total; ++i) snap_.traceback[i] = TracebackId(checked32(p, p.varint()));
 
         // The chunk's edge counts share out, in object order, the edges of the EDGE

@@ -318,7 +318,7 @@ void write_snapshot(const Snapshot& s, const std::string& path, WriterOptions op
         w.add_traceback(frames.data(), frames.size(), s.traceback_total_frames[t]);
     }
     for (std::size_t i = 0; i < s.object_count(); ++i) {
-        w.add_object(s.address[i], s.type[i], s.size[i], s.refcount.empty() ? 0 : s.refcount[i], s.flags[i], s.traceback[i],
+        w.add_object(s.address[i], s.type[i], s.size[i], s.refcount.empty() ? 0 : s.refcount[i], s.flags.empty() ? 0 : s.flags[i], s.traceback[i],
                      s.value(static_cast<ObjectIndex>(i)));
         if (!s.has_edges()) continue;
         for (std::uint64_t e = s.edge_begin[i]; e < s.edge_begin[i + 1]; ++e) {

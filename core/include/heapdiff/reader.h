@@ -17,6 +17,7 @@ struct LoadOptions {
                          // they are still checksummed and their edges counted
     bool values = true;  // skip display values when false
     bool refcounts = true;  // skip the refcount column when false (diff and summary need none)
+    bool flags = true;      // skip the flags column when false (diff needs none)
 };
 
 Snapshot read_snapshot(const std::string& path, LoadOptions options = {});
