@@ -208,12 +208,11 @@ private:
     std::vector<const std::vector<std::uint64_t>*> tb_hash_;
 };
 
-// Which objects of each snapshot have their match in the other: a bit per object, all
-// two snapshots need (one merge pass in address order).
-void match_flags(const Identity& id, const Snapshot& earlier, const AddressIndex& ie, const Snapshot& later,
-                 const AddressIndex& il, std::vector<bool>& earlier_kept, std::vector<bool>& later_found) {
-    earlier_kept.assign(earlier.object_count(), false);
-    later_found.assign(later.object_count(), false);
+// Calls on_match(earlier_object, later_object) for every pair of objects that are the
+// same object: one merge pass over both snapshots in address order.
+template <typename OnMatch>
+void merge_same(const Identity& id, std::size_t se, const Snapshot& earlier, const AddressIndex& ie, std::size_t sl,
+                const Snapshot& later, const AddressIndex& il, OnMatch on_match) {
     std::size_t i = 0, j = 0;
     while (i < ie.size() && j < il.size()) {
         const std::uint64_t ae = ie.address_at(i), al = il.address_at(j);
@@ -223,35 +222,29 @@ void match_flags(const Identity& id, const Snapshot& earlier, const AddressIndex
             ++j;
         } else {
             ObjectIndex oe = ie.objects()[i], ol = il.objects()[j];
-            if (id.same(0, earlier, oe, 1, later, ol)) {
-                earlier_kept[oe] = true;
-                later_found[ol] = true;
-            }
+            if (id.same(se, earlier, oe, sl, later, ol)) on_match(oe, ol);
             ++i;
             ++j;
         }
     }
 }
 
-// For each object of `later`, the matching object of `earlier` (or kNoObject): one
-// merge pass over both snapshots in address order.
+// Two snapshots need only a bit per object: has it a match in the other snapshot.
+void match_flags(const Identity& id, const Snapshot& earlier, const AddressIndex& ie, const Snapshot& later,
+                 const AddressIndex& il, std::vector<bool>& earlier_kept, std::vector<bool>& later_found) {
+    earlier_kept.assign(earlier.object_count(), false);
+    later_found.assign(later.object_count(), false);
+    merge_same(id, 0, earlier, ie, 1, later, il, [&](ObjectIndex oe, ObjectIndex ol) {
+        earlier_kept[oe] = true;
+        later_found[ol] = true;
+    });
+}
+
+// For each object of `later`, the matching object of `earlier` (or kNoObject).
 std::vector<ObjectIndex> match(const Identity& id, std::size_t se, const Snapshot& earlier, const AddressIndex& ie,
                                std::size_t sl, const Snapshot& later, const AddressIndex& il) {
     std::vector<ObjectIndex> out(later.object_count(), kNoObject);
-    std::size_t i = 0, j = 0;
-    while (i < ie.size() && j < il.size()) {
-        const std::uint64_t ae = ie.address_at(i), al = il.address_at(j);
-        if (ae < al) {
-            ++i;
-        } else if (al < ae) {
-            ++j;
-        } else {
-            ObjectIndex oe = ie.objects()[i], ol = il.objects()[j];
-            if (id.same(se, earlier, oe, sl, later, ol)) out[ol] = oe;
-            ++i;
-            ++j;
-        }
-    }
+    merge_same(id, se, earlier, ie, sl, later, il, [&](ObjectIndex oe, ObjectIndex ol) { out[ol] = oe; });
     return out;
 }
 
