@@ -1,0 +1,24 @@
+// Immediate dominators by Lengauer-Tarjan, iterative throughout (depth-first search and
+// path compression use explicit stacks): heaps hold linked lists millions of nodes
+// long, on which Boost 1.74's recursive lengauer_tarjan_dominator_tree overflows the
+// stack (it crashes at about 400k). Flat 32-bit arrays; Boost's version stays the
+// reference in the tests on small graphs.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "heapdiff/object_graph.h"
+
+namespace heapdiff {
+
+constexpr std::uint32_t kNoVertex = 0xFFFFFFFFu;
+
+// idom[v] for every vertex of `graph` reachable from `root`; kNoVertex for the root
+// and for unreachable vertices.
+std::vector<std::uint32_t> immediate_dominators(const CsrGraph& graph, std::uint32_t root);
+
+// The reverse of a CSR graph (each edge turned around), as the same CSR type.
+CsrGraph reverse_graph(const CsrGraph& graph);
+
+}  // namespace heapdiff
