@@ -248,27 +248,25 @@ std::vector<ObjectIndex> match(const Identity& id, std::size_t se, const Snapsho
     return out;
 }
 
-const Fact* fact(const Snapshot& s, std::string_view key) { return s.fact(key); }
-
 void warn_about_mismatches(const std::vector<const Snapshot*>& snaps, const std::vector<std::string>& names,
                            DiffReport& report) {
     for (std::size_t i = 1; i < snaps.size(); ++i) {
         const Snapshot& a = *snaps[i - 1];
         const Snapshot& b = *snaps[i];
-        const Fact* pa = fact(a, "pid");
-        const Fact* pb = fact(b, "pid");
+        const Fact* pa = a.fact("pid");
+        const Fact* pb = b.fact("pid");
         if (pa && pb && pa->int_value != pb->int_value)
             report.warnings.push_back("warning: " + names[i - 1] + " and " + names[i] +
                                       " come from different processes (pid " + std::to_string(pa->int_value) +
                                       " and " + std::to_string(pb->int_value) +
                                       "): objects are matched by address, so new/freed counts mean little");
-        const Fact* va = fact(a, "python.version");
-        const Fact* vb = fact(b, "python.version");
+        const Fact* va = a.fact("python.version");
+        const Fact* vb = b.fact("python.version");
         if (va && vb && va->string_value != vb->string_value)
             report.warnings.push_back("warning: " + names[i - 1] + " and " + names[i] +
                                       " come from different Python versions");
-        const Fact* ta = fact(a, "time");
-        const Fact* tb = fact(b, "time");
+        const Fact* ta = a.fact("time");
+        const Fact* tb = b.fact("time");
         if (ta && tb && tb->float_value < ta->float_value)
             report.warnings.push_back("warning: " + names[i] + " was taken before " + names[i - 1] +
                                       ": pass snapshots oldest first, or the diff runs backwards");

@@ -1,6 +1,6 @@
-// Open-addressing set of object addresses: 8 bytes a slot, kept at most half full, so
-// the probe's "seen" bookkeeping costs ~16 bytes per untracked object and no node
-// allocations (std::unordered_set would cost ~40).
+// Open-addressing set of a few object addresses (gc.garbage, a dict subclass's items):
+// 8 bytes a slot, kept at most half full, no node allocations. The walk's own "seen" set
+// is AddressBitmap, which suits the whole heap better.
 #pragma once
 
 #include <algorithm>
@@ -49,7 +49,6 @@ public:
         if (size_) std::fill(slots_.begin(), slots_.end(), 0);
         size_ = 0;
     }
-    std::size_t memory_bytes() const { return slots_.capacity() * sizeof(std::uint64_t); }
 
 private:
     static std::size_t hash(std::uint64_t a) {

@@ -73,41 +73,40 @@ inline void prefetch_object(const void* op) {
     __builtin_prefetch(static_cast<const char*>(op) - 16);
 }
 
-// What sys.getsizeof adds to __sizeof__: the GC header and, from 3.11, the pre-header
-// that holds a managed __dict__ (and from 3.12 the weakref list). 3.11 and 3.12 decide
-// "GC" from the type's flag alone, so static type objects count a header there.
-inline Py_ssize_t getsizeof_extra(PyObject* op) {
-    const Py_ssize_t words2 = 2 * static_cast<Py_ssize_t>(sizeof(void*));
-    PyTypeObject* tp = Py_TYPE(op);
-#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030D0000
-    Py_ssize_t extra = PyType_HasFeature(tp, Py_TPFLAGS_HAVE_GC) ? words2 : 0;
-#else
-    Py_ssize_t extra = PyObject_IS_GC(op) ? words2 : 0;
-#endif
+// The words CPython keeps before an object's GC header, from 3.11: the managed __dict__
+// pointer and (from 3.12) the weakref list.
+inline std::uintptr_t managed_preheader(PyTypeObject* tp) {
 #if PY_VERSION_HEX >= 0x030C0000
-    if (tp->tp_flags & Py_TPFLAGS_PREHEADER) extra += words2;
+    return (tp->tp_flags & Py_TPFLAGS_PREHEADER) ? 2 * sizeof(void*) : 0;
 #elif PY_VERSION_HEX >= 0x030B0000
-    if (tp->tp_flags & Py_TPFLAGS_MANAGED_DICT) extra += words2;
+    return (tp->tp_flags & Py_TPFLAGS_MANAGED_DICT) ? 2 * sizeof(void*) : 0;
 #else
     (void)tp;
+    return 0;
 #endif
-    return extra;
+}
+
+// What sys.getsizeof adds to __sizeof__: the GC header and the managed pre-header.
+// 3.11 and 3.12 decide "GC" from the type's flag alone, so static type objects count a
+// header there.
+inline Py_ssize_t getsizeof_extra(PyObject* op) {
+    const std::uintptr_t gc_header = 2 * sizeof(void*);
+#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030D0000
+    const bool gc = PyType_HasFeature(Py_TYPE(op), Py_TPFLAGS_HAVE_GC);
+#else
+    const bool gc = PyObject_IS_GC(op);
+#endif
+    return static_cast<Py_ssize_t>((gc ? gc_header : 0) + managed_preheader(Py_TYPE(op)));
 }
 
 // Where the memory block of an object starts: tracemalloc traces blocks, and a GC
-// object's block begins with its GC header (and, from 3.11, the managed-dict
-// pre-header). Computed here because 3.11's own get_object_traceback() forgets the
-// pre-header and finds nothing for plain class instances.
+// object's block begins with its GC header and managed pre-header. Computed here
+// because 3.11's own get_object_traceback() forgets the pre-header and finds nothing
+// for plain class instances.
 inline std::uintptr_t allocation_start(PyObject* op) {
     PyTypeObject* tp = Py_TYPE(op);
-    const std::uintptr_t words2 = 2 * sizeof(void*);
-    std::uintptr_t pre = PyType_IS_GC(tp) ? words2 : 0;
-#if PY_VERSION_HEX >= 0x030C0000
-    if (tp->tp_flags & Py_TPFLAGS_PREHEADER) pre += words2;
-#elif PY_VERSION_HEX >= 0x030B0000
-    if (tp->tp_flags & Py_TPFLAGS_MANAGED_DICT) pre += words2;
-#endif
-    return reinterpret_cast<std::uintptr_t>(op) - pre;
+    const std::uintptr_t gc_header = PyType_IS_GC(tp) ? 2 * sizeof(void*) : 0;
+    return reinterpret_cast<std::uintptr_t>(op) - gc_header - managed_preheader(tp);
 }
 
 }  // namespace heapdiff::probe
