@@ -10,5 +10,10 @@ namespace heapdiff::cli {
 void set_summary_command(CLI::App& app);
 void set_diff_command(CLI::App& app);
 void set_orphans_command(CLI::App& app);
+void set_backrefs_command(CLI::App& app);
+void set_refs_command(CLI::App& app);
+void set_retained_command(CLI::App& app);
+void set_top_command(CLI::App& app);
+void set_garbage_command(CLI::App& app);
 
 }  // namespace heapdiff::cli

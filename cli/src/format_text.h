@@ -5,9 +5,10 @@
 #include <string>
 #include <string_view>
 
+#include "heapdiff/object_text.h"  // human_size
+
 namespace heapdiff::cli {
 
-std::string human_size(std::uint64_t bytes);        // "1.5 MiB", "312 B"
 std::string with_commas(std::uint64_t n);           // "1,234,567"
 std::string json_string(std::string_view text);     // quoted and escaped; invalid UTF-8 replaced
 std::string signed_size(std::int64_t bytes);        // "+1.5 MiB", "-312 B", "0 B"

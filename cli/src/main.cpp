@@ -23,6 +23,11 @@ int main(int argc, char** argv) {
     heapdiff::cli::set_summary_command(app);
     heapdiff::cli::set_diff_command(app);
     heapdiff::cli::set_orphans_command(app);
+    heapdiff::cli::set_backrefs_command(app);
+    heapdiff::cli::set_refs_command(app);
+    heapdiff::cli::set_retained_command(app);
+    heapdiff::cli::set_top_command(app);
+    heapdiff::cli::set_garbage_command(app);
     // `heapdiff A.hds B.hds ...` means `heapdiff diff A.hds B.hds ...`.
     std::vector<std::string> args(argv + 1, argv + argc);
     auto is_command = [&](const std::string& name) {

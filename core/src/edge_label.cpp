@@ -2,8 +2,10 @@
 
 namespace heapdiff {
 
-std::string edge_label(const Snapshot& s, ObjectIndex source, std::uint64_t e,
-                       const std::vector<ObjectIndex>* target_index) {
+namespace {
+
+template <typename FindKey>
+std::string label_with(const Snapshot& s, ObjectIndex source, std::uint64_t e, FindKey find_key) {
     const std::uint64_t arg = s.edge_arg[e];
     auto name = [&] { return std::string(s.strings.get(StringId(static_cast<std::uint32_t>(arg)))); };
     switch (s.edge_kind[e]) {
@@ -12,8 +14,8 @@ std::string edge_label(const Snapshot& s, ObjectIndex source, std::uint64_t e,
         case EdgeKind::DictValue: {
             // The key is a sibling edge; its target's display value is the key text.
             std::uint64_t key_edge = s.edge_begin[source] + arg;
-            if (target_index && key_edge < s.edge_begin[source + 1]) {
-                ObjectIndex key = (*target_index)[key_edge];
+            if (key_edge < s.edge_begin[source + 1]) {
+                ObjectIndex key = find_key(key_edge);
                 if (key != kNoObject && s.has_values()) return "['" + std::string(s.value(key)) + "']";
             }
             return "[key]";
@@ -27,6 +29,17 @@ std::string edge_label(const Snapshot& s, ObjectIndex source, std::uint64_t e,
         case EdgeKind::SetItem: return "{item}";
     }
     return {};
+}
+
+}  // namespace
+
+std::string edge_label(const Snapshot& s, ObjectIndex source, std::uint64_t e,
+                       const std::vector<ObjectIndex>* target_index) {
+    return label_with(s, source, e, [&](std::uint64_t key_edge) { return target_index ? (*target_index)[key_edge] : kNoObject; });
+}
+
+std::string edge_label(const Snapshot& s, ObjectIndex source, std::uint64_t e, const AddressIndex& index) {
+    return label_with(s, source, e, [&](std::uint64_t key_edge) { return index.find(s.edge_target[key_edge]); });
 }
 
 }  // namespace heapdiff

@@ -1,16 +1,30 @@
 #include "heapdiff/dominators.h"
 
+#include <boost/iterator/transform_iterator.hpp>
+
 #include <utility>
 
 namespace heapdiff {
 
+namespace {
+
+// (target, source) of a CSR edge: the reversed edges, fed to the CSR constructor as a
+// view rather than a vector of pairs (which would cost 8 bytes per edge at the peak).
+struct Reversed {
+    const CsrGraph* g = nullptr;
+    std::pair<std::uint32_t, std::uint32_t> operator()(boost::graph_traits<CsrGraph>::edge_descriptor e) const {
+        return {static_cast<std::uint32_t>(target(e, *g)), static_cast<std::uint32_t>(source(e, *g))};
+    }
+};
+
+}  // namespace
+
 CsrGraph reverse_graph(const CsrGraph& g) {
     const std::uint32_t n = static_cast<std::uint32_t>(num_vertices(g));
-    std::vector<std::pair<std::uint32_t, std::uint32_t>> pairs;
-    pairs.reserve(num_edges(g));
-    for (std::uint32_t v = 0; v < n; ++v)
-        for (auto [it, end] = adjacent_vertices(v, g); it != end; ++it) pairs.emplace_back(*it, v);
-    return CsrGraph(boost::edges_are_unsorted_multi_pass, pairs.begin(), pairs.end(), n);
+    auto [b, e] = edges(g);
+    Reversed reversed{&g};
+    return CsrGraph(boost::edges_are_unsorted_multi_pass, boost::make_transform_iterator(b, reversed),
+                    boost::make_transform_iterator(e, reversed), n);
 }
 
 namespace {
@@ -54,48 +68,57 @@ private:
 }  // namespace
 
 std::vector<std::uint32_t> immediate_dominators(const CsrGraph& g, std::uint32_t root) {
+    return dominator_tree(g, root).idom;
+}
+
+DominatorTree dominator_tree(const CsrGraph& g, std::uint32_t root, const CsrGraph* reverse_given) {
     const std::uint32_t n = static_cast<std::uint32_t>(num_vertices(g));
-    std::vector<std::uint32_t> idom(n, kNoVertex);
-    if (root >= n) return idom;
+    DominatorTree tree;
+    std::vector<std::uint32_t>& idom = tree.idom;
+    idom.assign(n, kNoVertex);
+    if (root >= n) return tree;
 
     // 1. Depth-first numbering from the root with an explicit stack: dfnum[v],
     //    vertex[number], parent[number] (a number). Each stack entry is a vertex's
     //    number and the rest of its edges.
-    std::vector<std::uint32_t> dfnum(n, kNoVertex), vertex, parent;
+    std::vector<std::uint32_t> dfnum(n, kNoVertex), parent;
+    std::vector<std::uint32_t>& vertex = tree.preorder;
     {
-        using Iter = boost::graph_traits<CsrGraph>::adjacency_iterator;
+        // 8 bytes per open vertex (a 10M-long list keeps 10M open): its number and its
+        // next edge, read straight from the CSR arrays.
+        const std::vector<std::uint32_t>& row = g.m_forward.m_rowstart;
+        const std::vector<std::uint32_t>& column = g.m_forward.m_column;
         struct Open {
             std::uint32_t number;
-            Iter it, end;
+            std::uint32_t next_edge;
         };
         std::vector<Open> stack;
         dfnum[root] = 0;
         vertex.push_back(root);
         parent.push_back(kNoVertex);
-        auto [b, e] = adjacent_vertices(root, g);
-        stack.push_back({0, b, e});
+        stack.push_back({0, row[root]});
         while (!stack.empty()) {
             Open& top = stack.back();
-            if (top.it == top.end) {
+            if (top.next_edge == row[vertex[top.number] + 1]) {
                 stack.pop_back();
                 continue;
             }
-            std::uint32_t w = *top.it;
-            ++top.it;
+            std::uint32_t w = column[top.next_edge++];
             if (dfnum[w] != kNoVertex) continue;
             std::uint32_t number = static_cast<std::uint32_t>(vertex.size());
             dfnum[w] = number;
             vertex.push_back(w);
             parent.push_back(top.number);
-            auto [wb, we] = adjacent_vertices(w, g);
-            stack.push_back({number, wb, we});  // `top` is not used after this
+            stack.push_back({number, row[w]});  // `top` is not used after this
         }
     }
     const std::uint32_t reached = static_cast<std::uint32_t>(vertex.size());
 
     // 2. Semidominators, then immediate dominators, in reverse depth-first order, all by
     //    number. Predecessors come from the reversed graph; unreached ones are skipped.
-    CsrGraph reverse = reverse_graph(g);
+    CsrGraph built;
+    if (!reverse_given) built = reverse_graph(g);
+    const CsrGraph& reverse = reverse_given ? *reverse_given : built;
     std::vector<std::uint32_t> semi(reached), dom(reached, kNoVertex);
     for (std::uint32_t i = 0; i < reached; ++i) semi[i] = i;
     // Buckets as linked lists in flat arrays: bucket_head[number], bucket_next[number].
@@ -121,7 +144,7 @@ std::vector<std::uint32_t> immediate_dominators(const CsrGraph& g, std::uint32_t
     for (std::uint32_t w = 1; w < reached; ++w)
         if (dom[w] != semi[w]) dom[w] = dom[dom[w]];
     for (std::uint32_t w = 1; w < reached; ++w) idom[vertex[w]] = vertex[dom[w]];
-    return idom;
+    return tree;
 }
 
 }  // namespace heapdiff

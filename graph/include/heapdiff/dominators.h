@@ -14,6 +14,16 @@ namespace heapdiff {
 
 constexpr std::uint32_t kNoVertex = 0xFFFFFFFFu;
 
+struct DominatorTree {
+    std::vector<std::uint32_t> idom;      // per vertex; kNoVertex for the root and unreached vertices
+    std::vector<std::uint32_t> preorder;  // reached vertices, depth-first, root first: every
+                                          // vertex comes after its immediate dominator
+};
+
+// `reverse` is the reverse of `graph` when the caller has it; built (and freed) here
+// otherwise.
+DominatorTree dominator_tree(const CsrGraph& graph, std::uint32_t root, const CsrGraph* reverse = nullptr);
+
 // idom[v] for every vertex of `graph` reachable from `root`; kNoVertex for the root
 // and for unreachable vertices.
 std::vector<std::uint32_t> immediate_dominators(const CsrGraph& graph, std::uint32_t root);

@@ -1,0 +1,179 @@
+// heapdiff backrefs SNAP (--type NAME [--pick ...] | --address 0x...): what keeps one
+// object alive. The shortest chain(s) of references from a module (or a root, or an
+// object of some type) down to it, one line per reference; -o draws its referrers.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <memory>
+
+#include "commands.h"
+#include "format_text.h"
+#include "heapdiff/chains.h"
+#include "heapdiff/error.h"
+#include "heapdiff/heap_graph.h"
+#include "heapdiff/neighbourhood.h"
+#include "heapdiff/object_text.h"
+#include "heapdiff/reader.h"
+#include "heapdiff/retained.h"
+#include "heapdiff/type_lookup.h"
+#include "object_choice.h"
+#include "object_output.h"
+
+namespace heapdiff::cli {
+namespace {
+
+struct BackrefsOptions {
+    std::string path;
+    ObjectChoice choice;
+    std::string to = "module";
+    std::uint32_t paths = 1;
+    std::uint32_t max_depth = 0;  // 0: not given (100 for chains, 3 for a picture)
+    std::uint32_t too_many = 10;
+    std::string output;
+    bool chain_only = false;
+    bool json = false;
+};
+
+ChainStart parse_start(const Snapshot& s, const std::string& to, const std::string& path) {
+    ChainStart start;
+    if (to == "module") return start;
+    if (to == "root") {
+        start.kind = ChainStart::Kind::Root;
+        return start;
+    }
+    start.kind = ChainStart::Kind::Type;
+    start.types = types_named(s, to);
+    if (start.types.empty()) {
+        std::string message = "--to " + to + ": no type of that name in " + path + " (use module, root or a type name)";
+        std::vector<std::string> similar = similar_type_names(s, to);
+        if (!similar.empty()) {
+            message += "; similar types:";
+            for (std::size_t k = 0; k < similar.size(); ++k) message += (k ? ", " : " ") + similar[k];
+        }
+        throw Error(message);
+    }
+    return start;
+}
+
+std::string start_text(const std::string& to) {
+    if (to == "module") return "a module";
+    if (to == "root") return "a root";
+    return "an object of type " + to;
+}
+
+std::string root_text(const HeapGraph& g, ObjectIndex i) {
+    std::string out;
+    const std::uint8_t r = g.root_reasons(i);
+    auto add = [&](const std::string& what) { out += (out.empty() ? "" : ", ") + what; };
+    if (r & root_reason::kModule) add("in sys.modules");
+    if (r & root_reason::kThreadFrame) add("a running frame");
+    if (r & root_reason::kImmortal) add("immortal");
+    if (r & root_reason::kExternalRefs)
+        add(with_commas(g.unexplained_refs(i)) + " reference" + (g.unexplained_refs(i) == 1 ? "" : "s") +
+            " from outside the snapshot (C code, the interpreter or a C stack)");
+    return out;
+}
+
+void print_json(const HeapGraph& g, ObjectIndex target, std::uint64_t retained, const std::string& to,
+                const std::vector<Chain>& chains) {
+    const Snapshot& s = g.snapshot();
+    auto chain_json = [&](const Chain& c) {
+        std::string out = "[";
+        for (std::size_t k = 0; k < c.size(); ++k) {
+            out += std::string(k ? ", " : "") + "{" + object_json_fields(s, c[k]) + ", \"edge\": " +
+                   json_string(k ? g.label_between(c[k - 1], c[k]) : "") + "}";
+        }
+        return out + "]";
+    };
+    std::string out = "{\"target\": {" + object_json_fields(s, target) + ", \"retained\": " + std::to_string(retained) +
+                      "}, \"to\": " + json_string(to) + ", \"chain\": " + (chains.empty() ? "[]" : chain_json(chains[0])) +
+                      ", \"chains\": [";
+    for (std::size_t k = 0; k < chains.size(); ++k) out += (k ? ", " : "") + chain_json(chains[k]);
+    out += "]}\n";
+    std::fwrite(out.data(), 1, out.size(), stdout);
+}
+
+void print_text(const HeapGraph& g, ObjectIndex target, std::uint64_t retained, const BackrefsOptions& o,
+                std::uint32_t max_depth, const std::vector<Chain>& chains) {
+    const Snapshot& s = g.snapshot();
+    std::printf("%s, retains %s\n", object_text(s, target).c_str(),
+                retained ? human_size(retained).c_str() : "nothing: no root reaches it");
+    if (g.is_root(target)) std::printf("it is a root: %s\n", root_text(g, target).c_str());
+    if (chains.empty()) {
+        if (!retained)
+            std::printf("no chain: nothing reachable from the roots refers to it; it is cyclic trash the collector "
+                        "has not freed yet (heapdiff garbage %s)\n", o.path.c_str());
+        else
+            std::printf("no chain from %s within %u references (--max-depth, or --to root)\n", start_text(o.to).c_str(),
+                        max_depth);
+        return;
+    }
+    for (std::size_t c = 0; c < chains.size(); ++c) {
+        const Chain& chain = chains[c];
+        std::printf("\n%s from %s, %zu reference%s:\n",
+                    chains.size() > 1 ? ("chain " + std::to_string(c + 1) + " of " + std::to_string(chains.size())).c_str()
+                                      : "shortest chain",
+                    start_text(o.to).c_str(), chain.size() - 1, chain.size() == 2 ? "" : "s");
+        for (std::size_t k = 0; k < chain.size(); ++k) {
+            std::string what = describe_object(s, chain[k]);
+            if (k == 0) {
+                std::printf("  %-52s %s\n", what.c_str(), hex_address(s.address[chain[k]]).c_str());
+                continue;
+            }
+            std::string edge = g.label_between(chain[k - 1], chain[k]);
+            std::string line = "  -> " + (edge.empty() ? "(referent)" : edge) + "  " + what;
+            std::printf("%-54s %s\n", line.c_str(), hex_address(s.address[chain[k]]).c_str());
+        }
+    }
+}
+
+void run(const BackrefsOptions& o) {
+    if (!o.output.empty()) drawing_format(o.output);  // a bad extension fails before the work
+    if (o.paths == 0) throw Error("--paths must be at least 1");
+    Snapshot s = read_snapshot(o.path);
+    HeapGraph g(s, true);
+    ObjectIndex target = choose_object(s, g.index(), o.choice, o.path);
+    ChainOptions options;
+    options.start = parse_start(s, o.to, o.path);
+    options.max_depth = o.max_depth ? o.max_depth : 100;
+    options.paths = o.paths;
+    std::vector<Chain> chains = shortest_chains(g, target, options);
+    std::uint64_t retained = retained_size_of(g, target);
+    if (o.json)
+        print_json(g, target, retained, o.to, chains);
+    else
+        print_text(g, target, retained, o, options.max_depth, chains);
+    if (o.output.empty()) return;
+    if (o.chain_only) {
+        if (chains.empty()) throw Error("--chain-only: there is no chain to draw");
+        write_drawing(draw_chains(g, chains), o.output);
+        return;
+    }
+    NeighbourhoodOptions n;
+    n.direction = Direction::Referrers;
+    n.max_depth = o.max_depth ? o.max_depth : 3;
+    n.too_many = o.too_many;
+    write_drawing(draw_neighbourhood(g, {target}, n), o.output);
+}
+
+}  // namespace
+
+void set_backrefs_command(CLI::App& app) {
+    auto o = std::make_shared<BackrefsOptions>();
+    CLI::App* cmd = app.add_subcommand("backrefs", "What keeps an object alive: the shortest chains of references from "
+                                                   "a module (or a root, or a type) down to it");
+    cmd->add_option("snapshot", o->path, "Snapshot file written by heapdiff.dump()")->required();
+    add_object_choice(cmd, o->choice);
+    cmd->add_option("--to", o->to, "Where chains start: module, root (anything the collector starts from) or a type name")
+        ->capture_default_str();
+    cmd->add_option("--paths", o->paths, "How many distinct chains, shortest first")->capture_default_str();
+    cmd->add_option("--max-depth", o->max_depth, "References per chain at most (default 100), or levels drawn (default 3)");
+    cmd->add_option("-o,--output", o->output, "Draw the referrers into FILE.png, .svg or .dot (like objgraph.show_backrefs)");
+    cmd->add_option("--too-many", o->too_many, "Referrers drawn per object; the rest fold into one node")
+        ->capture_default_str();
+    cmd->add_flag("--chain-only", o->chain_only, "Draw only the chains")->needs(cmd->get_option("--output"));
+    cmd->add_flag("--json", o->json, "Print JSON");
+    cmd->callback([o] { run(*o); });
+}
+
+}  // namespace heapdiff::cli

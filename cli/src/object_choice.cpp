@@ -1,0 +1,103 @@
+#include "object_choice.h"
+
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+
+#include "heapdiff/error.h"
+#include "heapdiff/object_text.h"
+#include "heapdiff/type_lookup.h"
+
+namespace heapdiff::cli {
+
+void add_object_choice(CLI::App* cmd, ObjectChoice& c) {
+    CLI::Option* type = cmd->add_option("--type", c.type, "The object's type: short (DB) or qualified (app.models.DB)");
+    CLI::Option* address = cmd->add_option("--address", c.address, "The object's address (0x..., as id() gives it in hex)");
+    cmd->add_option("--pick", c.pick,
+                    "Which object of --type: last (like objgraph.by_type(...)[-1]), first, largest, or N "
+                    "(an index into them; negative counts from the end)")
+        ->capture_default_str()
+        ->needs(type);
+    type->excludes(address);
+}
+
+namespace {
+
+std::uint64_t parse_address(const std::string& text) {
+    errno = 0;
+    char* end = nullptr;
+    unsigned long long v = std::strtoull(text.c_str(), &end, 0);
+    if (text.empty() || text[0] == '-' || errno || !end || *end)
+        throw Error("--address '" + text + "' is not an address (give it as 0x7f3a1c2b4e10 or in decimal)");
+    return v;
+}
+
+ObjectIndex by_address(const Snapshot& s, const AddressIndex& index, const std::string& text, const std::string& path) {
+    std::uint64_t a = parse_address(text);
+    ObjectIndex i = index.find(a);
+    if (i != kNoObject) return i;
+    // Not an object's start: inside one, or near some.
+    auto it = std::upper_bound(index.objects().begin(), index.objects().end(), a,
+                               [&](std::uint64_t x, ObjectIndex o) { return x < s.address[o]; });
+    std::string message = "no object at " + hex_address(a) + " in " + path;
+    if (it != index.objects().begin()) {
+        ObjectIndex before = *(it - 1);
+        if (a < s.address[before] + s.size[before])
+            throw Error(message + "; it is inside the " + std::string(short_type_name(s.type_name(s.type[before]))) +
+                        " at " + hex_address(s.address[before]) + " (offset " + std::to_string(a - s.address[before]) +
+                        ")");
+    }
+    std::string near;
+    auto describe = [&](ObjectIndex o) {
+        return hex_address(s.address[o]) + " (" + std::string(short_type_name(s.type_name(s.type[o]))) + ")";
+    };
+    if (it != index.objects().begin()) near += describe(*(it - 1));
+    if (it != index.objects().end()) near += (near.empty() ? "" : " and ") + describe(*it);
+    throw Error(message + (near.empty() ? " (it holds no objects)" : "; the nearest objects are " + near));
+}
+
+ObjectIndex by_type(const Snapshot& s, const ObjectChoice& c, const std::string& path) {
+    std::vector<TypeId> types = types_named(s, c.type);
+    std::vector<ObjectIndex> found;
+    if (!types.empty())
+        for (ObjectIndex i = 0; i < s.object_count(); ++i)
+            if (std::find(types.begin(), types.end(), s.type[i]) != types.end()) found.push_back(i);
+    if (found.empty()) {
+        std::string message = "no object of type '" + c.type + "' in " + path;
+        std::vector<std::string> similar = similar_type_names(s, c.type);
+        if (!similar.empty()) {
+            message += "; similar types:";
+            for (std::size_t k = 0; k < similar.size(); ++k) message += (k ? ", " : " ") + similar[k];
+        }
+        throw Error(message);
+    }
+    const std::string& p = c.pick;
+    if (p == "last") return found.back();
+    if (p == "first") return found.front();
+    if (p == "largest") {
+        ObjectIndex best = found.front();
+        for (ObjectIndex i : found)
+            if (s.size[i] >= s.size[best]) best = i;  // the last of equals, like the default
+        return best;
+    }
+    errno = 0;
+    char* end = nullptr;
+    long long k = std::strtoll(p.c_str(), &end, 10);
+    if (p.empty() || errno || !end || *end) throw Error("--pick '" + p + "': use last, first, largest or an index");
+    const long long count = static_cast<long long>(found.size());
+    if (k < -count || k >= count)
+        throw Error("--pick " + p + ": there are " + std::to_string(found.size()) + " objects of type '" + c.type +
+                    "' (valid: 0.." + std::to_string(count - 1) + ", or -1..-" + std::to_string(count) + ")");
+    return found[static_cast<std::size_t>(k < 0 ? count + k : k)];
+}
+
+}  // namespace
+
+ObjectIndex choose_object(const Snapshot& s, const AddressIndex& index, const ObjectChoice& c, const std::string& path) {
+    if (c.type.empty() && c.address.empty()) throw Error("say which object: --type NAME or --address 0x...");
+    return c.address.empty() ? by_type(s, c, path) : by_address(s, index, c.address, path);
+}
+
+}  // namespace heapdiff::cli

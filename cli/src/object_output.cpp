@@ -1,0 +1,24 @@
+#include "object_output.h"
+
+#include <cstdio>
+
+#include "format_text.h"
+#include "heapdiff/object_text.h"
+
+namespace heapdiff::cli {
+
+std::string object_json_fields(const Snapshot& s, ObjectIndex i) {
+    return "\"address\": \"" + hex_address(s.address[i]) + "\", \"type\": " + json_string(s.type_name(s.type[i])) +
+           ", \"label\": " + json_string(describe_object(s, i)) + ", \"size\": " + std::to_string(s.size[i]);
+}
+
+std::string object_text(const Snapshot& s, ObjectIndex i) {
+    return describe_object(s, i) + " at " + hex_address(s.address[i]) + " (" + human_size(s.size[i]) + ")";
+}
+
+void write_drawing(const Drawing& drawing, const std::string& path) {
+    render_drawing(drawing, path);
+    std::fprintf(stderr, "heapdiff: drew %zu objects into %s\n", drawing.nodes.size(), path.c_str());
+}
+
+}  // namespace heapdiff::cli

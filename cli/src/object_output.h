@@ -1,0 +1,21 @@
+// How the per-object commands (backrefs, refs, retained, top) print an object, so they
+// all say the same: JSON fields, one text line, and the picture a command draws.
+#pragma once
+
+#include <string>
+
+#include "heapdiff/drawing.h"
+#include "heapdiff/snapshot.h"
+
+namespace heapdiff::cli {
+
+// "\"address\": \"0x...\", \"type\": \"app.DB\", \"label\": \"DB\", \"size\": 56" (no braces).
+std::string object_json_fields(const Snapshot& snapshot, ObjectIndex object);
+
+// "DB at 0x7f3a1c2b4e10 (56 B)"
+std::string object_text(const Snapshot& snapshot, ObjectIndex object);
+
+// Renders the drawing and says where it went (on stderr: stdout may be JSON).
+void write_drawing(const Drawing& drawing, const std::string& path);
+
+}  // namespace heapdiff::cli

@@ -1,0 +1,41 @@
+// Which objects a picture shows: objgraph's show_backrefs / show_refs selection, made
+// safe for big heaps. Breadth-first from the targets over referrers (or referents) up to
+// a depth, at most `too_many` neighbours per object (the rest folded into one "N more"
+// node), and a hard node budget for the whole picture.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "heapdiff/drawing.h"
+#include "heapdiff/heap_graph.h"
+
+namespace heapdiff {
+
+enum class Direction { Referrers, Referents };
+
+struct NeighbourhoodOptions {
+    Direction direction = Direction::Referrers;
+    std::uint32_t max_depth = 3;    // objgraph's default
+    std::uint32_t too_many = 10;    // objgraph's default
+    std::uint32_t node_budget = 80; // whole picture, folded nodes included
+    // Objects that may appear besides the targets; empty: all. (retained -o limits the
+    // picture to what one object dominates.)
+    std::function<bool(ObjectIndex)> allowed;
+    // Retained sizes per object to print in the labels; null: not shown.
+    const std::vector<std::uint64_t>* retained = nullptr;
+};
+
+// objgraph's conventions: modules filled green and not expanded further (for
+// referrers), targets highlighted, other nodes shaded by depth, labels with short type
+// and value, size (and retained size), edges labelled like the chains are.
+Drawing draw_neighbourhood(const HeapGraph& graph, const std::vector<ObjectIndex>& targets,
+                           const NeighbourhoodOptions& options);
+
+// Just the given chains (each from its root end to the target), merged where they
+// share objects.
+Drawing draw_chains(const HeapGraph& graph, const std::vector<std::vector<ObjectIndex>>& chains,
+                    const std::vector<std::uint64_t>* retained = nullptr);
+
+}  // namespace heapdiff

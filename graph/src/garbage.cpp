@@ -1,0 +1,85 @@
+#include "heapdiff/garbage.h"
+
+#include <algorithm>
+#include <tuple>
+
+namespace heapdiff {
+namespace {
+
+// The list gc.garbage names: the gc module's dict value under 'garbage'. Its items are
+// not reached through it.
+ObjectIndex gc_garbage_list(const HeapGraph& graph) {
+    const Snapshot& s = graph.snapshot();
+    for (const ModuleRoot& m : s.module_roots) {
+        if (s.strings.get(m.name) != "gc") continue;
+        ObjectIndex module = graph.index().find(m.address);
+        if (module == kNoObject) return kNoObject;
+        for (std::uint64_t e = s.edge_begin[module]; e < s.edge_begin[module + 1]; ++e) {
+            ObjectIndex dict = graph.index().find(s.edge_target[e]);
+            if (dict == kNoObject || s.type_name(s.type[dict]) != "builtins.dict") continue;
+            for (std::uint64_t f = s.edge_begin[dict]; f < s.edge_begin[dict + 1]; ++f) {
+                if (s.edge_kind[f] != EdgeKind::DictValue) continue;
+                ObjectIndex value = graph.index().find(s.edge_target[f]);
+                if (value == kNoObject || s.type_name(s.type[value]) != "builtins.list") continue;
+                if (graph.label_between(dict, value).find("['garbage']") != std::string::npos) return value;
+            }
+        }
+    }
+    return kNoObject;
+}
+
+}  // namespace
+
+std::vector<bool> reachable_from_roots(const HeapGraph& graph) {
+    const std::uint32_t n = graph.object_count();
+    const ObjectIndex skip = gc_garbage_list(graph);
+    const CsrGraph& g = graph.forward();
+    std::vector<bool> reached(n + 1, false);
+    std::vector<std::uint32_t> queue{graph.virtual_root()};
+    reached[graph.virtual_root()] = true;
+    while (!queue.empty()) {
+        std::uint32_t v = queue.back();
+        queue.pop_back();
+        if (v == skip) continue;
+        for (auto [it, end] = adjacent_vertices(v, g); it != end; ++it)
+            if (!reached[*it]) {
+                reached[*it] = true;
+                queue.push_back(*it);
+            }
+    }
+    reached.pop_back();
+    return reached;
+}
+
+GarbageReport find_garbage(const HeapGraph& graph) {
+    const Snapshot& s = graph.snapshot();
+    std::vector<bool> reached = reachable_from_roots(graph);
+    std::vector<GarbageTypeStat> by_type(s.types.size() + 1);
+    GarbageReport report;
+    for (ObjectIndex i = 0; i < graph.object_count(); ++i) {
+        if (reached[i]) continue;
+        GarbageTypeStat& t = by_type[s.type[i].value];
+        const bool finalizer = s.flags[i] & format::object_flag::kHasFinalizer;
+        const bool saved = s.flags[i] & format::object_flag::kInGcGarbage;
+        ++t.count;
+        t.size += s.size[i];
+        t.finalizers += finalizer;
+        t.in_gc_garbage += saved;
+        ++report.objects;
+        report.bytes += s.size[i];
+        report.finalizers += finalizer;
+        report.in_gc_garbage += saved;
+    }
+    for (std::uint32_t t = 0; t < by_type.size(); ++t) {
+        if (by_type[t].count == 0) continue;
+        by_type[t].type = TypeId(t);
+        report.types.push_back(by_type[t]);
+    }
+    std::sort(report.types.begin(), report.types.end(), [&](const GarbageTypeStat& a, const GarbageTypeStat& b) {
+        if (std::tie(a.size, a.count) != std::tie(b.size, b.count)) return std::tie(a.size, a.count) > std::tie(b.size, b.count);
+        return s.type_name(a.type) < s.type_name(b.type);
+    });
+    return report;
+}
+
+}  // namespace heapdiff

@@ -1,0 +1,146 @@
+#include "heapdiff/heap_graph.h"
+
+#include <iterator>
+#include <utility>
+
+#include "heapdiff/dominators.h"
+#include "heapdiff/edge_label.h"
+#include "heapdiff/error.h"
+
+namespace heapdiff {
+namespace {
+
+// Yields (source, target) pairs in source order straight from flat arrays, so the CSR
+// constructor reads them without a temporary vector of pairs (8 bytes per edge saved
+// at the peak): first the objects' resolved edges, then the virtual root's.
+class SortedEdgeIterator {
+public:
+    using iterator_category = std::input_iterator_tag;
+    using value_type = std::pair<std::uint32_t, std::uint32_t>;
+    using difference_type = std::ptrdiff_t;
+    using pointer = const value_type*;
+    using reference = const value_type&;
+
+    SortedEdgeIterator(const std::vector<std::uint32_t>* begin, const std::vector<std::uint32_t>* targets,
+                       std::uint32_t source, std::uint64_t edge)
+        : begin_(begin), targets_(targets), edge_(edge) {
+        current_.first = source;
+        settle();
+    }
+    reference operator*() const { return current_; }
+    pointer operator->() const { return &current_; }
+    SortedEdgeIterator& operator++() {
+        ++edge_;
+        settle();
+        return *this;
+    }
+    SortedEdgeIterator operator++(int) {
+        SortedEdgeIterator old = *this;
+        ++*this;
+        return old;
+    }
+    friend bool operator==(const SortedEdgeIterator& a, const SortedEdgeIterator& b) { return a.edge_ == b.edge_; }
+    friend bool operator!=(const SortedEdgeIterator& a, const SortedEdgeIterator& b) { return a.edge_ != b.edge_; }
+
+private:
+    void settle() {
+        const std::vector<std::uint32_t>& begin = *begin_;
+        while (current_.first + 1 < begin.size() && edge_ >= begin[current_.first + 1]) ++current_.first;
+        if (edge_ < targets_->size()) current_.second = (*targets_)[edge_];
+    }
+    const std::vector<std::uint32_t>* begin_;   // per source: first edge (n + 2 entries)
+    const std::vector<std::uint32_t>* targets_;
+    std::uint64_t edge_;
+    value_type current_{};
+};
+
+TypeId find_type(const Snapshot& s, std::string_view name) {
+    for (std::uint32_t t = 1; t <= s.types.size(); ++t)
+        if (s.type_name(TypeId(t)) == name) return TypeId(t);
+    return {};
+}
+
+}  // namespace
+
+HeapGraph::HeapGraph(const Snapshot& s, bool with_reverse)
+    : snapshot_(&s), index_(s), n_(static_cast<std::uint32_t>(s.object_count())) {
+    if (!s.has_edges()) throw Error("internal error: the object graph needs a snapshot loaded with its edges");
+    if (s.refcount.size() != n_ || s.flags.size() != n_)
+        throw Error("internal error: the object graph needs refcounts and flags");
+    if (s.edge_target.size() >= 0xFFFFFFFFull - n_)
+        throw Error("this snapshot has more than 4 billion references; the object graph holds at most that");
+    module_type_ = find_type(s, "builtins.module");
+    frame_type_ = find_type(s, "builtins.frame");
+
+    // 1. Resolve every edge target once (4 bytes per edge) and count in-edges.
+    std::vector<std::uint32_t> begin(n_ + 2, 0), targets;
+    targets.reserve(s.edge_target.size());
+    in_edges_.assign(n_, 0);
+    for (std::uint32_t i = 0; i < n_; ++i) {
+        begin[i] = static_cast<std::uint32_t>(targets.size());
+        for (std::uint64_t e = s.edge_begin[i]; e < s.edge_begin[i + 1]; ++e) {
+            ObjectIndex t = index_.find(s.edge_target[e]);
+            if (t == kNoObject) {
+                ++unresolved_edges_;
+                continue;
+            }
+            targets.push_back(t);
+            if (in_edges_[t] != 0xFFFFFFFFu) ++in_edges_[t];
+        }
+    }
+
+    // 2. Roots, in object order.
+    root_reasons_.assign(n_, 0);
+    auto mark = [&](std::uint64_t address, std::uint8_t reason) {
+        ObjectIndex i = index_.find(address);
+        if (i != kNoObject) root_reasons_[i] |= reason;
+    };
+    for (const ModuleRoot& m : s.module_roots) mark(m.address, root_reason::kModule);
+    for (const ThreadRoot& t : s.thread_roots)
+        for (std::uint64_t f : t.frames) mark(f, root_reason::kThreadFrame);
+    for (std::uint32_t i = 0; i < n_; ++i) {
+        if (s.flags[i] & format::object_flag::kImmortal) root_reasons_[i] |= root_reason::kImmortal;
+        else if (s.refcount[i] > in_edges_[i]) root_reasons_[i] |= root_reason::kExternalRefs;
+        if (root_reasons_[i]) roots_.push_back(i);
+    }
+
+    // 3. The forward CSR graph: objects' edges, then the virtual root's.
+    begin[n_] = static_cast<std::uint32_t>(targets.size());
+    targets.insert(targets.end(), roots_.begin(), roots_.end());
+    begin[n_ + 1] = static_cast<std::uint32_t>(targets.size());
+    SortedEdgeIterator first(&begin, &targets, 0, 0), last(&begin, &targets, n_, targets.size());
+    forward_ = CsrGraph(boost::edges_are_sorted, first, last, n_ + 1, targets.size());
+    std::vector<std::uint32_t>().swap(targets);
+    std::vector<std::uint32_t>().swap(begin);
+
+    if (with_reverse) reverse_ = reverse_graph(forward_);
+}
+
+std::uint64_t HeapGraph::unexplained_refs(ObjectIndex i) const {
+    if (snapshot_->flags[i] & format::object_flag::kImmortal) return 0;
+    std::uint64_t rc = snapshot_->refcount[i];
+    return rc > in_edges_[i] ? rc - in_edges_[i] : 0;
+}
+
+std::vector<std::uint64_t> HeapGraph::edges_between(ObjectIndex source, ObjectIndex target) const {
+    std::vector<std::uint64_t> out;
+    if (source >= n_ || target >= n_) return out;
+    const Snapshot& s = *snapshot_;
+    const std::uint64_t address = s.address[target];
+    for (std::uint64_t e = s.edge_begin[source]; e < s.edge_begin[source + 1]; ++e)
+        if (s.edge_target[e] == address) out.push_back(e);
+    return out;
+}
+
+std::string HeapGraph::label_between(ObjectIndex source, ObjectIndex target) const {
+    std::string out;
+    for (std::uint64_t e : edges_between(source, target)) {
+        std::string label = edge_label(*snapshot_, source, e, index_);
+        if (label.empty()) continue;
+        if (!out.empty()) out += ", ";
+        out += label;
+    }
+    return out;
+}
+
+}  // namespace heapdiff

@@ -1,0 +1,139 @@
+#include "heapdiff/retained.h"
+
+#include "heapdiff/dominators.h"
+
+namespace heapdiff {
+
+RetainedSizes retained_sizes(const HeapGraph& graph) {
+    const Snapshot& s = graph.snapshot();
+    const std::uint32_t n = graph.object_count();
+    RetainedSizes out;
+    {
+        DominatorTree tree =
+            dominator_tree(graph.forward(), graph.virtual_root(), graph.has_reverse() ? &graph.reverse() : nullptr);
+        out.idom = std::move(tree.idom);
+        out.idom.pop_back();  // the virtual root's own entry
+        out.preorder.assign(tree.preorder.begin() + 1, tree.preorder.end());
+    }
+    for (ObjectIndex& d : out.idom)
+        if (d == kNoVertex) d = kNoObject;  // the same value; spelled for objects
+    // Children after their dominator in preorder: sum sizes bottom-up in reverse.
+    out.retained.assign(n, 0);
+    for (ObjectIndex v : out.preorder) out.retained[v] = s.size[v];
+    for (std::size_t k = out.preorder.size(); k-- > 0;) {
+        ObjectIndex v = out.preorder[k];
+        ObjectIndex d = out.idom[v];
+        if (d < n) out.retained[d] += out.retained[v];
+    }
+    return out;
+}
+
+std::vector<ObjectIndex> dominated_objects(const RetainedSizes& sizes, ObjectIndex object) {
+    std::vector<ObjectIndex> out;
+    if (object >= sizes.idom.size() || sizes.idom[object] == kNoObject) return out;
+    // Every object comes after its dominator in preorder, so one pass from `object`
+    // on, marking members, finds the whole subtree.
+    std::vector<bool> member(sizes.idom.size(), false);
+    member[object] = true;
+    out.push_back(object);
+    std::size_t k = 0;
+    while (sizes.preorder[k] != object) ++k;
+    for (++k; k < sizes.preorder.size(); ++k) {
+        ObjectIndex v = sizes.preorder[k];
+        ObjectIndex d = sizes.idom[v];
+        if (d < member.size() && member[d]) {
+            member[v] = true;
+            out.push_back(v);
+        }
+    }
+    return out;
+}
+
+std::vector<TypeRetained> retained_by_type(const HeapGraph& graph, const RetainedSizes& sizes) {
+    const Snapshot& s = graph.snapshot();
+    const std::uint32_t n = graph.object_count();
+    std::vector<TypeRetained> by_type(s.types.size() + 1);
+    for (ObjectIndex i = 0; i < n; ++i) {
+        TypeRetained& t = by_type[s.type[i].value];
+        ++t.count;
+        t.size += s.size[i];
+    }
+    // An instance counts when no dominator above it has its type. Walk the dominator
+    // tree depth-first (children lists in CSR form, an explicit stack) keeping, per
+    // type, how many instances are open on the current path.
+    std::vector<std::uint32_t> child_begin(n + 2, 0), children(sizes.preorder.size());
+    for (ObjectIndex v : sizes.preorder) ++child_begin[sizes.idom[v] + 1];
+    for (std::uint32_t v = 0; v <= n; ++v) child_begin[v + 1] += child_begin[v];
+    {
+        std::vector<std::uint32_t> fill(child_begin.begin(), child_begin.end() - 1);
+        for (ObjectIndex v : sizes.preorder) children[fill[sizes.idom[v]]++] = v;
+    }
+    std::vector<std::uint32_t> open(s.types.size() + 1, 0);
+    struct Entry {
+        std::uint32_t vertex;
+        std::uint32_t next_child;
+    };
+    std::vector<Entry> stack{{n, child_begin[n]}};
+    while (!stack.empty()) {
+        Entry& top = stack.back();
+        if (top.next_child == child_begin[top.vertex + 1]) {
+            if (top.vertex < n) --open[s.type[top.vertex].value];
+            stack.pop_back();
+            continue;
+        }
+        ObjectIndex v = children[top.next_child++];
+        std::uint32_t t = s.type[v].value;
+        if (open[t]++ == 0) by_type[t].retained += sizes.retained[v];
+        stack.push_back({v, child_begin[v]});  // `top` is not used after this
+    }
+    std::vector<TypeRetained> out;
+    for (std::uint32_t t = 0; t < by_type.size(); ++t) {
+        if (by_type[t].count == 0) continue;
+        by_type[t].type = TypeId(t);
+        out.push_back(by_type[t]);
+    }
+    return out;
+}
+
+}  // namespace heapdiff
+
+namespace heapdiff {
+
+std::vector<ObjectIndex> retained_objects(const HeapGraph& graph, ObjectIndex object) {
+    const CsrGraph& g = graph.forward();
+    const std::uint32_t n = graph.object_count();
+    std::vector<ObjectIndex> out;
+    if (object >= n) return out;
+    std::vector<bool> reached(n + 1, false);
+    std::vector<std::uint32_t> stack{graph.virtual_root()};
+    reached[graph.virtual_root()] = true;
+    bool object_reached = false;
+    while (!stack.empty()) {
+        std::uint32_t v = stack.back();
+        stack.pop_back();
+        for (auto [it, end] = adjacent_vertices(v, g); it != end; ++it) {
+            if (*it == object) object_reached = true;
+            if (reached[*it] || *it == object) continue;
+            reached[*it] = true;
+            stack.push_back(*it);
+        }
+    }
+    if (!object_reached) return out;
+    reached[object] = true;
+    out.push_back(object);
+    for (std::size_t k = 0; k < out.size(); ++k)
+        for (auto [it, end] = adjacent_vertices(out[k], g); it != end; ++it)
+            if (!reached[*it]) {
+                reached[*it] = true;
+                out.push_back(*it);
+            }
+    return out;
+}
+
+std::uint64_t retained_size_of(const HeapGraph& graph, ObjectIndex object) {
+    std::uint64_t total = 0;
+    for (ObjectIndex i : retained_objects(graph, object)) total += graph.snapshot().size[i];
+    return total;
+}
+
+}  // namespace heapdiff
