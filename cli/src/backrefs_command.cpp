@@ -18,6 +18,7 @@
 #include "heapdiff/type_lookup.h"
 #include "object_choice.h"
 #include "object_output.h"
+#include "phase_timer.h"
 
 namespace heapdiff::cli {
 namespace {
@@ -115,14 +116,9 @@ void print_text(const HeapGraph& g, ObjectIndex target, std::uint64_t retained, 
                                       : "shortest chain",
                     start_text(o.to).c_str(), chain.size() - 1, chain.size() == 2 ? "" : "s");
         for (std::size_t k = 0; k < chain.size(); ++k) {
-            std::string what = describe_object(s, chain[k]);
-            if (k == 0) {
-                std::printf("  %-52s %s\n", what.c_str(), hex_address(s.address[chain[k]]).c_str());
-                continue;
-            }
-            std::string edge = g.label_between(chain[k - 1], chain[k]);
-            std::string line = "  -> " + (edge.empty() ? "(referent)" : edge) + "  " + what;
-            std::printf("%-54s %s\n", line.c_str(), hex_address(s.address[chain[k]]).c_str());
+            std::string edge = k ? g.label_between(chain[k - 1], chain[k]) : "";
+            std::printf("%s\n", hop_line(k ? (edge.empty() ? "(referent)" : edge) : "", describe_object(s, chain[k]),
+                                         s.address[chain[k]], k > 0).c_str());
         }
     }
 }
@@ -130,15 +126,20 @@ void print_text(const HeapGraph& g, ObjectIndex target, std::uint64_t retained, 
 void run(const BackrefsOptions& o) {
     if (!o.output.empty()) drawing_format(o.output);  // a bad extension fails before the work
     if (o.paths == 0) throw Error("--paths must be at least 1");
+    PhaseTimer timer;
     Snapshot s = read_snapshot(o.path);
+    timer.done("load");
     HeapGraph g(s, true);
+    timer.done("graph");
     ObjectIndex target = choose_object(s, g.index(), o.choice, o.path);
     ChainOptions options;
     options.start = parse_start(s, o.to, o.path);
     options.max_depth = o.max_depth ? o.max_depth : 100;
     options.paths = o.paths;
     std::vector<Chain> chains = shortest_chains(g, target, options);
+    timer.done("chains");
     std::uint64_t retained = retained_size_of(g, target);
+    timer.done("retained");
     if (o.json)
         print_json(g, target, retained, o.to, chains);
     else

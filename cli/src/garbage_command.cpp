@@ -10,6 +10,7 @@
 #include "heapdiff/garbage.h"
 #include "heapdiff/heap_graph.h"
 #include "heapdiff/reader.h"
+#include "phase_timer.h"
 
 namespace heapdiff::cli {
 namespace {
@@ -23,9 +24,13 @@ struct GarbageOptions {
 void run(const GarbageOptions& o) {
     LoadOptions load;
     load.values = false;
+    PhaseTimer timer;
     Snapshot s = read_snapshot(o.path, load);
+    timer.done("load");
     HeapGraph g(s, false);
+    timer.done("graph");
     GarbageReport r = find_garbage(g);
+    timer.done("garbage");
     if (o.json) {
         std::string out = "{\"objects\": " + std::to_string(r.objects) + ", \"bytes\": " + std::to_string(r.bytes) +
                           ", \"finalizers\": " + std::to_string(r.finalizers) +

@@ -16,6 +16,15 @@ std::string object_text(const Snapshot& s, ObjectIndex i) {
     return describe_object(s, i) + " at " + hex_address(s.address[i]) + " (" + human_size(s.size[i]) + ")";
 }
 
+std::string hop_line(const std::string& edge, const std::string& object, std::uint64_t address, bool arrow) {
+    std::string line = arrow ? "  -> " + edge : "  " + edge;
+    auto pad = [&](std::size_t width) { line.append(line.size() < width ? width - line.size() : 1, ' '); };
+    pad(24);
+    line += object;
+    pad(66);
+    return line + hex_address(address);
+}
+
 void write_drawing(const Drawing& drawing, const std::string& path) {
     render_drawing(drawing, path);
     std::fprintf(stderr, "heapdiff: drew %zu objects into %s\n", drawing.nodes.size(), path.c_str());

@@ -15,6 +15,10 @@ std::string object_json_fields(const Snapshot& snapshot, ObjectIndex object);
 // "DB at 0x7f3a1c2b4e10 (56 B)"
 std::string object_text(const Snapshot& snapshot, ObjectIndex object);
 
+// One reference in a chain or a list, in aligned columns:
+// "  -> ['_temp_logs']     list len 4                          0x7fc7a68c4b80".
+std::string hop_line(const std::string& edge, const std::string& object, std::uint64_t address, bool arrow);
+
 // Renders the drawing and says where it went (on stderr: stdout may be JSON).
 void write_drawing(const Drawing& drawing, const std::string& path);
 

@@ -70,8 +70,7 @@ void run(const RefsOptions& o) {
         for (std::size_t k = 0; k < refs.size(); ++k) {
             std::string what = refs[k].object == kNoObject ? "(not in the snapshot)" : describe_object(s, refs[k].object);
             std::uint64_t address = s.edge_target[s.edge_begin[object] + k];
-            std::string line = "  -> " + (refs[k].edge.empty() ? "(referent)" : refs[k].edge) + "  " + what;
-            std::printf("%-54s %s\n", line.c_str(), hex_address(address).c_str());
+            std::printf("%s\n", hop_line(refs[k].edge.empty() ? "(referent)" : refs[k].edge, what, address, true).c_str());
         }
     }
     if (o.output.empty()) return;

@@ -10,6 +10,8 @@
 
 #include "commands.h"
 #include "format_text.h"
+#include "heapdiff/garbage.h"
+#include "heapdiff/heap_graph.h"
 #include "heapdiff/reader.h"
 #include "heapdiff/summary.h"
 
@@ -49,7 +51,7 @@ void print_table(const Snapshot& s, const char* title, const std::vector<TypeSta
                     static_cast<int>(s.type_name(rows[i].type).size()), s.type_name(rows[i].type).data());
 }
 
-void print_text(const SummaryOptions& o, const Snapshot& s, const Summary& sum) {
+void print_text(const SummaryOptions& o, const Snapshot& s, const Summary& sum, const GarbageReport& trash) {
     std::string label = string_fact(s, "label");
     std::printf("snapshot %s%s%s%s\n", o.path.c_str(), label.empty() ? "" : "  label '", label.c_str(),
                 label.empty() ? "" : "'");
@@ -59,16 +61,19 @@ void print_text(const SummaryOptions& o, const Snapshot& s, const Summary& sum) 
     std::printf("objects %s  bytes %s  gc-tracked %s  RSS %s\n", with_commas(sum.objects).c_str(),
                 human_size(sum.bytes).c_str(), with_commas(sum.gc_tracked).c_str(),
                 rss >= 0 ? human_size(static_cast<std::uint64_t>(rss)).c_str() : "?");
+    std::printf("cyclic trash: %s objects (%s) that no root reaches%s\n", with_commas(trash.objects).c_str(),
+                human_size(trash.bytes).c_str(), trash.objects ? ("; heapdiff garbage " + o.path).c_str() : "");
     print_table(s, ("Top " + std::to_string(o.top) + " types by count").c_str(), sum.types, o.top);
     print_table(s, ("Top " + std::to_string(o.top) + " types by size").c_str(), by_size(s, sum.types), o.top);
 }
 
-void print_json(const Snapshot& s, const Summary& sum) {
+void print_json(const Snapshot& s, const Summary& sum, const GarbageReport& trash) {
     std::string out = "{\"objects\": " + std::to_string(sum.objects) + ", \"bytes\": " + std::to_string(sum.bytes) +
                       ", \"gc_tracked\": " + std::to_string(sum.gc_tracked);
     std::int64_t rss = int_fact(s, "process.rss");
     if (rss >= 0) out += ", \"rss\": " + std::to_string(rss);
     out += ", \"label\": " + json_string(string_fact(s, "label"));
+    out += ", \"garbage\": {\"objects\": " + std::to_string(trash.objects) + ", \"bytes\": " + std::to_string(trash.bytes) + "}";
     out += ", \"types\": [";
     for (std::size_t i = 0; i < sum.types.size(); ++i) {
         const TypeStat& t = sum.types[i];
@@ -90,15 +95,14 @@ void set_summary_command(CLI::App& app) {
     cmd->add_flag("--json", opts->json, "Print JSON with every type, not only the top N");
     cmd->callback([opts] {
         LoadOptions load;
-        load.edges = false;   // totals need neither edges nor display values
-        load.values = false;
-        load.refcounts = false;
+        load.values = false;  // edges and refcounts: the cyclic trash line needs the graph
         Snapshot s = read_snapshot(opts->path, load);
         Summary sum = summarize(s);
+        GarbageReport trash = find_garbage(HeapGraph(s, false));
         if (opts->json)
-            print_json(s, sum);
+            print_json(s, sum, trash);
         else
-            print_text(*opts, s, sum);
+            print_text(*opts, s, sum, trash);
     });
 }
 

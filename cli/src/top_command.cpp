@@ -16,6 +16,7 @@
 #include "heapdiff/reader.h"
 #include "heapdiff/retained.h"
 #include "object_output.h"
+#include "phase_timer.h"
 
 namespace heapdiff::cli {
 namespace {
@@ -98,12 +99,16 @@ void run(TopOptions o) {
         throw Error("--by count counts objects per type: use it with --group-by type");
     LoadOptions load;
     load.values = o.group_by == "object";
+    PhaseTimer timer;
     Snapshot s = read_snapshot(o.path, load);
+    timer.done("load");
     HeapGraph g(s, false);
+    timer.done("graph");
     if (o.group_by == "object")
         objects(s, g, o);
     else
         types(s, g, o);
+    timer.done("analysis");
 }
 
 }  // namespace

@@ -6,22 +6,31 @@
 namespace heapdiff {
 namespace {
 
-// The list gc.garbage names: the gc module's dict value under 'garbage'. Its items are
-// not reached through it.
+// The list gc.garbage names: a list in the gc module's dict whose items are all marked
+// as being in gc.garbage (told by the flags, so display values need not be loaded).
+// Its items are not reached through it. kNoObject when gc.garbage is empty.
 ObjectIndex gc_garbage_list(const HeapGraph& graph) {
     const Snapshot& s = graph.snapshot();
+    const AddressIndex& index = graph.index();
+    auto is = [&](ObjectIndex i, std::string_view type) { return i != kNoObject && s.type_name(s.type[i]) == type; };
+    auto all_saved = [&](ObjectIndex list) {
+        if (s.edge_begin[list] == s.edge_begin[list + 1]) return false;
+        for (std::uint64_t e = s.edge_begin[list]; e < s.edge_begin[list + 1]; ++e) {
+            ObjectIndex item = index.find(s.edge_target[e]);
+            if (item != kNoObject && !(s.flags[item] & format::object_flag::kInGcGarbage)) return false;
+        }
+        return true;
+    };
     for (const ModuleRoot& m : s.module_roots) {
         if (s.strings.get(m.name) != "gc") continue;
-        ObjectIndex module = graph.index().find(m.address);
+        ObjectIndex module = index.find(m.address);
         if (module == kNoObject) return kNoObject;
         for (std::uint64_t e = s.edge_begin[module]; e < s.edge_begin[module + 1]; ++e) {
-            ObjectIndex dict = graph.index().find(s.edge_target[e]);
-            if (dict == kNoObject || s.type_name(s.type[dict]) != "builtins.dict") continue;
+            ObjectIndex dict = index.find(s.edge_target[e]);
+            if (!is(dict, "builtins.dict")) continue;
             for (std::uint64_t f = s.edge_begin[dict]; f < s.edge_begin[dict + 1]; ++f) {
-                if (s.edge_kind[f] != EdgeKind::DictValue) continue;
-                ObjectIndex value = graph.index().find(s.edge_target[f]);
-                if (value == kNoObject || s.type_name(s.type[value]) != "builtins.list") continue;
-                if (graph.label_between(dict, value).find("['garbage']") != std::string::npos) return value;
+                ObjectIndex value = index.find(s.edge_target[f]);
+                if (s.edge_kind[f] == EdgeKind::DictValue && is(value, "builtins.list") && all_saved(value)) return value;
             }
         }
     }
