@@ -4,7 +4,12 @@
 #     `heapdiff diff` them, so the leak shows as type growth;
 #  2. run a poller whose third-party library leaks 50 KiB per iteration; `heapdiff diff
 #     --group-by traceback` finds the leaking line, and the three-snapshot form separates the
-#     objects that survive from the churn.
+#     objects that survive from the churn;
+#  3. run a test suite whose module-level error log keeps in-memory databases alive;
+#     `heapdiff backrefs --type DB` prints the chain that holds one, `retained` what it
+#     keeps alive, `top` the biggest retainers, and -o draws the referrers;
+#  4. run a two-phase program whose tuned collector hoards cyclic trash; `heapdiff garbage`
+#     counts it.
 #
 #   bash scripts/demo.sh [REQUESTS [ITERATIONS]]   # defaults: 5000 requests, 200 iterations
 set -euo pipefail
@@ -63,3 +68,30 @@ heapdiff diff "$out/steady-1.hds" "$out/steady-2.hds" --group-by traceback --top
 echo
 echo "== heapdiff diff $out/steady-1.hds $out/steady-2.hds $out/steady-3.hds"
 heapdiff diff "$out/steady-1.hds" "$out/steady-2.hds" "$out/steady-3.hds"
+
+echo
+echo "== python examples/db_error_log/run_suite.py 16 $out"
+rm -f "$out/suite.hds"
+python examples/db_error_log/run_suite.py 16 "$out"
+
+# Why is a DB still alive? The shortest chain from a module, one reference per line.
+echo
+echo "== heapdiff backrefs $out/suite.hds --type DB -o $out/db-backrefs.png"
+heapdiff backrefs "$out/suite.hds" --type DB -o "$out/db-backrefs.png"
+
+echo
+echo "== heapdiff retained $out/suite.hds --type DB"
+heapdiff retained "$out/suite.hds" --type DB
+
+echo
+echo "== heapdiff top $out/suite.hds --top 6"
+heapdiff top "$out/suite.hds" --top 6
+
+echo
+echo "== python examples/cyclic_trash.py $out"
+rm -f "$out/trash.hds" "$out/collected.hds"
+python examples/cyclic_trash.py "$out"
+
+echo
+echo "== heapdiff garbage $out/trash.hds"
+heapdiff garbage "$out/trash.hds"

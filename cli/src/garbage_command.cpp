@@ -49,8 +49,13 @@ void run(const GarbageOptions& o) {
     std::printf("cyclic trash in %s: %s objects, %s that no root reaches\n", o.path.c_str(),
                 with_commas(r.objects).c_str(), human_size(r.bytes).c_str());
     if (r.objects == 0) return;
-    std::printf("(they refer only to each other; only the cyclic collector frees them, at its next collection of\n"
-                "the generation they are in: high gc thresholds, gc.disable() or gc.freeze() let them pile up)\n");
+    if (r.objects > r.in_gc_garbage)
+        std::printf("(they refer only to each other: only the cyclic collector frees them, at its next collection of\n"
+                    "the generation they are in; high gc thresholds, gc.disable() or gc.freeze() let them pile up)\n");
+    if (r.in_gc_garbage)
+        std::printf("%s objects are in gc.garbage (and what they hold with them): the collector found them\n"
+                    "unreachable but kept them (gc.DEBUG_SAVEALL, or uncollectable); they stay until gc.garbage is emptied\n",
+                    with_commas(r.in_gc_garbage).c_str());
     std::printf("%14s %11s %11s %14s  %s\n", "count", "size", "__del__", "in gc.garbage", "type");
     const std::size_t rows = std::min(o.top, r.types.size());
     for (std::size_t k = 0; k < rows; ++k) {
