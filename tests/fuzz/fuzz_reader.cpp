@@ -13,7 +13,12 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "heapdiff/chains.h"
 #include "heapdiff/edge_label.h"
+#include "heapdiff/garbage.h"
+#include "heapdiff/heap_graph.h"
+#include "heapdiff/object_text.h"
+#include "heapdiff/retained.h"
 #include "heapdiff/error.h"
 #include "heapdiff/object_graph.h"
 #include "heapdiff/reader.h"
@@ -85,6 +90,20 @@ void use(const Snapshot& s) {
             edge_label(s, static_cast<ObjectIndex>(i), e, &g.edge_target);
             edge_label(s, static_cast<ObjectIndex>(i), e);
         }
+    // The graph analyses: roots, cyclic trash, the dominator tree, chains.
+    HeapGraph heap(s, true);
+    find_garbage(heap);
+    RetainedSizes sizes = retained_sizes(heap);
+    retained_by_type(heap, sizes);
+    ChainOptions chains;
+    chains.paths = 3;
+    for (ObjectIndex i = 0; i < s.object_count() && i < 8; ++i) {
+        describe_object(s, i);
+        shortest_chains(heap, i, chains);
+        retained_objects(heap, i);
+        dominated_objects(sizes, i);
+        for (ObjectIndex j = 0; j < s.object_count() && j < 8; ++j) heap.label_between(i, j);
+    }
 }
 
 }  // namespace
