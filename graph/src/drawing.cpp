@@ -1,0 +1,258 @@
+#include "heapdiff/drawing.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "heapdiff/error.h"
+#include "heapdiff/graphviz_context.h"
+
+namespace heapdiff {
+namespace {
+
+// ---- file names -----------------------------------------------------------------
+
+std::string base_name(const std::string& path) {
+    std::string::size_type slash = path.rfind('/');
+    return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+std::string directory_of(const std::string& path) {
+    std::string::size_type slash = path.rfind('/');
+    if (slash == std::string::npos) return ".";
+    return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+// The picture goes to a hidden file beside the target (same file system, so rename is
+// atomic) and is renamed over it only once complete. open(O_EXCL) with mode 0666 rather
+// than mkstemp: the finished picture gets the umask's permissions like any file the
+// user writes, not mkstemp's 0600.
+class PendingFile {
+public:
+    explicit PendingFile(const std::string& path) : path_(path) {
+        const std::string stem = directory_of(path) + "/." + base_name(path) + ".tmp" + std::to_string(getpid()) + "-";
+        for (unsigned attempt = 0;; ++attempt) {
+            temp_ = stem + std::to_string(attempt);
+            int fd = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+            if (fd >= 0) {
+                file_ = fdopen(fd, "wb");
+                if (!file_) {
+                    int err = errno;
+                    ::close(fd);
+                    ::unlink(temp_.c_str());
+                    fail(err);
+                }
+                return;
+            }
+            if (errno != EEXIST || attempt == 100) fail(errno);
+        }
+    }
+    ~PendingFile() {
+        if (file_) std::fclose(file_);
+        if (!committed_ && !temp_.empty()) ::unlink(temp_.c_str());
+    }
+    PendingFile(const PendingFile&) = delete;
+    PendingFile& operator=(const PendingFile&) = delete;
+
+    std::FILE* get() const { return file_; }
+
+    void commit() {
+        std::FILE* f = file_;
+        file_ = nullptr;
+        bool write_error = std::ferror(f) != 0;
+        int err = errno;
+        if (std::fclose(f) != 0 && !write_error) {
+            write_error = true;
+            err = errno;
+        }
+        if (write_error) fail(err ? err : EIO);
+        if (std::rename(temp_.c_str(), path_.c_str()) != 0) fail(errno);
+        committed_ = true;
+    }
+
+private:
+    [[noreturn]] void fail(int err) const { throw Error("cannot write " + path_ + ": " + std::strerror(err)); }
+
+    std::string path_, temp_;
+    std::FILE* file_ = nullptr;
+    bool committed_ = false;
+};
+
+// ---- labels ---------------------------------------------------------------------
+
+// Length of the valid UTF-8 sequence at s[i], or 0 if the bytes there are not one
+// (Graphviz would otherwise warn and re-read the whole label as Latin-1).
+std::size_t utf8_length(const std::string& s, std::size_t i) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    const std::size_t n = c < 0x80                ? 1
+                          : c >= 0xC2 && c <= 0xDF ? 2
+                          : c >= 0xE0 && c <= 0xEF ? 3
+                          : c >= 0xF0 && c <= 0xF4 ? 4
+                                                   : 0;
+    if (n == 0 || i + n > s.size()) return 0;
+    for (std::size_t k = 1; k < n; ++k)
+        if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 0;
+    const unsigned char c1 = n > 1 ? static_cast<unsigned char>(s[i + 1]) : 0;
+    if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 >= 0xA0) || (c == 0xF0 && c1 < 0x90) || (c == 0xF4 && c1 >= 0x90))
+        return 0;  // overlong forms, surrogates, beyond U+10FFFF
+    return n;
+}
+
+// Our labels are literal text; Graphviz reads a label as an "escString" (\n \l \r end
+// lines, \N \G \E \T \H \L are replaced by names, any other \x is x) and, with UTF-8,
+// decodes HTML entities (&amp; becomes &). So: backslashes doubled, '&' written as
+// &amp;, each '\n' of ours becomes \n (a centred line break, as objgraph draws), other
+// control characters are shown as \t, \r, \xNN, and broken UTF-8 as U+FFFD. Quotes need
+// nothing: agsafeset stores the value as is and agwrite quotes it in DOT files.
+std::string graphviz_label(const std::string& text) {
+    std::string out;
+    out.reserve(text.size() + 8);
+    for (std::size_t i = 0; i < text.size();) {
+        const unsigned char c = static_cast<unsigned char>(text[i]);
+        if (c == '\n') out += "\\n";
+        else if (c == '\\') out += "\\\\";
+        else if (c == '&') out += "&amp;";
+        else if (c == '\t') out += "\\\\t";
+        else if (c == '\r') out += "\\\\r";
+        else if (c < 0x20 || c == 0x7F) {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\\\x%02x", c);
+            out += buf;
+        } else {
+            std::size_t n = utf8_length(text, i);
+            if (n == 0) {
+                out += "\xEF\xBF\xBD";  // U+FFFD for one bad byte
+                ++i;
+                continue;
+            }
+            out.append(text, i, n);
+            i += n;
+            continue;
+        }
+        ++i;
+    }
+    return out;
+}
+
+// ---- the graph ------------------------------------------------------------------
+
+// The size cap: Graphviz scales a drawing larger than `size` (inches) down to fit, and
+// a bitmap has dpi pixels per inch. A little under kMaxPixels leaves room for the pad
+// Graphviz adds around the drawing. SVG is measured in points (72 per inch), so at 72
+// dpi its width and height in points stay under kMaxPixels * 0.75 and browsers (96 CSS
+// pixels per inch) show it no bigger than the PNG.
+constexpr int kBitmapDpi = 96;
+constexpr int kSvgDpi = 72;
+constexpr double kMaxInches = (kMaxPixels - 16) / static_cast<double>(kBitmapDpi);
+
+const char* const kFont = "Helvetica";  // objgraph's look; fontconfig picks the nearest sans
+const char* const kFoldedGrey = "grey50";
+
+void declare_defaults(CGraph& g, const Drawing& drawing, DrawingFormat format) {
+    char size[64];
+    std::snprintf(size, sizeof size, "%.2f,%.2f", kMaxInches, kMaxInches);
+    g.graph_default("size", size);
+    g.graph_default("dpi", std::to_string(format == DrawingFormat::Svg ? kSvgDpi : kBitmapDpi));
+    g.graph_default("charset", "UTF-8");
+    g.graph_default("fontname", kFont);
+    g.graph_default("fontsize", "10");
+    g.graph_default("labelloc", "b");
+    g.graph_default("label", graphviz_label(drawing.title));
+    g.graph_default("nodesep", "0.25");
+    g.graph_default("ranksep", "0.45");
+
+    g.node_default("shape", "box");
+    g.node_default("style", "filled");
+    g.node_default("fillcolor", "white");
+    g.node_default("color", "black");
+    g.node_default("penwidth", "1");
+    g.node_default("fontname", kFont);
+    g.node_default("fontsize", "10");
+    g.node_default("fontcolor", "black");
+    g.node_default("label", "\\N");
+
+    g.edge_default("fontname", kFont);
+    g.edge_default("fontsize", "9");
+    g.edge_default("label", "");
+    g.edge_default("style", "solid");
+    g.edge_default("color", "black");
+    g.edge_default("arrowsize", "0.7");
+}
+
+void build_graph(CGraph& g, const Drawing& drawing) {
+    std::vector<Agnode_s*> nodes;
+    nodes.reserve(drawing.nodes.size());
+    for (std::size_t i = 0; i < drawing.nodes.size(); ++i) {
+        const DrawingNode& node = drawing.nodes[i];
+        Agnode_s* n = g.add_node("n" + std::to_string(i));
+        g.set(n, "label", graphviz_label(node.label));
+        if (!node.fill_colour.empty()) g.set(n, "fillcolor", node.fill_colour);
+        if (node.target) {
+            g.set(n, "color", "red");
+            g.set(n, "penwidth", "3");
+        }
+        if (node.folded) {
+            g.set(n, "style", "filled,dashed");
+            g.set(n, "color", kFoldedGrey);
+            g.set(n, "fontcolor", "grey25");
+            g.set(n, "fontsize", "9");
+            if (node.fill_colour.empty()) g.set(n, "fillcolor", "grey95");
+        }
+        nodes.push_back(n);
+    }
+    for (const DrawingEdge& edge : drawing.edges) {
+        if (edge.from >= nodes.size() || edge.to >= nodes.size())
+            throw Error("internal error: a drawing's edge names node " +
+                        std::to_string(edge.from >= nodes.size() ? edge.from : edge.to) + " of " +
+                        std::to_string(nodes.size()));
+        Agedge_s* e = g.add_edge(nodes[edge.from], nodes[edge.to]);
+        if (!edge.label.empty()) g.set(e, "label", graphviz_label(edge.label));
+        if (drawing.nodes[edge.from].folded || drawing.nodes[edge.to].folded) {
+            g.set(e, "style", "dashed");
+            g.set(e, "color", kFoldedGrey);
+        }
+    }
+}
+
+std::string lower(std::string s) {
+    for (char& c : s)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return s;
+}
+
+}  // namespace
+
+DrawingFormat drawing_format(const std::string& path) {
+    const std::string name = base_name(path);
+    std::string::size_type dot = name.rfind('.');
+    const std::string extension = dot == std::string::npos || dot == 0 ? "" : lower(name.substr(dot));
+    if (extension == ".png") return DrawingFormat::Png;
+    if (extension == ".svg") return DrawingFormat::Svg;
+    if (extension == ".dot" || extension == ".gv") return DrawingFormat::Dot;
+    throw Error("cannot draw to " + path + ": name the picture .png, .svg, .dot or .gv");
+}
+
+void render_drawing(const Drawing& drawing, const std::string& path) {
+    const DrawingFormat format = drawing_format(path);
+    GraphvizContext context;  // also keeps Graphviz's warnings off stderr
+    CGraph graph("heapdiff");
+    declare_defaults(graph, drawing, format);
+    build_graph(graph, drawing);
+
+    PendingFile file(path);
+    if (format == DrawingFormat::Dot) {
+        // The graph as we built it, without a layout: small and readable, and anyone can
+        // lay it out again with any engine or Graphviz version (coordinates from ours
+        // would depend on this machine's fonts). objgraph's .dot files are the same.
+        graph.write(file.get());
+    } else {
+        GraphvizLayout layout(context, graph);
+        layout.render(format == DrawingFormat::Png ? "png" : "svg", file.get());
+    }
+    file.commit();
+}
+
+}  // namespace heapdiff
