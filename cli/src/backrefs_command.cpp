@@ -131,7 +131,7 @@ void run(const BackrefsOptions& o) {
     timer.done("load");
     HeapGraph g(s, true);
     timer.done("graph");
-    ObjectIndex target = choose_object(s, g.index(), o.choice, o.path);
+    ObjectIndex target = choose_object(g, o.choice, o.path);
     ChainOptions options;
     options.start = parse_start(s, o.to, o.path);
     options.max_depth = o.max_depth ? o.max_depth : 100;

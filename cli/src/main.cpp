@@ -44,7 +44,9 @@ int main(int argc, char** argv) {
     try {
         app.parse(args);
     } catch (const CLI::ParseError& e) {
-        return app.exit(e);
+        // --help and --version are "errors" that exit 0; every other mistake on the
+        // command line exits 2, a bad input (file, type, address) exits 1.
+        return app.exit(e) == 0 ? 0 : 2;
     } catch (const heapdiff::Error& e) {
         std::cerr << "heapdiff: " << e.what() << "\n";
         return 1;

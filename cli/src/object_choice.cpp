@@ -8,6 +8,7 @@
 
 #include "heapdiff/error.h"
 #include "heapdiff/object_text.h"
+#include "heapdiff/retained.h"
 #include "heapdiff/type_lookup.h"
 
 namespace heapdiff::cli {
@@ -16,7 +17,7 @@ void add_object_choice(CLI::App* cmd, ObjectChoice& c) {
     CLI::Option* type = cmd->add_option("--type", c.type, "The object's type: short (DB) or qualified (app.models.DB)");
     CLI::Option* address = cmd->add_option("--address", c.address, "The object's address (0x..., as id() gives it in hex)");
     cmd->add_option("--pick", c.pick,
-                    "Which object of --type: last (like objgraph.by_type(...)[-1]), first, largest, or N "
+                    "Which object of --type: last (like objgraph.by_type(...)[-1]), first, largest (retained size), or N "
                     "(an index into them; negative counts from the end)")
         ->capture_default_str()
         ->needs(type);
@@ -58,7 +59,8 @@ ObjectIndex by_address(const Snapshot& s, const AddressIndex& index, const std::
     throw Error(message + (near.empty() ? " (it holds no objects)" : "; the nearest objects are " + near));
 }
 
-ObjectIndex by_type(const Snapshot& s, const ObjectChoice& c, const std::string& path) {
+ObjectIndex by_type(const HeapGraph& g, const ObjectChoice& c, const std::string& path) {
+    const Snapshot& s = g.snapshot();
     std::vector<TypeId> types = types_named(s, c.type);
     std::vector<ObjectIndex> found;
     if (!types.empty())
@@ -77,9 +79,10 @@ ObjectIndex by_type(const Snapshot& s, const ObjectChoice& c, const std::string&
     if (p == "last") return found.back();
     if (p == "first") return found.front();
     if (p == "largest") {
+        const std::vector<std::uint64_t> retained = retained_sizes(g).retained;
         ObjectIndex best = found.front();
         for (ObjectIndex i : found)
-            if (s.size[i] >= s.size[best]) best = i;  // the last of equals, like the default
+            if (retained[i] >= retained[best]) best = i;  // the last of equals, like the default
         return best;
     }
     errno = 0;
@@ -95,9 +98,9 @@ ObjectIndex by_type(const Snapshot& s, const ObjectChoice& c, const std::string&
 
 }  // namespace
 
-ObjectIndex choose_object(const Snapshot& s, const AddressIndex& index, const ObjectChoice& c, const std::string& path) {
+ObjectIndex choose_object(const HeapGraph& g, const ObjectChoice& c, const std::string& path) {
     if (c.type.empty() && c.address.empty()) throw Error("say which object: --type NAME or --address 0x...");
-    return c.address.empty() ? by_type(s, c, path) : by_address(s, index, c.address, path);
+    return c.address.empty() ? by_type(g, c, path) : by_address(g.snapshot(), g.index(), c.address, path);
 }
 
 }  // namespace heapdiff::cli

@@ -4,8 +4,7 @@
 
 #include <string>
 
-#include "heapdiff/address_index.h"
-#include "heapdiff/snapshot.h"
+#include "heapdiff/heap_graph.h"
 
 namespace CLI {
 class App;
@@ -23,7 +22,8 @@ void add_object_choice(CLI::App* command, ObjectChoice& choice);
 
 // The chosen object; Error when the type or address is not in the snapshot (with the
 // names or addresses the user probably meant) or --pick is out of range.
-ObjectIndex choose_object(const Snapshot& snapshot, const AddressIndex& index, const ObjectChoice& choice,
-                          const std::string& path);
+// --pick largest means the largest retained size (instances of one class mostly share
+// their shallow size), which takes the graph's dominator tree.
+ObjectIndex choose_object(const HeapGraph& graph, const ObjectChoice& choice, const std::string& path);
 
 }  // namespace heapdiff::cli

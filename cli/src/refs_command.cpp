@@ -49,7 +49,7 @@ void run(const RefsOptions& o) {
     if (!o.output.empty()) drawing_format(o.output);
     Snapshot s = read_snapshot(o.path);
     HeapGraph g(s, false);
-    ObjectIndex object = choose_object(s, g.index(), o.choice, o.path);
+    ObjectIndex object = choose_object(g, o.choice, o.path);
     std::uint64_t retained = retained_size_of(g, object);
     std::vector<Ref> refs = references(g, object);
     if (o.json) {

@@ -41,7 +41,7 @@ void run(const RetainedOptions& o) {
     if (!o.output.empty()) drawing_format(o.output);
     Snapshot s = read_snapshot(o.path);
     HeapGraph g(s, false);
-    ObjectIndex object = choose_object(s, g.index(), o.choice, o.path);
+    ObjectIndex object = choose_object(g, o.choice, o.path);
     std::vector<ObjectIndex> kept = retained_objects(g, object);
     std::vector<TypeRow> by_type(s.types.size() + 1);
     std::uint64_t bytes = 0;
@@ -101,7 +101,7 @@ void set_retained_command(CLI::App& app) {
     CLI::App* cmd = app.add_subcommand("retained", "What an object keeps alive (its dominator subtree), by type");
     cmd->add_option("snapshot", o->path, "Snapshot file written by heapdiff.dump()")->required();
     add_object_choice(cmd, o->choice);
-    cmd->add_option("--top", o->top, "Types to show in the table")->capture_default_str();
+    cmd->add_option("--top", o->top, "Types to show in the table (JSON has them all)")->capture_default_str();
     cmd->add_option("--max-depth", o->max_depth, "Levels drawn with -o")->capture_default_str();
     cmd->add_option("--too-many", o->too_many, "Referents drawn per object; the rest fold into one node")
         ->capture_default_str();
