@@ -76,8 +76,9 @@ python examples/db_error_log/run_suite.py 16 "$out"
 
 # Why is a DB still alive? The shortest chain from a module, one reference per line.
 echo
-echo "== heapdiff backrefs $out/suite.hds --type DB -o $out/db-backrefs.png"
-heapdiff backrefs "$out/suite.hds" --type DB -o "$out/db-backrefs.png"
+# -o draws the referrers 8 levels up, as objgraph.show_backrefs would.
+echo "== heapdiff backrefs $out/suite.hds --type DB --max-depth 8 -o $out/db-backrefs.png"
+heapdiff backrefs "$out/suite.hds" --type DB --max-depth 8 -o "$out/db-backrefs.png"
 
 echo
 echo "== heapdiff retained $out/suite.hds --type DB"
