@@ -27,6 +27,7 @@ std::string hop_line(const std::string& edge, const std::string& object, std::ui
 
 void write_drawing(const Drawing& drawing, const std::string& path) {
     render_drawing(drawing, path);
+    std::fflush(stdout);  // the chain or table printed before comes first in a shared log
     std::fprintf(stderr, "heapdiff: drew %zu objects into %s\n", drawing.nodes.size(), path.c_str());
 }
 
