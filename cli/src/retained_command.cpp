@@ -18,6 +18,7 @@
 #include "heapdiff/retained.h"
 #include "object_choice.h"
 #include "object_output.h"
+#include "phase_timer.h"
 
 namespace heapdiff::cli {
 namespace {
@@ -39,10 +40,14 @@ struct TypeRow {
 
 void run(const RetainedOptions& o) {
     if (!o.output.empty()) drawing_format(o.output);
+    PhaseTimer timer;
     Snapshot s = read_snapshot(o.path);
+    timer.done("load");
     HeapGraph g(s, false);
+    timer.done("graph");
     ObjectIndex object = choose_object(g, o.choice, o.path);
     std::vector<ObjectIndex> kept = retained_objects(g, object);
+    timer.done("retained");
     std::vector<TypeRow> by_type(s.types.size() + 1);
     std::uint64_t bytes = 0;
     for (ObjectIndex i : kept) {

@@ -103,6 +103,13 @@ void run(TopOptions o) {
     Snapshot s = read_snapshot(o.path, load);
     timer.done("load");
     HeapGraph g(s, false);
+    // The graph holds the references now; what the rest needs of the snapshot is types,
+    // sizes, values and edge kinds (for "list len 5"). Freeing the other columns before
+    // the dominator tree is built takes ~40 bytes per object off the peak.
+    std::vector<std::uint64_t>().swap(s.edge_target);
+    std::vector<std::uint64_t>().swap(s.edge_arg);
+    std::vector<std::uint64_t>().swap(s.refcount);
+    std::vector<TracebackId>().swap(s.traceback);
     timer.done("graph");
     if (o.group_by == "object")
         objects(s, g, o);

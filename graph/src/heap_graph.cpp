@@ -1,6 +1,8 @@
 #include "heapdiff/heap_graph.h"
 
+#include <algorithm>
 #include <iterator>
+#include <thread>
 #include <utility>
 
 #include "heapdiff/dominators.h"
@@ -54,11 +56,39 @@ private:
     value_type current_{};
 };
 
+// Every edge's target as an object index (kNoObject when the snapshot does not hold
+// it), in edge order. The lookups dominate building the graph: they search a plain
+// sorted copy of the addresses (one cache miss per step instead of two through the
+// index), with the edges split between threads. (A cached sample of every 64th
+// address, and prefetching in batches, gained under 5% at 10M objects: each lookup
+// still ends in a miss on the copy and one on the order, so they were left out.)
+std::vector<std::uint32_t> resolve_targets(const Snapshot& s, const AddressIndex& index) {
+    std::vector<std::uint64_t> sorted(index.size());
+    for (std::size_t k = 0; k < sorted.size(); ++k) sorted[k] = index.address_at(k);
+    const std::vector<ObjectIndex>& order = index.objects();
+    std::vector<std::uint32_t> targets(s.edge_target.size());
+    auto resolve = [&](std::size_t first, std::size_t last) {
+        for (std::size_t e = first; e < last; ++e) {
+            const std::uint64_t a = s.edge_target[e];
+            auto it = std::lower_bound(sorted.begin(), sorted.end(), a);
+            targets[e] = it != sorted.end() && *it == a ? order[static_cast<std::size_t>(it - sorted.begin())] : kNoObject;
+        }
+    };
+    const std::size_t edges = targets.size();
+    const unsigned threads = edges < (1u << 20) ? 1 : std::max(1u, std::min(4u, std::thread::hardware_concurrency()));
+    std::vector<std::thread> workers;
+    for (unsigned k = 1; k < threads; ++k) workers.emplace_back(resolve, edges * k / threads, edges * (k + 1) / threads);
+    resolve(0, edges / threads);
+    for (std::thread& w : workers) w.join();
+    return targets;
+}
+
 TypeId find_type(const Snapshot& s, std::string_view name) {
     for (std::uint32_t t = 1; t <= s.types.size(); ++t)
         if (s.type_name(TypeId(t)) == name) return TypeId(t);
     return {};
 }
+
 
 }  // namespace
 
@@ -73,21 +103,22 @@ HeapGraph::HeapGraph(const Snapshot& s, bool with_reverse)
     frame_type_ = find_type(s, "builtins.frame");
 
     // 1. Resolve every edge target once (4 bytes per edge) and count in-edges.
-    std::vector<std::uint32_t> begin(n_ + 2, 0), targets;
-    targets.reserve(s.edge_target.size());
+    std::vector<std::uint32_t> begin(n_ + 2, 0), targets = resolve_targets(s, index_);
     in_edges_.assign(n_, 0);
+    std::uint64_t kept = 0;
     for (std::uint32_t i = 0; i < n_; ++i) {
-        begin[i] = static_cast<std::uint32_t>(targets.size());
+        begin[i] = static_cast<std::uint32_t>(kept);
         for (std::uint64_t e = s.edge_begin[i]; e < s.edge_begin[i + 1]; ++e) {
-            ObjectIndex t = index_.find(s.edge_target[e]);
+            ObjectIndex t = targets[e];
             if (t == kNoObject) {
                 ++unresolved_edges_;
                 continue;
             }
-            targets.push_back(t);
+            targets[kept++] = t;  // compacted in place: kept <= e
             if (in_edges_[t] != 0xFFFFFFFFu) ++in_edges_[t];
         }
     }
+    targets.resize(kept);
 
     // 2. Roots, in object order.
     root_reasons_.assign(n_, 0);
