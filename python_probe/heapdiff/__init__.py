@@ -47,3 +47,13 @@ def dump(path, *, label=None, tracebacks=True, collect=False):
         gc.collect()
     _probe.dump(path, label, bool(tracebacks), _PROBE_DIR)
     return path
+
+
+# The objgraph-style API for a pdb prompt, and the triggers that dump when nobody is
+# watching; each module lists what it exports.
+from heapdiff import interactive as _interactive  # noqa: E402
+from heapdiff import triggers as _triggers  # noqa: E402
+from heapdiff.interactive import *  # noqa: E402,F401,F403
+from heapdiff.triggers import *  # noqa: E402,F401,F403
+
+__all__ += _interactive.__all__ + _triggers.__all__

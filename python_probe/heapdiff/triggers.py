@@ -1,0 +1,3 @@
+"""Automatic dump triggers: signal, exit, periodic, RSS threshold."""
+
+__all__ = []
