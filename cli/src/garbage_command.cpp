@@ -24,6 +24,7 @@ struct GarbageOptions {
 void run(const GarbageOptions& o) {
     LoadOptions load;
     load.values = false;
+    load.edge_labels = false;  // reachability needs the targets only
     PhaseTimer timer;
     Snapshot s = read_snapshot(o.path, load);
     timer.done("load");

@@ -95,7 +95,8 @@ void set_summary_command(CLI::App& app) {
     cmd->add_flag("--json", opts->json, "Print JSON with every type, not only the top N");
     cmd->callback([opts] {
         LoadOptions load;
-        load.values = false;  // edges and refcounts: the cyclic trash line needs the graph
+        load.values = false;  // edge targets and refcounts: the cyclic trash line needs the graph
+        load.edge_labels = false;
         Snapshot s = read_snapshot(opts->path, load);
         Summary sum = summarize(s);
         GarbageReport trash = find_garbage(HeapGraph(s, false));

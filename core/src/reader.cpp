@@ -311,10 +311,15 @@ private:
         std::size_t base = snap_.edge_target.size();
         std::size_t total = base + static_cast<std::size_t>(n);
         snap_.edge_target.resize(total);
-        snap_.edge_kind.resize(total);
-        snap_.edge_arg.resize(total);
         std::uint64_t previous = 0;  // targets are deltas within the section
         for (std::size_t e = base; e < total; ++e) snap_.edge_target[e] = p.delta(previous);
+        if (!options_.edge_labels) {  // still read through, so a corrupted section is still caught
+            for (std::size_t e = base; e < total; ++e) p.u8();
+            for (std::size_t e = base; e < total; ++e) p.varint();
+            return;
+        }
+        snap_.edge_kind.resize(total);
+        snap_.edge_arg.resize(total);
         for (std::size_t e = base; e < total; ++e) {
             std::uint8_t k = p.u8();
             if (k > kMaxEdgeKind) k = 0;  // a newer kind: still an edge, just unlabelled
@@ -421,7 +426,7 @@ private:
             if (t.value > snap_.traceback_count()) fail("corrupted: an object has an unknown traceback id");
         for (const TraceStat& t : snap_.trace_stats)
             if (t.traceback.value > snap_.traceback_count()) fail("corrupted: a trace names an unknown traceback");
-        if (!snap_.has_edges()) return;
+        if (!snap_.has_edges() || snap_.edge_kind.empty()) return;
         for (std::size_t i = 0; i < snap_.object_count(); ++i) {
             std::uint64_t begin = snap_.edge_begin[i], end = snap_.edge_begin[i + 1];
             for (std::uint64_t e = begin; e < end; ++e) {

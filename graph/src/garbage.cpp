@@ -30,7 +30,8 @@ ObjectIndex gc_garbage_list(const HeapGraph& graph) {
             if (!is(dict, "builtins.dict")) continue;
             for (std::uint64_t f = s.edge_begin[dict]; f < s.edge_begin[dict + 1]; ++f) {
                 ObjectIndex value = index.find(s.edge_target[f]);
-                if (s.edge_kind[f] == EdgeKind::DictValue && is(value, "builtins.list") && all_saved(value)) return value;
+                const bool is_value = s.edge_kind.empty() || s.edge_kind[f] == EdgeKind::DictValue;  // kinds not loaded
+                if (is_value && is(value, "builtins.list") && all_saved(value)) return value;
             }
         }
     }

@@ -165,6 +165,7 @@ std::vector<std::uint64_t> HeapGraph::edges_between(ObjectIndex source, ObjectIn
 
 std::string HeapGraph::label_between(ObjectIndex source, ObjectIndex target) const {
     std::string out;
+    if (snapshot_->edge_kind.empty()) return out;  // loaded without edge labels
     for (std::uint64_t e : edges_between(source, target)) {
         std::string label = edge_label(*snapshot_, source, e, index_);
         if (label.empty()) continue;

@@ -113,6 +113,17 @@ TEST_CASE("loading without edges or values gives the same objects") {
         CHECK(s.edge_begin == all.edge_begin);
         CHECK(s.edge_target == all.edge_target);
     }
+    SUBCASE("edge_labels=false: the targets without kinds and arguments") {
+        LoadOptions o;
+        o.edge_labels = false;
+        Snapshot s = load(bytes, o);
+        check_same_objects(all, s);
+        CHECK(s.has_edges());
+        CHECK(s.edge_begin == all.edge_begin);
+        CHECK(s.edge_target == all.edge_target);
+        CHECK(s.edge_kind.empty());
+        CHECK(s.edge_arg.empty());
+    }
     SUBCASE("edges=false, values=false") {
         Snapshot s = load(bytes, {false, false});
         check_same_objects(all, s);

@@ -85,7 +85,7 @@ void use(const Snapshot& s) {
     if (!s.has_edges()) return;
     AddressIndex index(s);
     ObjectGraph g = build_object_graph(s, index);
-    for (std::size_t i = 0; i < s.object_count(); ++i)
+    for (std::size_t i = 0; i < s.object_count() && !s.edge_kind.empty(); ++i)
         for (std::uint64_t e = s.edge_begin[i]; e < s.edge_begin[i + 1]; ++e) {
             edge_label(s, static_cast<ObjectIndex>(i), e, &g.edge_target);
             edge_label(s, static_cast<ObjectIndex>(i), e);
@@ -109,7 +109,9 @@ void use(const Snapshot& s) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    for (LoadOptions options : {LoadOptions{}, LoadOptions{false, false}}) {
+    LoadOptions targets_only;
+    targets_only.edge_labels = false;
+    for (LoadOptions options : {LoadOptions{}, LoadOptions{false, false}, targets_only}) {
         try {
             Snapshot s = read_snapshot_bytes(data, size, options, "fuzz");
             check_consistent(s);

@@ -18,6 +18,8 @@ struct LoadOptions {
     bool values = true;  // skip display values when false
     bool refcounts = true;  // skip the refcount column when false (diff and summary need none)
     bool flags = true;      // skip the flags column when false (diff needs none)
+    bool edge_labels = true;  // with edges: skip their kinds and arguments when false
+                              // (reachability needs only targets; 9 bytes per edge)
 };
 
 Snapshot read_snapshot(const std::string& path, LoadOptions options = {});
