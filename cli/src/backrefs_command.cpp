@@ -1,6 +1,9 @@
-// heapdiff backrefs SNAP (--type NAME [--pick ...] | --address 0x...): what keeps one
+// heapdiff backrefs SNAP (--type NAME [--pick ...] | --address 0x... ...): what keeps an
 // object alive. The shortest chain(s) of references from a module (or a root, or an
 // object of some type) down to it, one line per reference; -o draws its referrers.
+// Several objects (--pick all, --address repeated): one block (one JSON line) each, drawn
+// together. --chain A,B,...: check and print (and draw) chains given by their addresses,
+// like objgraph.show_chain.
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -31,6 +34,7 @@ struct BackrefsOptions {
     std::uint32_t max_depth = 0;  // 0: not given (100 for chains, 3 for a picture)
     std::uint32_t too_many = 10;
     std::string output;
+    std::vector<std::string> given_chains;  // --chain: comma-separated addresses, start first
     bool chain_only = false;
     bool json = false;
 };
@@ -75,21 +79,32 @@ std::string root_text(const HeapGraph& g, ObjectIndex i) {
     return out;
 }
 
+std::string chain_json(const HeapGraph& g, const Chain& c) {
+    std::string out = "[";
+    for (std::size_t k = 0; k < c.size(); ++k) {
+        out += std::string(k ? ", " : "") + "{" + object_json_fields(g.snapshot(), c[k]) + ", \"edge\": " +
+               json_string(k ? g.label_between(c[k - 1], c[k]) : "") + "}";
+    }
+    return out + "]";
+}
+
+// One chain, one aligned line per reference.
+void print_chain_lines(const HeapGraph& g, const Chain& chain) {
+    const Snapshot& s = g.snapshot();
+    for (std::size_t k = 0; k < chain.size(); ++k) {
+        std::string edge = k ? g.label_between(chain[k - 1], chain[k]) : "";
+        std::printf("%s\n", hop_line(k ? (edge.empty() ? "(referent)" : edge) : "", describe_object(s, chain[k]),
+                                     s.address[chain[k]], k > 0).c_str());
+    }
+}
+
 void print_json(const HeapGraph& g, ObjectIndex target, std::uint64_t retained, const std::string& to,
                 const std::vector<Chain>& chains) {
     const Snapshot& s = g.snapshot();
-    auto chain_json = [&](const Chain& c) {
-        std::string out = "[";
-        for (std::size_t k = 0; k < c.size(); ++k) {
-            out += std::string(k ? ", " : "") + "{" + object_json_fields(s, c[k]) + ", \"edge\": " +
-                   json_string(k ? g.label_between(c[k - 1], c[k]) : "") + "}";
-        }
-        return out + "]";
-    };
     std::string out = "{\"target\": {" + object_json_fields(s, target) + ", \"retained\": " + std::to_string(retained) +
-                      "}, \"to\": " + json_string(to) + ", \"chain\": " + (chains.empty() ? "[]" : chain_json(chains[0])) +
+                      "}, \"to\": " + json_string(to) + ", \"chain\": " + (chains.empty() ? "[]" : chain_json(g, chains[0])) +
                       ", \"chains\": [";
-    for (std::size_t k = 0; k < chains.size(); ++k) out += (k ? ", " : "") + chain_json(chains[k]);
+    for (std::size_t k = 0; k < chains.size(); ++k) out += (k ? ", " : "") + chain_json(g, chains[k]);
     out += "]}\n";
     std::fwrite(out.data(), 1, out.size(), stdout);
 }
@@ -115,15 +130,59 @@ void print_text(const HeapGraph& g, ObjectIndex target, std::uint64_t retained, 
                     chains.size() > 1 ? ("chain " + std::to_string(c + 1) + " of " + std::to_string(chains.size())).c_str()
                                       : "shortest chain",
                     start_text(o.to).c_str(), chain.size() - 1, chain.size() == 2 ? "" : "s");
-        for (std::size_t k = 0; k < chain.size(); ++k) {
-            std::string edge = k ? g.label_between(chain[k - 1], chain[k]) : "";
-            std::printf("%s\n", hop_line(k ? (edge.empty() ? "(referent)" : edge) : "", describe_object(s, chain[k]),
-                                         s.address[chain[k]], k > 0).c_str());
-        }
+        print_chain_lines(g, chain);
     }
 }
 
+// --chain A,B,C: the objects at those addresses, each referring to the next.
+Chain parse_given_chain(const HeapGraph& g, const std::string& text, const std::string& path) {
+    Chain chain;
+    std::size_t from = 0;
+    while (true) {
+        std::size_t comma = text.find(',', from);
+        std::string address = text.substr(from, comma == std::string::npos ? std::string::npos : comma - from);
+        if (address.empty()) throw Error("--chain '" + text + "': give addresses separated by commas (0x...,0x...)");
+        chain.push_back(object_at(g, address, path));
+        if (comma == std::string::npos) break;
+        from = comma + 1;
+    }
+    const Snapshot& s = g.snapshot();
+    for (std::size_t k = 1; k < chain.size(); ++k)
+        if (g.edges_between(chain[k - 1], chain[k]).empty())
+            throw Error("--chain: the " + std::string(short_type_name(s.type_name(s.type[chain[k - 1]]))) + " at " +
+                        hex_address(s.address[chain[k - 1]]) + " does not refer to the " +
+                        std::string(short_type_name(s.type_name(s.type[chain[k]]))) + " at " +
+                        hex_address(s.address[chain[k]]) + " in " + path);
+    return chain;
+}
+
+// objgraph.show_chain: print (JSON: {"chains": [...]}) and draw chains the caller found.
+void run_given_chains(const BackrefsOptions& o) {
+    if (!o.output.empty()) drawing_format(o.output);
+    Snapshot s = read_snapshot(o.path);
+    HeapGraph g(s, false);
+    std::vector<Chain> chains;
+    for (const std::string& text : o.given_chains) chains.push_back(parse_given_chain(g, text, o.path));
+    if (o.json) {
+        std::string out = "{\"chains\": [";
+        for (std::size_t k = 0; k < chains.size(); ++k) out += (k ? ", " : "") + chain_json(g, chains[k]);
+        out += "]}\n";
+        std::fwrite(out.data(), 1, out.size(), stdout);
+    } else {
+        for (std::size_t c = 0; c < chains.size(); ++c) {
+            std::printf("%schain %zu of %zu, %zu reference%s:\n", c ? "\n" : "", c + 1, chains.size(),
+                        chains[c].size() - 1, chains[c].size() == 2 ? "" : "s");
+            print_chain_lines(g, chains[c]);
+        }
+    }
+    if (!o.output.empty()) write_drawing(draw_chains(g, chains), o.output);
+}
+
 void run(const BackrefsOptions& o) {
+    if (!o.given_chains.empty()) {  // CLI11 keeps --type and --address out
+        run_given_chains(o);
+        return;
+    }
     if (!o.output.empty()) drawing_format(o.output);  // a bad extension fails before the work
     if (o.paths == 0) throw Error("--paths must be at least 1");
     PhaseTimer timer;
@@ -131,30 +190,36 @@ void run(const BackrefsOptions& o) {
     timer.done("load");
     HeapGraph g(s, true);
     timer.done("graph");
-    ObjectIndex target = choose_object(g, o.choice, o.path);
+    std::vector<ObjectIndex> targets = choose_objects(g, o.choice, o.path);
     ChainOptions options;
     options.start = parse_start(s, o.to, o.path);
     options.max_depth = o.max_depth ? o.max_depth : 100;
     options.paths = o.paths;
-    std::vector<Chain> chains = shortest_chains(g, target, options);
-    timer.done("chains");
-    std::uint64_t retained = retained_size_of(g, target);
-    timer.done("retained");
-    if (o.json)
-        print_json(g, target, retained, o.to, chains);
-    else
-        print_text(g, target, retained, o, options.max_depth, chains);
+    std::vector<Chain> all_chains;
+    for (std::size_t k = 0; k < targets.size(); ++k) {
+        std::vector<Chain> chains = shortest_chains(g, targets[k], options);
+        timer.done("chains");
+        std::uint64_t retained = retained_size_of(g, targets[k]);
+        timer.done("retained");
+        if (o.json) {
+            print_json(g, targets[k], retained, o.to, chains);
+        } else {
+            if (k) std::printf("\n");
+            print_text(g, targets[k], retained, o, options.max_depth, chains);
+        }
+        all_chains.insert(all_chains.end(), chains.begin(), chains.end());
+    }
     if (o.output.empty()) return;
     if (o.chain_only) {
-        if (chains.empty()) throw Error("--chain-only: there is no chain to draw");
-        write_drawing(draw_chains(g, chains), o.output);
+        if (all_chains.empty()) throw Error("--chain-only: there is no chain to draw");
+        write_drawing(draw_chains(g, all_chains), o.output);
         return;
     }
     NeighbourhoodOptions n;
     n.direction = Direction::Referrers;
     n.max_depth = o.max_depth ? o.max_depth : 3;
     n.too_many = o.too_many;
-    write_drawing(draw_neighbourhood(g, {target}, n), o.output);
+    write_drawing(draw_neighbourhood(g, targets, n), o.output);
 }
 
 }  // namespace
@@ -164,7 +229,7 @@ void set_backrefs_command(CLI::App& app) {
     CLI::App* cmd = app.add_subcommand("backrefs", "What keeps an object alive: the shortest chains of references from "
                                                    "a module (or a root, or a type) down to it");
     cmd->add_option("snapshot", o->path, "Snapshot file written by heapdiff.dump()")->required();
-    add_object_choice(cmd, o->choice);
+    add_object_choice(cmd, o->choice, true);
     cmd->add_option("--to", o->to, "Where chains start: module, root (anything the collector starts from) or a type name")
         ->capture_default_str();
     cmd->add_option("--paths", o->paths, "How many distinct chains, shortest first")->capture_default_str();
@@ -173,6 +238,13 @@ void set_backrefs_command(CLI::App& app) {
     cmd->add_option("--too-many", o->too_many, "Referrers drawn per object; the rest fold into one node")
         ->capture_default_str();
     cmd->add_flag("--chain-only", o->chain_only, "Draw only the chains")->needs(cmd->get_option("--output"));
+    cmd->add_option("--chain", o->given_chains,
+                    "A chain to print and draw (like objgraph.show_chain): addresses separated by commas, the start "
+                    "first, each referring to the next; repeat for several")
+        ->allow_extra_args(false)
+        ->excludes("--type")
+        ->excludes("--address")
+        ->excludes("--chain-only");
     cmd->add_flag("--json", o->json, "Print JSON");
     cmd->callback([o] { run(*o); });
 }

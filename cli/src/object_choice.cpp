@@ -13,12 +13,18 @@
 
 namespace heapdiff::cli {
 
-void add_object_choice(CLI::App* cmd, ObjectChoice& c) {
+void add_object_choice(CLI::App* cmd, ObjectChoice& c, bool several) {
     CLI::Option* type = cmd->add_option("--type", c.type, "The object's type: short (DB) or qualified (app.models.DB)");
-    CLI::Option* address = cmd->add_option("--address", c.address, "The object's address (0x..., as id() gives it in hex)");
+    CLI::Option* address =
+        cmd->add_option("--address", c.addresses,
+                        several ? "An object's address (0x..., as id() gives it in hex); repeat it for several objects"
+                                : "The object's address (0x..., as id() gives it in hex)");
+    address->allow_extra_args(false);  // one value per --address, so the snapshot path is never taken for one
+    if (!several) address->expected(1)->multi_option_policy(CLI::MultiOptionPolicy::Throw);
     cmd->add_option("--pick", c.pick,
-                    "Which object of --type: last (like objgraph.by_type(...)[-1]), first, largest (retained size), or N "
-                    "(an index into them; negative counts from the end)")
+                    std::string("Which object of --type: last (like objgraph.by_type(...)[-1]), first, largest (retained "
+                                "size), ") +
+                        (several ? "all, " : "") + "or N (an index into them; negative counts from the end)")
         ->capture_default_str()
         ->needs(type);
     type->excludes(address);
@@ -59,7 +65,7 @@ ObjectIndex by_address(const Snapshot& s, const AddressIndex& index, const std::
     throw Error(message + (near.empty() ? " (it holds no objects)" : "; the nearest objects are " + near));
 }
 
-ObjectIndex by_type(const HeapGraph& g, const ObjectChoice& c, const std::string& path) {
+std::vector<ObjectIndex> by_type(const HeapGraph& g, const ObjectChoice& c, const std::string& path) {
     const Snapshot& s = g.snapshot();
     std::vector<TypeId> types = types_named(s, c.type);
     std::vector<ObjectIndex> found;
@@ -76,31 +82,46 @@ ObjectIndex by_type(const HeapGraph& g, const ObjectChoice& c, const std::string
         throw Error(message);
     }
     const std::string& p = c.pick;
-    if (p == "last") return found.back();
-    if (p == "first") return found.front();
+    if (p == "all") return found;
+    if (p == "last") return {found.back()};
+    if (p == "first") return {found.front()};
     if (p == "largest") {
         const std::vector<std::uint64_t> retained = retained_sizes(g).retained;
         ObjectIndex best = found.front();
         for (ObjectIndex i : found)
             if (retained[i] >= retained[best]) best = i;  // the last of equals, like the default
-        return best;
+        return {best};
     }
     errno = 0;
     char* end = nullptr;
     long long k = std::strtoll(p.c_str(), &end, 10);
-    if (p.empty() || errno || !end || *end) throw Error("--pick '" + p + "': use last, first, largest or an index");
+    if (p.empty() || errno || !end || *end) throw Error("--pick '" + p + "': use last, first, largest, all or an index");
     const long long count = static_cast<long long>(found.size());
     if (k < -count || k >= count)
         throw Error("--pick " + p + ": there are " + std::to_string(found.size()) + " objects of type '" + c.type +
                     "' (valid: 0.." + std::to_string(count - 1) + ", or -1..-" + std::to_string(count) + ")");
-    return found[static_cast<std::size_t>(k < 0 ? count + k : k)];
+    return {found[static_cast<std::size_t>(k < 0 ? count + k : k)]};
 }
 
 }  // namespace
 
+std::vector<ObjectIndex> choose_objects(const HeapGraph& g, const ObjectChoice& c, const std::string& path) {
+    if (c.type.empty() && c.addresses.empty()) throw Error("say which object: --type NAME or --address 0x...");
+    if (!c.type.empty()) return by_type(g, c, path);
+    std::vector<ObjectIndex> out;
+    for (const std::string& a : c.addresses) out.push_back(by_address(g.snapshot(), g.index(), a, path));
+    return out;
+}
+
 ObjectIndex choose_object(const HeapGraph& g, const ObjectChoice& c, const std::string& path) {
-    if (c.type.empty() && c.address.empty()) throw Error("say which object: --type NAME or --address 0x...");
-    return c.address.empty() ? by_type(g, c, path) : by_address(g.snapshot(), g.index(), c.address, path);
+    if (c.pick == "all" && !c.type.empty()) throw Error("--pick all: this command takes one object");
+    std::vector<ObjectIndex> chosen = choose_objects(g, c, path);
+    if (chosen.size() != 1) throw Error("this command takes one object (one --address)");
+    return chosen.front();
+}
+
+ObjectIndex object_at(const HeapGraph& g, const std::string& address, const std::string& path) {
+    return by_address(g.snapshot(), g.index(), address, path);
 }
 
 }  // namespace heapdiff::cli

@@ -1,6 +1,7 @@
-// heapdiff refs SNAP (--type NAME [--pick ...] | --address 0x...): what one object
+// heapdiff refs SNAP (--type NAME [--pick ...] | --address 0x... ...): what an object
 // refers to, with edge labels (the forward view, like objgraph.show_refs); -o draws
-// its referents a few levels deep.
+// its referents a few levels deep. Several objects (--pick all, --address repeated):
+// one block (one JSON line) each, drawn together.
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -45,14 +46,11 @@ std::vector<Ref> references(const HeapGraph& g, ObjectIndex source) {
     return out;
 }
 
-void run(const RefsOptions& o) {
-    if (!o.output.empty()) drawing_format(o.output);
-    Snapshot s = read_snapshot(o.path);
-    HeapGraph g(s, false);
-    ObjectIndex object = choose_object(g, o.choice, o.path);
-    std::uint64_t retained = retained_size_of(g, object);
+// One object's refs: a JSON line, or a text block.
+void print_refs(const HeapGraph& g, ObjectIndex object, std::uint64_t retained, bool json) {
+    const Snapshot& s = g.snapshot();
     std::vector<Ref> refs = references(g, object);
-    if (o.json) {
+    if (json) {
         std::string out = "{\"object\": {" + object_json_fields(s, object) + ", \"retained\": " + std::to_string(retained) +
                           "}, \"refs\": [";
         for (std::size_t k = 0; k < refs.size(); ++k) {
@@ -64,30 +62,45 @@ void run(const RefsOptions& o) {
         }
         out += "]}\n";
         std::fwrite(out.data(), 1, out.size(), stdout);
-    } else {
-        std::printf("%s, retains %s, refers to %zu object%s:\n", object_text(s, object).c_str(),
-                    human_size(retained).c_str(), refs.size(), refs.size() == 1 ? "" : "s");
-        for (std::size_t k = 0; k < refs.size(); ++k) {
-            std::string what = refs[k].object == kNoObject ? "(not in the snapshot)" : describe_object(s, refs[k].object);
-            std::uint64_t address = s.edge_target[s.edge_begin[object] + k];
-            std::printf("%s\n", hop_line(refs[k].edge.empty() ? "(referent)" : refs[k].edge, what, address, true).c_str());
-        }
+        return;
+    }
+    std::printf("%s, retains %s, refers to %zu object%s:\n", object_text(s, object).c_str(), human_size(retained).c_str(),
+                refs.size(), refs.size() == 1 ? "" : "s");
+    for (std::size_t k = 0; k < refs.size(); ++k) {
+        std::string what = refs[k].object == kNoObject ? "(not in the snapshot)" : describe_object(s, refs[k].object);
+        std::uint64_t address = s.edge_target[s.edge_begin[object] + k];
+        std::printf("%s\n", hop_line(refs[k].edge.empty() ? "(referent)" : refs[k].edge, what, address, true).c_str());
+    }
+}
+
+void run(const RefsOptions& o) {
+    if (!o.output.empty()) drawing_format(o.output);
+    Snapshot s = read_snapshot(o.path);
+    HeapGraph g(s, false);
+    std::vector<ObjectIndex> objects = choose_objects(g, o.choice, o.path);
+    // One object: its retained size alone; several: the whole dominator tree once.
+    std::vector<std::uint64_t> retained;
+    if (objects.size() > 1) retained = retained_sizes(g).retained;
+    for (std::size_t k = 0; k < objects.size(); ++k) {
+        if (k && !o.json) std::printf("\n");
+        print_refs(g, objects[k], retained.empty() ? retained_size_of(g, objects[k]) : retained[objects[k]], o.json);
     }
     if (o.output.empty()) return;
     NeighbourhoodOptions n;
     n.direction = Direction::Referents;
     n.max_depth = o.max_depth;
     n.too_many = o.too_many;
-    write_drawing(draw_neighbourhood(g, {object}, n), o.output);
+    write_drawing(draw_neighbourhood(g, objects, n), o.output);
 }
 
 }  // namespace
 
 void set_refs_command(CLI::App& app) {
     auto o = std::make_shared<RefsOptions>();
-    CLI::App* cmd = app.add_subcommand("refs", "What an object refers to, with labels (like objgraph.show_refs)");
+    CLI::App* cmd = app.add_subcommand("refs", "What an object refers to, with labels (like objgraph.show_refs); several "
+                                               "objects: one block, or one JSON line, each");
     cmd->add_option("snapshot", o->path, "Snapshot file written by heapdiff.dump()")->required();
-    add_object_choice(cmd, o->choice);
+    add_object_choice(cmd, o->choice, true);
     cmd->add_option("--max-depth", o->max_depth, "Levels drawn with -o")->capture_default_str();
     cmd->add_option("--too-many", o->too_many, "Referents drawn per object; the rest fold into one node")
         ->capture_default_str();
