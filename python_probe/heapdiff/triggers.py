@@ -35,6 +35,7 @@ _ENV = "HEAPDIFF_TRIGGERS"
 # runs on the main thread between two bytecodes, possibly while that same thread holds it.
 _dump_lock = threading.Lock()
 _active = None  # the installed _Triggers, or None
+_environment_done = False  # HEAPDIFF_TRIGGERS was handled in this process
 
 
 def _log(message):
@@ -141,7 +142,7 @@ class _Triggers:
         self.previous_handler = None
         self.skipped = False  # whether the last dump() was skipped for another one
         self.written = []  # paths this process wrote, oldest first
-        self.name_uses = (None, 0)  # the last file name's stem and its -N suffix
+        self.name_uses = {}  # reason: the stem of its last file name and that name's -N suffix
         self.periodic_files = []  # the periodic ones still on disk, oldest first
         self._resolve_rss(rss, escalate)
         self._arm()
@@ -198,13 +199,14 @@ class _Triggers:
         base = os.path.join(self.directory, "heapdiff-%d-%s-%s" % (os.getpid(), stamp, reason))
         # Two dumps in one second get -2, -3, ...; never a name used before, even if that
         # file was rotated away since.
-        n = self.name_uses[1] + 1 if self.name_uses[0] == base else 1
+        last_base, last_n = self.name_uses.get(reason, (None, 0))
+        n = last_n + 1 if last_base == base else 1
         while True:
             path = base + ".hds" if n == 1 else "%s-%d.hds" % (base, n)
             if not os.path.exists(path):
                 break
             n += 1
-        self.name_uses = (base, n)
+        self.name_uses[reason] = (base, n)
         return path
 
     def dump(self, reason, detail, wait=0.0):
@@ -219,25 +221,29 @@ class _Triggers:
         if not acquired:
             _log("%s: skipped, another dump is being written" % detail)
             return None
-        path = None
+        path = failure = None
         try:
             path = self._path(reason)
             os.makedirs(self.directory, exist_ok=True)
             label = detail if self.label is None else "%s: %s" % (self.label, detail)
             dump(path, label=label, tracebacks=self.tracebacks)
         except Exception as e:  # DumpError (an OSError) and anything else: never raise
-            reason_text = e.strerror if isinstance(e, OSError) and e.strerror and not isinstance(e, DumpError) else e
-            if isinstance(e, DumpError) and "already running" in str(e):
-                self.skipped = True
-                _log("%s: skipped, another dump is being written" % detail)
-            else:
-                _log("could not write %s (%s): %s" % (path or self.directory, detail, reason_text))
-            return None
+            failure = e
         finally:
             _dump_lock.release()
-        self.written.append(path)
-        _log("wrote %s (%s)" % (path, detail))
-        return path
+        # Logged once the lock is free, so whoever reads the line can ask for the next dump.
+        if failure is None:
+            self.written.append(path)
+            _log("wrote %s (%s)" % (path, detail))
+            return path
+        if isinstance(failure, DumpError) and "already running" in str(failure):
+            self.skipped = True
+            _log("%s: skipped, another dump is being written" % detail)
+        else:
+            plain = isinstance(failure, OSError) and failure.strerror and not isinstance(failure, DumpError)
+            _log("could not write %s (%s): %s" % (path or self.directory, detail,
+                                                 failure.strerror if plain else failure))
+        return None
 
     def on_signal(self, signum, frame):
         try:
@@ -327,6 +333,8 @@ class _Triggers:
 
 
 def _format_seconds(seconds):
+    if seconds < 1:
+        return "%gms" % (seconds * 1000)
     for unit, scale in (("h", 3600), ("m", 60), ("s", 1)):
         if seconds >= scale and seconds % scale == 0:
             return "%d%s" % (seconds // scale, unit)
@@ -495,10 +503,13 @@ def parse_spec(text):
 def _install_from_environment():
     """Install the triggers HEAPDIFF_TRIGGERS asks for (the .pth hook calls this at start-up).
 
-    Never raises: a bad value is one line on stderr and nothing installed."""
+    Never raises: a bad value is one line on stderr and nothing installed. Runs once per
+    process: site.py may process a venv's site-packages, and so the .pth, twice."""
+    global _environment_done
     text = os.environ.get(_ENV, "")
-    if not text.strip():
+    if not text.strip() or _environment_done:
         return None
+    _environment_done = True
     try:
         return install(**parse_spec(text))
     except Exception as e:
