@@ -343,12 +343,16 @@ def why_alive(obj, paths=1, to="module", max_depth=100, file=None):
     and returns a WhyAlive with the chains as live objects; .show(filename) draws them.
     paths: how many distinct chains, shortest first."""
     to = _start_of(to) or to
+    if not isinstance(to, str):
+        raise TypeError("to: 'module', 'root', a type or a type name, not %r" % (to,))
     path = _analyzer.temp_snapshot()
     try:
         args = ("backrefs", path, "--address", hex(id(obj)), "--to", to, "--paths", paths, "--max-depth", max_depth)
         text_run = _analyzer.start(*args)  # the text and the JSON at once
-        data = _analyzer.start(*args + ("--json",))()
-        text = text_run()
+        try:
+            data = _analyzer.start(*args + ("--json",))()
+        finally:
+            text = text_run()
         chains = [_chain_from_json(c, obj) for c in data["chains"]]
     except BaseException:
         _analyzer.remove(path)
