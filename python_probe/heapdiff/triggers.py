@@ -299,9 +299,9 @@ class _Triggers:
         if self.limit is not None:
             detail += " of %s %s" % (fmt(self.limit), self.limit_source)
         path = self.dump("rss", detail)
-        self.last_rss_dump = time.monotonic()
         if path is None and self.skipped:
             return  # skipped for another dump: try again at the next poll
+        self.last_rss_dump = time.monotonic()
         self.rss_dumps += 1
         # Escalate from where the process is now (the dump itself may have grown the RSS),
         # so the next dump comes later in the growth, closer to the end.
