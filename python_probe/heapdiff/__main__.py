@@ -56,7 +56,7 @@ def _limit(text):
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     if not argv or argv[0] in ("-h", "--help"):
-        print("usage: " + USAGE + "\n\nSee python -m heapdiff run --help.")
+        print("usage: " + USAGE + "\n\nSee python -m heapdiff run --help.", file=sys.stdout if argv else sys.stderr)
         return 0 if argv else 2
     if argv[0] != "run":
         print("python -m heapdiff: unknown command %r (try: %s)" % (argv[0], USAGE), file=sys.stderr)

@@ -248,11 +248,13 @@ class _Triggers:
     def on_signal(self, signum, frame):
         try:
             self.dump("signal", _signal_name(signum))
-        except BaseException:  # a KeyboardInterrupt inside the handler, say: drop it quietly
+        except Exception:  # dump() logs its own failures; a KeyboardInterrupt still goes through
             pass
 
     def on_exit(self):
-        self.stop.set()
+        # Let the watchdog finish what it is doing (a dump, its rotation) before the
+        # interpreter stops its daemon thread mid-way.
+        self.close(timeout=120.0)
         if self.at_exit:
             # The watchdog may be mid-dump: wait for it a while rather than skip.
             self.dump("exit", "exit", wait=120.0)
@@ -326,10 +328,10 @@ class _Triggers:
             except OSError:
                 pass
 
-    def close(self):
+    def close(self, timeout=5.0):
         self.stop.set()
         if self.thread is not None and self.thread is not threading.current_thread():
-            self.thread.join(timeout=5)
+            self.thread.join(timeout=timeout)
 
 
 def _format_seconds(seconds):

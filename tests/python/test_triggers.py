@@ -298,7 +298,9 @@ def test_forked_child_rearms_its_triggers(tmp_path):
         pid = os.fork()
         if pid == 0:
             grown = [bytearray(64) for _ in range(5000)]
-            time.sleep(0.6)
+            deadline = time.monotonic() + 30
+            while len(heapdiff.triggers._active.written) < 2 and time.monotonic() < deadline:
+                time.sleep(0.02)
             os._exit(0)
         _, status = os.waitpid(pid, 0)
         print(pid, status, flush=True)
