@@ -49,13 +49,8 @@ ChainStart parse_start(const Snapshot& s, const std::string& to, const std::stri
     start.kind = ChainStart::Kind::Type;
     start.types = types_named(s, to);
     if (start.types.empty()) {
-        std::string message = "--to " + to + ": no type of that name in " + path + " (use module, root or a type name)";
-        std::vector<std::string> similar = similar_type_names(s, to);
-        if (!similar.empty()) {
-            message += "; similar types:";
-            for (std::size_t k = 0; k < similar.size(); ++k) message += (k ? ", " : " ") + similar[k];
-        }
-        throw Error(message);
+        throw Error("--to " + to + ": no type of that name in " + path + " (use module, root or a type name)" +
+                    similar_types_clause(s, to));
     }
     return start;
 }

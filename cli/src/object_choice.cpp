@@ -73,13 +73,7 @@ std::vector<ObjectIndex> by_type(const HeapGraph& g, const ObjectChoice& c, cons
         for (ObjectIndex i = 0; i < s.object_count(); ++i)
             if (std::find(types.begin(), types.end(), s.type[i]) != types.end()) found.push_back(i);
     if (found.empty()) {
-        std::string message = "no object of type '" + c.type + "' in " + path;
-        std::vector<std::string> similar = similar_type_names(s, c.type);
-        if (!similar.empty()) {
-            message += "; similar types:";
-            for (std::size_t k = 0; k < similar.size(); ++k) message += (k ? ", " : " ") + similar[k];
-        }
-        throw Error(message);
+        throw Error("no object of type '" + c.type + "' in " + path + similar_types_clause(s, c.type));
     }
     const std::string& p = c.pick;
     if (p == "all") return found;

@@ -2,10 +2,7 @@
 
 namespace heapdiff {
 
-namespace {
-
-template <typename FindKey>
-std::string label_with(const Snapshot& s, ObjectIndex source, std::uint64_t e, FindKey find_key) {
+std::string edge_label(const Snapshot& s, ObjectIndex source, std::uint64_t e, const AddressIndex& index) {
     const std::uint64_t arg = s.edge_arg[e];
     auto name = [&] { return std::string(s.strings.get(StringId(static_cast<std::uint32_t>(arg)))); };
     switch (s.edge_kind[e]) {
@@ -15,7 +12,7 @@ std::string label_with(const Snapshot& s, ObjectIndex source, std::uint64_t e, F
             // The key is a sibling edge; its target's display value is the key text.
             std::uint64_t key_edge = s.edge_begin[source] + arg;
             if (key_edge < s.edge_begin[source + 1]) {
-                ObjectIndex key = find_key(key_edge);
+                ObjectIndex key = index.find(s.edge_target[key_edge]);
                 if (key != kNoObject && s.has_values()) return "['" + std::string(s.value(key)) + "']";
             }
             return "[key]";
@@ -29,17 +26,6 @@ std::string label_with(const Snapshot& s, ObjectIndex source, std::uint64_t e, F
         case EdgeKind::SetItem: return "{item}";
     }
     return {};
-}
-
-}  // namespace
-
-std::string edge_label(const Snapshot& s, ObjectIndex source, std::uint64_t e,
-                       const std::vector<ObjectIndex>* target_index) {
-    return label_with(s, source, e, [&](std::uint64_t key_edge) { return target_index ? (*target_index)[key_edge] : kNoObject; });
-}
-
-std::string edge_label(const Snapshot& s, ObjectIndex source, std::uint64_t e, const AddressIndex& index) {
-    return label_with(s, source, e, [&](std::uint64_t key_edge) { return index.find(s.edge_target[key_edge]); });
 }
 
 }  // namespace heapdiff

@@ -63,4 +63,10 @@ std::vector<std::string> similar_type_names(const Snapshot& s, std::string_view 
     return out;
 }
 
+std::string similar_types_clause(const Snapshot& s, std::string_view name) {
+    std::string out;
+    for (const std::string& q : similar_type_names(s, name)) out += (out.empty() ? "; similar types: " : ", ") + q;
+    return out;
+}
+
 }  // namespace heapdiff

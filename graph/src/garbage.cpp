@@ -41,23 +41,8 @@ ObjectIndex gc_garbage_list(const HeapGraph& graph) {
 }  // namespace
 
 std::vector<bool> reachable_from_roots(const HeapGraph& graph) {
-    const std::uint32_t n = graph.object_count();
-    const ObjectIndex skip = gc_garbage_list(graph);
-    const CsrGraph& g = graph.forward();
-    std::vector<bool> reached(n + 1, false);
-    std::vector<std::uint32_t> queue{graph.virtual_root()};
-    reached[graph.virtual_root()] = true;
-    while (!queue.empty()) {
-        std::uint32_t v = queue.back();
-        queue.pop_back();
-        if (v == skip) continue;
-        for (auto [it, end] = adjacent_vertices(v, g); it != end; ++it)
-            if (!reached[*it]) {
-                reached[*it] = true;
-                queue.push_back(*it);
-            }
-    }
-    reached.pop_back();
+    std::vector<bool> reached = graph.reached_from_roots(gc_garbage_list(graph));
+    reached.pop_back();  // the virtual root
     return reached;
 }
 

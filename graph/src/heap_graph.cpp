@@ -8,6 +8,7 @@
 #include "heapdiff/dominators.h"
 #include "heapdiff/edge_label.h"
 #include "heapdiff/error.h"
+#include "heapdiff/type_lookup.h"
 
 namespace heapdiff {
 namespace {
@@ -83,11 +84,6 @@ std::vector<std::uint32_t> resolve_targets(const Snapshot& s, const AddressIndex
     return targets;
 }
 
-TypeId find_type(const Snapshot& s, std::string_view name) {
-    for (std::uint32_t t = 1; t <= s.types.size(); ++t)
-        if (s.type_name(TypeId(t)) == name) return TypeId(t);
-    return {};
-}
 
 
 }  // namespace
@@ -99,8 +95,7 @@ HeapGraph::HeapGraph(const Snapshot& s, bool with_reverse)
         throw Error("internal error: the object graph needs refcounts and flags");
     if (s.edge_target.size() >= 0xFFFFFFFFull - n_)
         throw Error("this snapshot has more than 4 billion references; the object graph holds at most that");
-    module_type_ = find_type(s, "builtins.module");
-    frame_type_ = find_type(s, "builtins.frame");
+    if (std::vector<TypeId> module = types_named(s, "builtins.module"); !module.empty()) module_type_ = module.front();
 
     // 1. Resolve every edge target once (4 bytes per edge) and count in-edges.
     std::vector<std::uint32_t> begin(n_ + 2, 0), targets = resolve_targets(s, index_);
@@ -145,6 +140,23 @@ HeapGraph::HeapGraph(const Snapshot& s, bool with_reverse)
     std::vector<std::uint32_t>().swap(begin);
 
     if (with_reverse) reverse_ = reverse_graph(forward_);
+}
+
+std::vector<bool> HeapGraph::reached_from_roots(ObjectIndex not_through) const {
+    std::vector<bool> reached(n_ + 1, false);
+    std::vector<std::uint32_t> stack{virtual_root()};
+    reached[virtual_root()] = true;
+    while (!stack.empty()) {
+        std::uint32_t v = stack.back();
+        stack.pop_back();
+        if (v == not_through) continue;
+        for (auto [it, end] = adjacent_vertices(v, forward_); it != end; ++it)
+            if (!reached[*it]) {
+                reached[*it] = true;
+                stack.push_back(*it);
+            }
+    }
+    return reached;
 }
 
 std::uint64_t HeapGraph::unexplained_refs(ObjectIndex i) const {

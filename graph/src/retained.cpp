@@ -28,27 +28,6 @@ RetainedSizes retained_sizes(const HeapGraph& graph) {
     return out;
 }
 
-std::vector<ObjectIndex> dominated_objects(const RetainedSizes& sizes, ObjectIndex object) {
-    std::vector<ObjectIndex> out;
-    if (object >= sizes.idom.size() || sizes.idom[object] == kNoObject) return out;
-    // Every object comes after its dominator in preorder, so one pass from `object`
-    // on, marking members, finds the whole subtree.
-    std::vector<bool> member(sizes.idom.size(), false);
-    member[object] = true;
-    out.push_back(object);
-    std::size_t k = 0;
-    while (sizes.preorder[k] != object) ++k;
-    for (++k; k < sizes.preorder.size(); ++k) {
-        ObjectIndex v = sizes.preorder[k];
-        ObjectIndex d = sizes.idom[v];
-        if (d < member.size() && member[d]) {
-            member[v] = true;
-            out.push_back(v);
-        }
-    }
-    return out;
-}
-
 std::vector<TypeRetained> retained_by_type(const HeapGraph& graph, const RetainedSizes& sizes) {
     const Snapshot& s = graph.snapshot();
     const std::uint32_t n = graph.object_count();
@@ -100,29 +79,13 @@ std::vector<TypeRetained> retained_by_type(const HeapGraph& graph, const Retaine
 namespace heapdiff {
 
 std::vector<ObjectIndex> retained_objects(const HeapGraph& graph, ObjectIndex object) {
-    const CsrGraph& g = graph.forward();
-    const std::uint32_t n = graph.object_count();
     std::vector<ObjectIndex> out;
-    if (object >= n) return out;
-    std::vector<bool> reached(n + 1, false);
-    std::vector<std::uint32_t> stack{graph.virtual_root()};
-    reached[graph.virtual_root()] = true;
-    bool object_reached = false;
-    while (!stack.empty()) {
-        std::uint32_t v = stack.back();
-        stack.pop_back();
-        for (auto [it, end] = adjacent_vertices(v, g); it != end; ++it) {
-            if (*it == object) object_reached = true;
-            if (reached[*it] || *it == object) continue;
-            reached[*it] = true;
-            stack.push_back(*it);
-        }
-    }
-    if (!object_reached) return out;
-    reached[object] = true;
+    if (object >= graph.object_count()) return out;
+    std::vector<bool> reached = graph.reached_from_roots(object);
+    if (!reached[object]) return out;
     out.push_back(object);
     for (std::size_t k = 0; k < out.size(); ++k)
-        for (auto [it, end] = adjacent_vertices(out[k], g); it != end; ++it)
+        for (auto [it, end] = adjacent_vertices(out[k], graph.forward()); it != end; ++it)
             if (!reached[*it]) {
                 reached[*it] = true;
                 out.push_back(*it);

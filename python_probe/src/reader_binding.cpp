@@ -1,6 +1,6 @@
 #include "reader_binding.h"
 
-#include <unordered_map>
+#include "heapdiff/address_index.h"
 
 #include "heapdiff/edge_label.h"
 #include "heapdiff/error.h"
@@ -54,27 +54,19 @@ PyObject* build(const Snapshot& s, PyObject* select) {
 
     Ref details(PyDict_New());
     if (select && select != Py_None) {
-        std::unordered_map<std::uint64_t, ObjectIndex> index;
-        index.reserve(s.object_count());
-        for (std::size_t i = 0; i < s.object_count(); ++i) index.emplace(s.address[i], static_cast<ObjectIndex>(i));
-        std::vector<ObjectIndex> targets(s.edge_target.size(), kNoObject);
-        for (std::size_t e = 0; e < s.edge_target.size(); ++e) {
-            auto it = index.find(s.edge_target[e]);
-            if (it != index.end()) targets[e] = it->second;
-        }
+        AddressIndex index(s);
         Ref iter(PyObject_GetIter(select));
         if (!iter) return nullptr;
         while (PyObject* item = PyIter_Next(iter.get())) {
             Ref owned(item);
             std::uint64_t address = PyLong_AsUnsignedLongLong(item);
             if (PyErr_Occurred()) return nullptr;
-            auto it = index.find(address);
-            if (it == index.end()) continue;
-            ObjectIndex i = it->second;
+            ObjectIndex i = index.find(address);
+            if (i == kNoObject) continue;
             Ref edges(PyList_New(0));
             for (std::uint64_t e = s.edge_begin[i]; e < s.edge_begin[i + 1]; ++e) {
                 Ref edge(Py_BuildValue("(KN)", static_cast<unsigned long long>(s.edge_target[e]),
-                                       str(edge_label(s, i, e, &targets))));
+                                       str(edge_label(s, i, e, index))));
                 if (!edge) return nullptr;
                 PyList_Append(edges.get(), edge.get());
             }

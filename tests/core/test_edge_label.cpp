@@ -2,7 +2,7 @@
 #include <doctest/doctest.h>
 
 #include "heapdiff/edge_label.h"
-#include "heapdiff/object_graph.h"
+#include "heapdiff/address_index.h"
 #include "snapshot_builder.h"
 
 using namespace heapdiff;
@@ -36,8 +36,7 @@ TEST_CASE("edge_label text for each kind") {
     Snapshot s = b.take();
 
     AddressIndex index(s);
-    ObjectGraph g = build_object_graph(s, index);
-    auto label = [&](std::uint64_t e) { return edge_label(s, 0, e, &g.edge_target); };
+    auto label = [&](std::uint64_t e) { return edge_label(s, 0, e, index); };
     CHECK(label(0) == "");
     CHECK(label(1) == "key");
     CHECK(label(2) == "['name']");
@@ -53,12 +52,11 @@ TEST_CASE("edge_label text for each kind") {
     CHECK(label(13) == "['']");
     CHECK(label(15) == "[key]");  // the key object is not in the snapshot
 
-    // Without resolved targets, or without display values, a dict value is "[key]".
-    CHECK(edge_label(s, 0, 2) == "[key]");
+    // Without display values, a dict value is "[key]".
     Snapshot no_values = s;
     no_values.value_offset.clear();
     no_values.value_blob.clear();
-    CHECK(edge_label(no_values, 0, 2, &g.edge_target) == "[key]");
+    CHECK(edge_label(no_values, 0, 2, AddressIndex(no_values)) == "[key]");
     // An index arg is printed in full, a name arg that names nothing prints nothing.
     s.edge_arg[3] = 1ull << 40;
     CHECK(label(3) == "[1099511627776]");

@@ -1,4 +1,4 @@
-// AddressIndex and build_object_graph: addresses resolve to object indexes, edges that
+// AddressIndex and the HeapGraph's edges: addresses resolve to object indexes, edges that
 // leave the snapshot are dropped and counted, edge order is kept.
 #include <doctest/doctest.h>
 
@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "fixtures.h"
-#include "heapdiff/object_graph.h"
+#include "heapdiff/heap_graph.h"
 #include "snapshot_builder.h"
 
 using namespace heapdiff;
@@ -50,25 +50,24 @@ TEST_CASE("AddressIndex finds every object and nothing else") {
     CHECK(AddressIndex(Snapshot()).find(0x1000) == kNoObject);
 }
 
-TEST_CASE("build_object_graph resolves edges and counts the unresolved") {
-    Snapshot s = triangle();
-    ObjectGraph g = build_object_graph(s, AddressIndex(s));
-    CHECK(boost::num_vertices(g.forward) == 3);
-    CHECK(boost::num_edges(g.forward) == 4);
-    CHECK(g.unresolved_edges == 1);
-    CHECK(g.edge_target == std::vector<ObjectIndex>{1, 2, kNoObject, 0, 2});
-    CHECK(edge_list(g.forward) == std::vector<std::pair<std::uint32_t, std::uint32_t>>{{0, 1}, {0, 2}, {0, 0}, {1, 2}});
+TEST_CASE("the heap graph resolves edges and counts the unresolved") {
+    Snapshot s = triangle();  // every reference explained: no roots, the virtual root has no edges
+    HeapGraph g(s, false);
+    CHECK(boost::num_vertices(g.forward()) == 3 + 1);
+    CHECK(boost::num_edges(g.forward()) == 4);
+    CHECK(g.unresolved_edges() == 1);
+    CHECK(edge_list(g.forward()) == std::vector<std::pair<std::uint32_t, std::uint32_t>>{{0, 1}, {0, 2}, {0, 0}, {1, 2}});
 }
 
-TEST_CASE("build_object_graph over a loaded snapshot") {
+TEST_CASE("the heap graph over a loaded snapshot") {
     Snapshot s = load(snapshot_bytes(full_snapshot(), small_chunks()));
-    ObjectGraph g = build_object_graph(s, AddressIndex(s));
-    CHECK(boost::num_vertices(g.forward) == s.object_count());
-    CHECK(boost::num_edges(g.forward) + g.unresolved_edges == s.edge_target.size());
-    CHECK(g.edge_target[0] == 1);  // the dict's first key is the str object
+    HeapGraph g(s, false);
+    CHECK(boost::num_vertices(g.forward()) == s.object_count() + 1);
+    CHECK(boost::num_edges(g.forward()) - g.roots().size() + g.unresolved_edges() == s.edge_target.size());
+    CHECK(*boost::adjacent_vertices(0u, g.forward()).first == 1);  // the dict's first key is the str object
 }
 
-TEST_CASE("build_object_graph needs edges") {
+TEST_CASE("the heap graph needs edges") {
     Snapshot s = load(snapshot_bytes(tiny_snapshot()), {false, true});
-    CHECK_THROWS_WITH_AS(build_object_graph(s, AddressIndex(s)), doctest::Contains("without its edges"), Error);
+    CHECK_THROWS_WITH_AS(HeapGraph(s, false), doctest::Contains("loaded with its edges"), Error);
 }

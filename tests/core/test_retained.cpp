@@ -26,10 +26,9 @@ TEST_CASE("retained: the error-log heap") {
     CHECK(r.retained[at(0xb00)] == 0);  // cyclic trash: no root reaches it
     CHECK(r.idom[at(0xb00)] == kNoObject);
     for (ObjectIndex i = 0; i < s.object_count(); ++i) CHECK(retained_size_of(g, i) == r.retained[i]);
-    std::vector<ObjectIndex> kept = dominated_objects(r, at(0x900));
+    std::vector<ObjectIndex> kept = retained_objects(g, at(0x900));
     CHECK(kept.size() == 3);
     CHECK(kept[0] == at(0x900));
-    CHECK(retained_objects(g, at(0x900)).size() == 3);
     CHECK(retained_objects(g, at(0xb00)).empty());
 }
 

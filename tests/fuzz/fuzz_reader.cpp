@@ -20,7 +20,7 @@
 #include "heapdiff/object_text.h"
 #include "heapdiff/retained.h"
 #include "heapdiff/error.h"
-#include "heapdiff/object_graph.h"
+#include "heapdiff/address_index.h"
 #include "heapdiff/reader.h"
 #include "heapdiff/summary.h"
 
@@ -57,8 +57,10 @@ void check_consistent(const Snapshot& s) {
         check(s.edge_begin.size() == n + 1 && s.edge_begin[0] == 0, "edge_begin length");
         for (std::size_t i = 0; i < n; ++i) check(s.edge_begin[i] <= s.edge_begin[i + 1], "edge_begin order");
         check(s.edge_begin.back() == s.edge_target.size(), "edge_begin end");
-        check(s.edge_kind.size() == s.edge_target.size() && s.edge_arg.size() == s.edge_target.size(),
-              "edge columns differ in length");
+        const bool labels = !s.edge_kind.empty() || !s.edge_arg.empty() || s.edge_target.empty();
+        check(!labels || (s.edge_kind.size() == s.edge_target.size() && s.edge_arg.size() == s.edge_target.size()),
+              "edge columns differ in length");  // or both left out (LoadOptions::edge_labels)
+        check(labels || (s.edge_kind.empty() && s.edge_arg.empty()), "edge label columns half loaded");
         for (EdgeKind k : s.edge_kind) check(static_cast<std::uint8_t>(k) <= kMaxEdgeKind, "edge kind out of range");
     } else {
         check(s.edge_target.empty(), "edges without edge_begin");
@@ -84,11 +86,9 @@ void use(const Snapshot& s) {
     s.fact("pid");
     if (!s.has_edges()) return;
     AddressIndex index(s);
-    ObjectGraph g = build_object_graph(s, index);
     for (std::size_t i = 0; i < s.object_count() && !s.edge_kind.empty(); ++i)
         for (std::uint64_t e = s.edge_begin[i]; e < s.edge_begin[i + 1]; ++e) {
-            edge_label(s, static_cast<ObjectIndex>(i), e, &g.edge_target);
-            edge_label(s, static_cast<ObjectIndex>(i), e);
+            edge_label(s, static_cast<ObjectIndex>(i), e, index);
         }
     // The graph analyses: roots, cyclic trash, the dominator tree, chains.
     HeapGraph heap(s, true);
@@ -101,7 +101,6 @@ void use(const Snapshot& s) {
         describe_object(s, i);
         shortest_chains(heap, i, chains);
         retained_objects(heap, i);
-        dominated_objects(sizes, i);
         for (ObjectIndex j = 0; j < s.object_count() && j < 8; ++j) heap.label_between(i, j);
     }
 }

@@ -10,12 +10,8 @@
 
 namespace heapdiff {
 
-// Label of edge e (an index into the snapshot's edge columns) of object `source`.
-std::string edge_label(const Snapshot& snapshot, ObjectIndex source, std::uint64_t e,
-                       const std::vector<ObjectIndex>* edge_target_index = nullptr);
-
-// The same, finding a dict key's object through the address index instead of a
-// resolved-target column (one lookup, for commands that label a handful of edges).
+// Label of edge e (an index into the snapshot's edge columns) of object `source`. A dict
+// value's label is its key's display value; the key object is found through `index`.
 std::string edge_label(const Snapshot& snapshot, ObjectIndex source, std::uint64_t e, const AddressIndex& index);
 
 }  // namespace heapdiff

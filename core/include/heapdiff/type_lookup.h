@@ -18,4 +18,7 @@ std::vector<TypeId> types_named(const Snapshot& snapshot, std::string_view name)
 // then edit distance), best first, for "did you mean" lines.
 std::vector<std::string> similar_type_names(const Snapshot& snapshot, std::string_view name, std::size_t limit = 5);
 
+// "; similar types: app.DB, app.Dbm" for an error line, or "" when nothing is close.
+std::string similar_types_clause(const Snapshot& snapshot, std::string_view name);
+
 }  // namespace heapdiff

@@ -57,11 +57,14 @@ public:
     std::uint64_t unexplained_refs(ObjectIndex i) const;
 
     bool is_module(ObjectIndex i) const { return snapshot_->type[i] == module_type_ && module_type_.valid(); }
-    bool is_frame(ObjectIndex i) const { return snapshot_->type[i] == frame_type_ && frame_type_.valid(); }
 
     // Edges whose target the snapshot does not hold (objects freed mid-walk, or
     // referents the probe could not describe).
     std::uint64_t unresolved_edges() const { return unresolved_edges_; }
+
+    // Per object (n + 1 entries, the virtual root last): reached from the roots without
+    // going through `not_through`'s references (it is itself marked if reached).
+    std::vector<bool> reached_from_roots(ObjectIndex not_through = kNoObject) const;
 
     // The snapshot edge indexes from `source` to `target` (parallel references: a list
     // holding the same object twice), in the source's edge order.
@@ -78,7 +81,7 @@ private:
     std::vector<std::uint32_t> in_edges_;  // per object, saturating
     std::vector<ObjectIndex> roots_;
     std::uint64_t unresolved_edges_ = 0;
-    TypeId module_type_, frame_type_;
+    TypeId module_type_;
 };
 
 }  // namespace heapdiff

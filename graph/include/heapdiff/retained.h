@@ -21,9 +21,6 @@ struct RetainedSizes {
 
 RetainedSizes retained_sizes(const HeapGraph& graph);
 
-// The objects `object` keeps alive (its dominator subtree, itself first).
-std::vector<ObjectIndex> dominated_objects(const RetainedSizes& sizes, ObjectIndex object);
-
 struct TypeRetained {
     TypeId type;
     std::uint64_t count = 0;
