@@ -57,6 +57,11 @@ void print_text(const SummaryOptions& o, const Snapshot& s, const Summary& sum, 
                 label.empty() ? "" : "'");
     std::printf("taken %s  pid %lld  Python %s\n", local_time(s).c_str(), static_cast<long long>(int_fact(s, "pid")),
                 string_fact(s, "python.version").substr(0, string_fact(s, "python.version").find(' ')).c_str());
+    if (int_fact(s, "probe.during_collection", 0) > 0)
+        std::printf("taken during a garbage collection (from a __del__, a weakref callback or gc.callbacks): "
+                    "%lld objects being collected were found through what refers to them; others being collected "
+                    "that nothing running refers to are not in it\n",
+                    static_cast<long long>(int_fact(s, "probe.collecting_objects", 0)));
     std::int64_t rss = int_fact(s, "process.rss");
     std::printf("objects %s  bytes %s  gc-tracked %s  RSS %s\n", with_commas(sum.objects).c_str(),
                 human_size(sum.bytes).c_str(), with_commas(sum.gc_tracked).c_str(),
@@ -73,6 +78,9 @@ void print_json(const Snapshot& s, const Summary& sum, const GarbageReport& tras
     std::int64_t rss = int_fact(s, "process.rss");
     if (rss >= 0) out += ", \"rss\": " + std::to_string(rss);
     out += ", \"label\": " + json_string(string_fact(s, "label"));
+    if (int_fact(s, "probe.during_collection", 0) > 0)
+        out += ", \"during_collection\": {\"collecting_objects\": " +
+               std::to_string(int_fact(s, "probe.collecting_objects", 0)) + "}";
     out += ", \"garbage\": {\"objects\": " + std::to_string(trash.objects) + ", \"bytes\": " + std::to_string(trash.bytes) + "}";
     out += ", \"types\": [";
     for (std::size_t i = 0; i < sum.types.size(); ++i) {

@@ -5,13 +5,13 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <random>
 #include <utility>
 
 #include <fcntl.h>
 #include <unistd.h>
 
 #include "checksum.h"
+#include "output_file.h"
 
 namespace heapdiff {
 
@@ -21,13 +21,6 @@ struct SnapshotWriter::ZstdContext {
 };
 
 namespace {
-
-std::string temp_name_for(const std::string& final_path) {
-    std::random_device rd;
-    char suffix[64];
-    std::snprintf(suffix, sizeof suffix, ".tmp-%d-%08x", static_cast<int>(getpid()), rd());
-    return final_path + suffix;
-}
 
 std::string errno_text() { return std::strerror(errno); }
 
@@ -40,11 +33,11 @@ constexpr std::size_t kMaxEdgeFlushBytes = format::kMaxSectionRaw - kMaxEdgeByte
 }  // namespace
 
 SnapshotWriter::SnapshotWriter(std::string final_path, WriterOptions options)
-    : final_path_(std::move(final_path)), temp_path_(temp_name_for(final_path_)), options_(options) {
+    : final_path_(std::move(final_path)), target_path_(output_file::resolve_target(final_path_)), options_(options) {
     if (options_.objects_per_chunk == 0) options_.objects_per_chunk = 1;
     options_.edge_flush_bytes = std::min(options_.edge_flush_bytes, kMaxEdgeFlushBytes);
-    file_ = std::fopen(temp_path_.c_str(), "wb");
-    if (!file_) throw Error("cannot write " + final_path_ + ": " + errno_text());
+    output_file::remove_stale_temps(target_path_);
+    file_ = output_file::create_temp(target_path_, final_path_, temp_path_);
     // The destructor does not run for a constructor that throws: close and remove the
     // temporary file here, or it would be left behind.
     try {
@@ -297,7 +290,8 @@ void SnapshotWriter::finish() {
     int rc = std::fclose(file_);
     file_ = nullptr;
     if (rc != 0) throw Error("cannot write " + final_path_ + ": " + errno_text());
-    if (std::rename(temp_path_.c_str(), final_path_.c_str()) != 0)
+    output_file::check_replaceable(target_path_, final_path_);
+    if (std::rename(temp_path_.c_str(), target_path_.c_str()) != 0)
         throw Error("cannot rename snapshot into " + final_path_ + ": " + errno_text());
     finished_ = true;
 }

@@ -36,17 +36,28 @@ def dump(path, *, label=None, tracebacks=True, collect=False):
                    every traced block are recorded either way.
     collect     -- run ``gc.collect()`` first. Off by default: collecting destroys
                    the evidence of cyclic trash.
-    Raises DumpError (an OSError) when the snapshot cannot be written.
+
+    ``path`` is anything open() takes (str, bytes, os.PathLike, non-UTF-8 names); it
+    must be a regular file or not exist yet. A symlink is followed: the snapshot
+    replaces the file it points to. Returns ``path`` as given (after os.fspath).
+    Raises DumpError (an OSError) when the snapshot cannot be written, among others
+    when ``path`` is a directory, a FIFO, a device or a socket; ValueError for a path
+    with a NUL byte and TypeError for one that is not a path, as open() does.
     """
-    path = os.fspath(path)
-    if not isinstance(path, str):
-        path = os.fsdecode(path)
+    shown = os.fspath(path)  # TypeError for what is not a path, as open() raises
+    # The file system's bytes for the name: a str with surrogate escapes (os.fsdecode of a
+    # non-UTF-8 name) and bytes both reach the file open() would open.
+    raw = os.fsencode(shown)
+    if b"\0" in raw:
+        raise ValueError("embedded null byte")
     if label is not None and not isinstance(label, str):
         raise TypeError("label must be a str or None")
+    # A lone surrogate cannot be UTF-8: it is kept visible as "\udcff".
+    raw_label = None if label is None else label.encode("utf-8", "backslashreplace")
     if collect:
         gc.collect()
-    _probe.dump(path, label, bool(tracebacks), _PROBE_DIR)
-    return path
+    _probe.dump(raw, raw_label, bool(tracebacks), _PROBE_DIR)
+    return shown
 
 
 # The objgraph-style API for a pdb prompt, and the triggers that dump when nobody is

@@ -2,12 +2,16 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <vector>
+
+#include <unistd.h>
 
 #include "address_bitmap.h"
 #include "address_set.h"
 #include "cpython_internals.h"
 #include "display_value.h"
+#include "gc_state.h"
 #include "heapdiff/error.h"
 #include "heapdiff/writer.h"
 #include "object_size.h"
@@ -68,7 +72,7 @@ std::vector<PyObject*> write_roots(SnapshotWriter& w, const std::string& probe_d
         PyObject *name, *module;
         std::string text;
         while (PyDict_Next(modules, &pos, &name, &module)) {
-            utf8_prefix(name, 512, text);
+            utf8_name(name, text);
             w.add_module_root(addr(module), w.intern(text));
             roots.push_back(module);
         }
@@ -106,10 +110,32 @@ std::vector<PyObject*> write_roots(SnapshotWriter& w, const std::string& probe_d
     return roots;
 }
 
+// The most bytes any object can take: the process's address space (VmSize). A size past
+// it can only come from a corrupt length.
+std::uint64_t address_space_bytes() {
+    constexpr std::uint64_t kFallback = 1ull << 47;  // x86-64's user address space
+    std::FILE* f = std::fopen("/proc/self/statm", "r");
+    if (!f) return kFallback;
+    unsigned long long pages = 0;
+    const int n = std::fscanf(f, "%llu", &pages);
+    std::fclose(f);
+    const long page = sysconf(_SC_PAGESIZE);
+    if (n != 1 || pages == 0 || page <= 0) return kFallback;
+    return pages * static_cast<std::uint64_t>(page);
+}
+
 class Walker {
 public:
     Walker(SnapshotWriter& w, TracemallocBridge& tm, const Exclusions& excluded)
-        : w_(w), tm_(tm), types_(w), referents_(w), excluded_(excluded) {}
+        : w_(w), tm_(tm), types_(w), referents_(w), excluded_(excluded), max_size_(address_space_bytes()) {}
+
+    // A dump inside a collection (from a __del__, a weakref callback, gc.callbacks): the
+    // objects being collected are tracked but in a list of the collector's own. Every
+    // listed object is marked first, so that a tracked object the walk reaches and finds
+    // unmarked is known to be one of them, and written like an untracked one.
+    void begin_collection_mode() { collecting_ = true; }
+    void mark_listed(PyObject* obj) { seen_.insert(addr(obj)); }
+    std::uint64_t found_collecting() const { return found_collecting_; }
 
     // Needed only after gc.freeze(): frozen objects are tracked but in no gc list.
     void set_listed(std::vector<std::uint64_t> sorted_listed) { listed_ = std::move(sorted_listed); }
@@ -128,12 +154,14 @@ public:
     // object gc.freeze() moved to the permanent generation. What it reaches is walked.
     void walk_root(PyObject* obj) {
         if (is_listed(obj) || excluded_.contains(obj) || !seen_.insert(addr(obj))) return;
+        ++unlisted_written_;
+        if (collecting_ && is_gc_tracked(obj)) ++found_collecting_;
         emit(obj, false, 3);
         drain();
     }
 
     std::uint64_t listed_written() const { return listed_written_; }
-    std::uint64_t untracked() const { return seen_.size(); }
+    std::uint64_t untracked() const { return unlisted_written_ - found_collecting_; }
     std::uint64_t bookkeeping_bytes() const {
         return seen_.memory_bytes() + listed_.capacity() * 8 + pending_capacity_ * sizeof(PyObject*);
     }
@@ -141,7 +169,7 @@ public:
 private:
     // Objects a gc list holds: tracked, and (after gc.freeze()) among the listed ones.
     bool is_listed(PyObject* obj) const {
-        if (!is_gc_tracked(obj)) return false;
+        if (collecting_ || !is_gc_tracked(obj)) return false;
         return listed_.empty() || std::binary_search(listed_.begin(), listed_.end(), addr(obj));
     }
 
@@ -151,6 +179,8 @@ private:
         while (!pending_.empty()) {
             PyObject* next = pending_.back();
             pending_.pop_back();
+            ++unlisted_written_;
+            if (is_gc_tracked(next)) ++found_collecting_;
             emit(next, false, 3);
         }
     }
@@ -158,7 +188,7 @@ private:
     void emit(PyObject* obj, bool listed, int generation) {
         const TypeEntry& type = types_.get(Py_TYPE(obj));
         bool approximate = false;
-        std::uint64_t size = object_size(obj, type, &approximate);
+        std::uint64_t size = object_size(obj, type, max_size_, &approximate);
         std::uint8_t flags = 0;
         if (is_gc_tracked(obj)) flags |= format::object_flag::kGcTracked;
         flags |= static_cast<std::uint8_t>(generation << format::object_flag::kGenerationShift);
@@ -193,6 +223,10 @@ private:
     std::vector<PyObject*> pending_;
     std::size_t pending_capacity_ = 0;
     std::uint64_t listed_written_ = 0;
+    std::uint64_t unlisted_written_ = 0;  // found as roots or referents, not in a gc list
+    std::uint64_t found_collecting_ = 0;  // of those, tracked ones: being collected
+    bool collecting_ = false;
+    const std::uint64_t max_size_;
     std::vector<Edge> edges_;
     std::string value_;
 };
@@ -209,6 +243,7 @@ Ref objects_of_generation(int generation) {
 
 DumpStats dump_heap(const DumpRequest& request) {
     auto start = std::chrono::steady_clock::now();
+    const bool collecting = heapdiff_gc_collecting() != 0;  // before GcPause: it may not matter, but be exact
     GcPause pause;
     SnapshotWriter writer(request.path);
     write_process_facts(writer, request.label);
@@ -234,8 +269,14 @@ DumpStats dump_heap(const DumpRequest& request) {
         auto* v = static_cast<Visit*>(ctx);
         v->walker->walk_tracked(obj, v->generation, false);
     };
+    auto mark_one = [](void* ctx, PyObject* obj) { static_cast<Visit*>(ctx)->walker->mark_listed(obj); };
+    if (collecting) walker.begin_collection_mode();
     std::uint64_t held_by_lists = 0;
-    if (heapdiff_gc_generation(3, walk_one, &visit) >= 0) {
+    if (heapdiff_gc_generation(3, collecting ? mark_one : walk_one, &visit) >= 0) {
+        if (collecting) {
+            for (int g = 2; g >= 0; --g) heapdiff_gc_generation(g, mark_one, &visit);
+            heapdiff_gc_generation(3, walk_one, &visit);
+        }
         for (int g = 2; g >= 0; --g) {
             visit.generation = g;
             heapdiff_gc_generation(g, walk_one, &visit);
@@ -262,6 +303,9 @@ DumpStats dump_heap(const DumpRequest& request) {
             walker.set_listed(std::move(listed));
         }
         PyErr_Clear();
+        if (collecting)
+            for (const Ref& l : lists)
+                for (Py_ssize_t i = 0; i < PyList_GET_SIZE(l.get()); ++i) walker.mark_listed(PyList_GET_ITEM(l.get(), i));
         for (int g = 2; g >= 0; --g) {
             PyObject* list = lists[g].get();
             const Py_ssize_t n = PyList_GET_SIZE(list);
@@ -279,6 +323,12 @@ DumpStats dump_heap(const DumpRequest& request) {
     writer.add_fact("probe.seconds", stats.seconds);
     writer.add_fact("probe.gc_objects", static_cast<std::int64_t>(stats.gc_objects));
     writer.add_fact("probe.untracked_objects", static_cast<std::int64_t>(walker.untracked()));
+    if (collecting) {
+        // Said in the snapshot so that the analyzer can say it: the objects the collector
+        // was finalising are in it, found through what refers to them.
+        writer.add_fact("probe.during_collection", static_cast<std::int64_t>(1));
+        writer.add_fact("probe.collecting_objects", static_cast<std::int64_t>(walker.found_collecting()));
+    }
     stats.probe_peak_bytes = walker.bookkeeping_bytes() + held_by_lists * sizeof(PyObject*);
     writer.finish();
     stats.objects = writer.objects_written();

@@ -3,6 +3,7 @@
 // the host process.
 #include "py_compat.h"
 
+#include <cstring>
 #include <new>
 #include <string>
 
@@ -24,17 +25,27 @@ std::string as_string(PyObject* obj) {
     return std::string(s, static_cast<std::size_t>(n));
 }
 
+std::string bytes_string(PyObject* bytes) {
+    return std::string(PyBytes_AS_STRING(bytes), static_cast<std::size_t>(PyBytes_GET_SIZE(bytes)));
+}
+
 PyObject* probe_dump(PyObject*, PyObject* args, PyObject* kwargs) {
     static const char* keywords[] = {"path", "label", "tracebacks", "probe_dir", nullptr};
+    // The path comes as the file system's bytes (os.fsencode: any path open() takes,
+    // surrogate escapes included), the label as UTF-8 bytes; heapdiff.dump() makes both.
     PyObject* path_obj = nullptr;
     PyObject* label_obj = Py_None;
     int tracebacks = 1;
     PyObject* probe_dir_obj = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "U|OpO:dump", const_cast<char**>(keywords), &path_obj, &label_obj,
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "S|OpO:dump", const_cast<char**>(keywords), &path_obj, &label_obj,
                                      &tracebacks, &probe_dir_obj))
         return nullptr;
-    if (label_obj != Py_None && !PyUnicode_Check(label_obj)) {
-        PyErr_SetString(PyExc_TypeError, "label must be a str or None");
+    if (label_obj != Py_None && !PyBytes_Check(label_obj)) {
+        PyErr_SetString(PyExc_TypeError, "label must be UTF-8 bytes or None");
+        return nullptr;
+    }
+    if (std::memchr(PyBytes_AS_STRING(path_obj), 0, static_cast<std::size_t>(PyBytes_GET_SIZE(path_obj)))) {
+        PyErr_SetString(PyExc_ValueError, "embedded null byte");  // as open() says
         return nullptr;
     }
     if (g_dumping) {
@@ -42,8 +53,8 @@ PyObject* probe_dump(PyObject*, PyObject* args, PyObject* kwargs) {
         return nullptr;
     }
     heapdiff::probe::DumpRequest request;
-    request.path = as_string(path_obj);
-    request.label = as_string(label_obj);
+    request.path = bytes_string(path_obj);
+    request.label = label_obj == Py_None ? std::string() : bytes_string(label_obj);
     request.probe_dir = as_string(probe_dir_obj);
     request.tracebacks = tracebacks != 0;
     request.own_objects = {args, kwargs};
@@ -66,7 +77,12 @@ PyObject* probe_dump(PyObject*, PyObject* args, PyObject* kwargs) {
     g_dumping = false;
     if (!failure.empty()) {
         PyErr_Clear();
-        PyErr_SetString(g_dump_error, ("heapdiff could not dump the heap to " + request.path + ": " + failure).c_str());
+        // The path may not be UTF-8: shown as Python shows file names (surrogate escapes);
+        // %s decodes the message with errors="replace".
+        heapdiff::probe::Ref shown(PyUnicode_DecodeFSDefaultAndSize(request.path.data(), static_cast<Py_ssize_t>(request.path.size())));
+        if (!shown) PyErr_Clear();
+        PyErr_Format(g_dump_error, "heapdiff could not dump the heap to %R: %s", shown ? shown.get() : path_obj,
+                     failure.c_str());
         return nullptr;
     }
     return Py_BuildValue("{s:K,s:K,s:K,s:K,s:K,s:d}", "objects", static_cast<unsigned long long>(stats.objects),

@@ -160,7 +160,7 @@ void ReferentCollector::visit_attribute(void* self, PyObject* target, int, const
 
 StringId ReferentCollector::intern_str(PyObject* str) {
     if (!str) return StringId();
-    utf8_prefix(str, 200, text_);
+    utf8_name(str, text_);
     return writer_.intern(text_);
 }
 

@@ -26,8 +26,8 @@ TypeName type_name(PyTypeObject* type) {
     if (type->tp_flags & Py_TPFLAGS_HEAPTYPE) {
         auto* heap = reinterpret_cast<PyHeapTypeObject*>(type);
         PyObject* mod = dict_get_str(type->tp_dict, "__module__");
-        if (mod && PyUnicode_Check(mod)) utf8_prefix(mod, 256, out.module);
-        if (heap->ht_qualname) utf8_prefix(heap->ht_qualname, 256, out.qualname);
+        if (mod && PyUnicode_Check(mod)) utf8_name(mod, out.module);
+        if (heap->ht_qualname) utf8_name(heap->ht_qualname, out.qualname);
         if (out.qualname.empty() && type->tp_name) out.qualname = type->tp_name;
     } else {
         // Static types spell their module in tp_name ("collections.OrderedDict"); the
@@ -45,20 +45,67 @@ TypeName type_name(PyTypeObject* type) {
     return out;
 }
 
-namespace {
-
-// A __sizeof__ implemented in C (a method descriptor) can be called safely; one written
-// in Python cannot be run during the walk.
-PyObject* c_sizeof_method(PyTypeObject* type) {
-    static PyObject* name = PyUnicode_InternFromString("__sizeof__");
-    PyObject* method = _PyType_Lookup(type, name);
-    if (method && Py_TYPE(method) == &PyMethodDescr_Type) return method;
+PyObject* lookup_in_mro(PyTypeObject* type, const char* name) {
+    PyObject* mro = type->tp_mro;
+    if (!mro || !PyTuple_Check(mro)) return nullptr;
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(mro); ++i) {
+        PyObject* base = PyTuple_GET_ITEM(mro, i);
+        if (!PyType_Check(base)) continue;
+#if PY_VERSION_HEX >= 0x030C0000
+        // Static builtin types keep their dict in the interpreter, not in tp_dict.
+        PyObject* dict = PyType_GetDict(reinterpret_cast<PyTypeObject*>(base));
+        PyObject* found = dict_get_str(dict, name);
+        Py_XDECREF(dict);  // the type keeps the dict, and the dict the value, alive
+#else
+        PyObject* found = dict_get_str(reinterpret_cast<PyTypeObject*>(base)->tp_dict, name);
+#endif
+        if (found) return found;
+    }
     return nullptr;
 }
 
+namespace {
+
+// The C __sizeof__ methods the probe calls. Each was read in CPython 3.8-3.13's sources:
+// it reads only fields that the type's tp_alloc (zero-filled) and tp_new always set, so
+// it is safe on an instance whose __init__ never ran; object.__new__ refuses to make
+// instances of these types without their tp_new. struct.Struct, _pickle's Pickler and
+// Unpickler, decimal, itertools, ElementTree, ctypes and every third-party type are left
+// out: Struct.__sizeof__ crashes on an instance whose __init__ did not run.
+bool trusted_sizeof_owner(PyTypeObject* owner) {
+    static PyTypeObject* const builtin[] = {
+        &PyLong_Type, &PyUnicode_Type, &PyByteArray_Type, &PyList_Type, &PyDict_Type, &PySet_Type,
+        &PyFrozenSet_Type, &PyType_Type, &PyCode_Type, &PyFrame_Type, &PyGen_Type, &PyCoro_Type,
+        &PyAsyncGen_Type,
+    };
+    for (PyTypeObject* t : builtin)
+        if (owner == t) return true;
+    // Types of stdlib C modules (static before 3.12, made from specs since): by name.
+    static const char* const stdlib[] = {
+        "collections.deque", "collections.OrderedDict", "array.array", "_io.BytesIO",
+        "_io.BufferedReader", "_io.BufferedWriter", "_io.BufferedRandom",
+    };
+    if (!owner->tp_name) return false;
+    for (const char* name : stdlib)
+        if (std::strcmp(owner->tp_name, name) == 0) return true;
+    return false;
+}
+
+void choose_size_rule(PyTypeObject* type, TypeEntry& e) {
+    static PyObject* const object_sizeof = lookup_in_mro(&PyBaseObject_Type, "__sizeof__");
+    PyObject* method = lookup_in_mro(type, "__sizeof__");
+    if (method && method == object_sizeof) {
+        e.size_rule = SizeRule::Basic;
+    } else if (method && Py_TYPE(method) == &PyMethodDescr_Type && trusted_sizeof_owner(PyDescr_TYPE(method))) {
+        e.size_rule = SizeRule::TrustedC;
+        e.sizeof_method = method;
+    } else {
+        e.size_rule = SizeRule::Approximate;
+    }
+}
+
 bool defines_finalizer(PyTypeObject* type) {
-    static PyObject* name = PyUnicode_InternFromString("__del__");
-    return (type->tp_flags & Py_TPFLAGS_HEAPTYPE) && _PyType_Lookup(type, name) != nullptr;
+    return (type->tp_flags & Py_TPFLAGS_HEAPTYPE) && lookup_in_mro(type, "__del__") != nullptr;
 }
 
 void collect_slots(PyTypeObject* type, SnapshotWriter& writer, std::vector<SlotMember>& out) {
@@ -80,8 +127,7 @@ TypeEntry TypeRegistry::make(PyTypeObject* type) {
     TypeEntry e;
     TypeName name = type_name(type);
     e.name = name.qualified();
-    e.sizeof_method = c_sizeof_method(type);
-    e.default_sizeof = e.sizeof_method && e.sizeof_method == c_sizeof_method(&PyBaseObject_Type);
+    choose_size_rule(type, e);
     e.has_finalizer = defines_finalizer(type);
     collect_slots(type, writer_, e.slots);
     std::uint32_t flags = 0;

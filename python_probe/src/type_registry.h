@@ -5,6 +5,7 @@
 
 #include "py_compat.h"
 
+#include <cstdint>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -18,11 +19,21 @@ struct SlotMember {
     StringId name;
 };
 
+// How the probe sizes a type's instances (docs/PROBE.md, "Sizes"). A __sizeof__ is code
+// the probe did not write, running on an object it did not build: only the C methods of
+// the types listed in type_registry.cpp are called, because their code was read and
+// found to touch only what the type's allocation and __new__ always set up.
+enum class SizeRule : std::uint8_t {
+    Basic,        // object.__sizeof__'s formula (basic size + item size x length): exact
+    TrustedC,     // a trusted C __sizeof__, called directly: exact
+    Approximate,  // a __sizeof__ the probe will not run (Python, or untrusted C): the basic size
+};
+
 struct TypeEntry {
     TypeId id;
     std::string name;           // "module.QualName"
-    PyObject* sizeof_method = nullptr;  // borrowed C method descriptor, or null
-    bool default_sizeof = false;        // object.__sizeof__: computed inline, no call
+    SizeRule size_rule = SizeRule::Approximate;
+    PyObject* sizeof_method = nullptr;  // borrowed C method descriptor, for TrustedC
     bool has_finalizer = false;
     std::vector<SlotMember> slots;  // object members of this type and its bases
 };
@@ -55,6 +66,11 @@ struct TypeName {
 // A type's module and qualified name, computed without running Python code.
 TypeName type_name(PyTypeObject* type);
 inline std::string qualified_type_name(PyTypeObject* type) { return type_name(type).qualified(); }
+
+// What `name` resolves to on `type` (a borrowed reference, or null), found by walking the
+// MRO's dicts with dict_get_str: _PyType_Lookup may compare a non-str key of a class
+// dict with the name, which runs that key's __eq__.
+PyObject* lookup_in_mro(PyTypeObject* type, const char* name);
 
 // A str-keyed item of a dict, found by walking its entries and comparing only exact str
 // keys: a plain lookup may call a user key's __eq__ on a hash collision.

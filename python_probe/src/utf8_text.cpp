@@ -41,4 +41,17 @@ bool utf8_prefix(PyObject* str, std::size_t max_bytes, std::string& out) {
     return true;
 }
 
+bool utf8_name(PyObject* str, std::string& out) {
+    if (!utf8_prefix(str, kMaxNameBytes, out)) return false;
+    const Py_ssize_t length = PyUnicode_GET_LENGTH(str);
+    if (length > static_cast<Py_ssize_t>(out.size()) || out.size() == kMaxNameBytes) {
+        // Cheap check first: a str has at least one byte per character. Count the rest.
+        std::size_t kept_chars = 0;
+        for (unsigned char c : out) kept_chars += (c & 0xC0) != 0x80;
+        if (static_cast<Py_ssize_t>(kept_chars) < length)
+            out += "...[" + std::to_string(length - static_cast<Py_ssize_t>(kept_chars)) + " more characters]";
+    }
+    return true;
+}
+
 }  // namespace heapdiff::probe

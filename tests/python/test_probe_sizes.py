@@ -6,7 +6,7 @@ import gc
 import sys
 import types
 
-from conftest import Snap
+from conftest import Snap, qualified_name
 
 
 class Plain:
@@ -39,17 +39,46 @@ def test_sizes_equal_sys_getsizeof_on_known_objects(snap):
     assert mismatched == []
 
 
+# The types whose __sizeof__ the probe calls or computes (docs/PROBE.md, "Sizes"); any
+# other __sizeof__ is not run and its objects are flagged approximate.
+TRUSTED_SIZEOF = {
+    "builtins.int", "builtins.str", "builtins.bytearray", "builtins.list", "builtins.dict", "builtins.set",
+    "builtins.frozenset", "builtins.type", "builtins.code", "builtins.frame", "builtins.generator",
+    "builtins.coroutine", "builtins.async_generator", "collections.deque", "collections.OrderedDict",
+    "array.array", "_io.BytesIO", "_io.BufferedReader", "_io.BufferedWriter", "_io.BufferedRandom",
+}
+
+
+def sizeof_owner(tp):
+    """The type whose __dict__ defines the __sizeof__ that tp's instances use."""
+    for klass in tp.__mro__:
+        if "__sizeof__" in klass.__dict__:
+            return klass
+
+
+def exact_expected(tp):
+    owner = sizeof_owner(tp)
+    return owner is object or (type(owner.__dict__["__sizeof__"]).__name__ == "method_descriptor"
+                               and qualified_name(owner) in TRUSTED_SIZEOF)
+
+
 def test_sizes_equal_sys_getsizeof_on_the_whole_heap(snap):
     s = snap()
-    checked = bad = 0
+    checked = bad = approximate = 0
     for o in gc.get_objects():
         if not s.has(id(o)) or type(o) is SizedInPython:
             continue
         checked += 1
+        if not exact_expected(type(o)):
+            approximate += 1
+            assert s[o].flags & 8, type(o)  # flagged: the size is the basic size only
+            continue
+        assert not s[o].flags & 8, type(o)
         if s[o].size != sys.getsizeof(o):
             bad += 1
     assert checked > 1000
     assert bad == 0
+    assert approximate < checked / 100
 
 
 def test_python_sizeof_is_never_run(snap):

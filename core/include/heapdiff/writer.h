@@ -4,7 +4,8 @@
 // they accumulate, ahead of their chunk. Memory stays bounded by the flush thresholds.
 // The file is written under a temporary name and renamed by finish(); a writer
 // destroyed without finish() removes its temporary file, so no half-written snapshot
-// ever appears under the final name.
+// ever appears under the final name. What the path may be, and how symlinks and the
+// temporary files of writers that died are handled: core/src/output_file.h.
 #pragma once
 
 #include <cstdint>
@@ -82,7 +83,8 @@ private:
     void write_section(std::uint32_t tag, const ByteWriter& raw);
     void write_bytes(const void* data, std::size_t n);
 
-    std::string final_path_;
+    std::string final_path_;   // as the caller gave it: what messages name
+    std::string target_path_;  // the file it replaces: final_path_ with symlinks followed
     std::string temp_path_;
     WriterOptions options_;
     std::FILE* file_ = nullptr;
