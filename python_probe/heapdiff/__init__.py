@@ -14,7 +14,7 @@ import os
 from heapdiff import _probe
 from heapdiff._probe import DumpError
 
-__all__ = ["dump", "DumpError"]
+__all__ = ["dump", "DumpError", "trust_sizeof"]
 __version__ = "0.1.0"
 
 # Frames running code from this directory, and the memory they allocate, are the
@@ -58,6 +58,23 @@ def dump(path, *, label=None, tracebacks=True, collect=False):
         gc.collect()
     _probe.dump(raw, raw_label, bool(tracebacks), _PROBE_DIR)
     return shown
+
+
+def trust_sizeof(*classes):
+    """Let dumps call these classes' C ``__sizeof__`` (and their subclasses').
+
+    By default the probe calls only the C ``__sizeof__`` methods of builtin and a few
+    stdlib types that it knows are safe on any instance (docs/PROBE.md, "Sizes"); an
+    extension type's objects get their basic size and the *size approximate* flag,
+    because a C ``__sizeof__`` may crash on an instance whose ``__init__`` never ran
+    (``struct.Struct``'s does). Call this for a type whose ``__sizeof__`` you know reads
+    only what its ``__new__`` sets up, e.g. ``heapdiff.trust_sizeof(numpy.ndarray)``, to
+    get its exact sizes (a NumPy array's buffer). The trust lasts for the process.
+    Raises ValueError for a class whose ``__sizeof__`` is written in Python: that is
+    never run during a dump.
+    """
+    for cls in classes:
+        _probe.trust_sizeof(cls)
 
 
 # The objgraph-style API for a pdb prompt, and the triggers that dump when nobody is

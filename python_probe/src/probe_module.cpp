@@ -11,6 +11,7 @@
 #include "heapdiff/error.h"
 #include "python_refs.h"
 #include "reader_binding.h"
+#include "type_registry.h"
 
 namespace {
 
@@ -92,7 +93,14 @@ PyObject* probe_dump(PyObject*, PyObject* args, PyObject* kwargs) {
                          static_cast<unsigned long long>(stats.probe_peak_bytes), "seconds", stats.seconds);
 }
 
+PyObject* probe_trust_sizeof(PyObject*, PyObject* type) {
+    if (!heapdiff::probe::trust_sizeof(type)) return nullptr;
+    Py_RETURN_NONE;
+}
+
 PyMethodDef methods[] = {
+    {"trust_sizeof", probe_trust_sizeof, METH_O,
+     "trust_sizeof(cls): let dumps call cls's C __sizeof__ (see heapdiff.trust_sizeof)."},
     {"dump", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(probe_dump)), METH_VARARGS | METH_KEYWORDS,
      "dump(path, label=None, tracebacks=True, probe_dir=None) -> dict of figures\n\n"
      "Walk the heap and write a snapshot to path (atomically). Use heapdiff.dump()."},

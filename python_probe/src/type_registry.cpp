@@ -72,7 +72,14 @@ namespace {
 // instances of these types without their tp_new. struct.Struct, _pickle's Pickler and
 // Unpickler, decimal, itertools, ElementTree, ctypes and every third-party type are left
 // out: Struct.__sizeof__ crashes on an instance whose __init__ did not run.
+std::vector<PyTypeObject*>& user_trusted() {
+    static std::vector<PyTypeObject*> types;  // each holds a reference: never freed
+    return types;
+}
+
 bool trusted_sizeof_owner(PyTypeObject* owner) {
+    for (PyTypeObject* t : user_trusted())
+        if (owner == t) return true;
     static PyTypeObject* const builtin[] = {
         &PyLong_Type, &PyUnicode_Type, &PyByteArray_Type, &PyList_Type, &PyDict_Type, &PySet_Type,
         &PyFrozenSet_Type, &PyType_Type, &PyCode_Type, &PyFrame_Type, &PyGen_Type, &PyCoro_Type,
@@ -103,6 +110,30 @@ void choose_size_rule(PyTypeObject* type, TypeEntry& e) {
         e.size_rule = SizeRule::Approximate;
     }
 }
+
+}  // namespace
+
+bool trust_sizeof(PyObject* type) {
+    if (!PyType_Check(type)) {
+        PyErr_SetString(PyExc_TypeError, "trust_sizeof() takes classes");
+        return false;
+    }
+    PyObject* method = lookup_in_mro(reinterpret_cast<PyTypeObject*>(type), "__sizeof__");
+    if (!method || Py_TYPE(method) != &PyMethodDescr_Type) {
+        PyErr_Format(PyExc_ValueError,
+                     "%s.__sizeof__ is not a C method: a __sizeof__ written in Python is never run during a dump",
+                     reinterpret_cast<PyTypeObject*>(type)->tp_name);
+        return false;
+    }
+    PyTypeObject* owner = PyDescr_TYPE(method);
+    for (PyTypeObject* t : user_trusted())
+        if (t == owner) return true;
+    Py_INCREF(owner);
+    user_trusted().push_back(owner);
+    return true;
+}
+
+namespace {
 
 bool defines_finalizer(PyTypeObject* type) {
     return (type->tp_flags & Py_TPFLAGS_HEAPTYPE) && lookup_in_mro(type, "__del__") != nullptr;

@@ -67,6 +67,11 @@ struct TypeName {
 TypeName type_name(PyTypeObject* type);
 inline std::string qualified_type_name(PyTypeObject* type) { return type_name(type).qualified(); }
 
+// heapdiff.trust_sizeof(type): the caller vouches that type's C __sizeof__ is safe on
+// every instance (and its subclasses' instances). Returns false with a Python error set
+// when type's __sizeof__ is not a C method of its own or of a base. Keeps a reference.
+bool trust_sizeof(PyObject* type);
+
 // What `name` resolves to on `type` (a borrowed reference, or null), found by walking the
 // MRO's dicts with dict_get_str: _PyType_Lookup may compare a non-str key of a class
 // dict with the name, which runs that key's __eq__.

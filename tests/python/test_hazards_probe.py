@@ -269,3 +269,33 @@ def test_dump_inside_a_collection_includes_the_objects_being_collected(tmp_path,
 def test_a_dump_outside_a_collection_is_not_marked(snap):
     s = snap()
     assert "probe.during_collection" not in s.facts
+
+
+def test_trust_sizeof_makes_an_extension_type_exact(tmp_path):
+    # In a child: the trust lasts for the process.
+    path = tmp_path / "trusted.hds"
+    child = run_child("""
+        import decimal, sys, heapdiff
+        class Money(decimal.Decimal):
+            pass
+        d, m = decimal.Decimal("3.14159265358979323846264338327950288419716939937510"), Money("2.5")
+        heapdiff.trust_sizeof(decimal.Decimal)
+        heapdiff.dump(%r)
+        print(id(d), sys.getsizeof(d), id(m), sys.getsizeof(m))
+    """ % str(path))
+    assert child.returncode == 0, child.stderr
+    d, d_size, m, m_size = map(int, child.stdout.split())
+    snap = Snap(path)
+    assert (snap.obj(d).size, snap.obj(m).size) == (d_size, m_size)
+    assert not snap.obj(d).flags & SIZE_APPROXIMATE and not snap.obj(m).flags & SIZE_APPROXIMATE
+
+
+def test_trust_sizeof_refuses_what_it_cannot_trust():
+    class InPython:
+        def __sizeof__(self):
+            return 1
+
+    with pytest.raises(ValueError, match="written in Python"):
+        heapdiff.trust_sizeof(InPython)
+    with pytest.raises(TypeError):
+        heapdiff.trust_sizeof(InPython())
