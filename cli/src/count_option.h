@@ -22,9 +22,9 @@ CLI::Option* add_count_option(CLI::App* command, const std::string& name, Count&
                               std::uint64_t minimum = 0) {
     static_assert(std::numeric_limits<Count>::is_integer && !std::numeric_limits<Count>::is_signed,
                   "counts are unsigned");
-    const std::uint64_t maximum = std::numeric_limits<Count>::max();
-    CLI::Validator count([minimum, maximum](std::string& text) { return count_error(text, minimum, maximum); },
-                         minimum ? "INT>=" + std::to_string(minimum) : "INT>=0", "count");
+    CLI::Validator count(
+        [minimum](std::string& text) { return count_error(text, minimum, std::numeric_limits<Count>::max()); },
+        "INT>=" + std::to_string(minimum), "count");
     return command->add_option(name, value, help)->check(count);
 }
 
