@@ -10,12 +10,14 @@
 #include <memory>
 
 #include "commands.h"
+#include "count_option.h"
 #include "format_text.h"
 #include "heapdiff/chains.h"
 #include "heapdiff/error.h"
 #include "heapdiff/heap_graph.h"
 #include "heapdiff/neighbourhood.h"
 #include "heapdiff/object_text.h"
+#include "heapdiff/printable_text.h"
 #include "heapdiff/reader.h"
 #include "heapdiff/retained.h"
 #include "heapdiff/type_lookup.h"
@@ -31,7 +33,8 @@ struct BackrefsOptions {
     ObjectChoice choice;
     std::string to = "module";
     std::uint32_t paths = 1;
-    std::uint32_t max_depth = 0;  // 0: not given (100 for chains, 3 for a picture)
+    std::uint32_t max_depth = 0;
+    bool max_depth_given = false;  // default: 100 for chains, 3 for a picture
     std::uint32_t too_many = 10;
     std::string output;
     std::vector<std::string> given_chains;  // --chain: comma-separated addresses, start first
@@ -58,7 +61,7 @@ ChainStart parse_start(const Snapshot& s, const std::string& to, const std::stri
 std::string start_text(const std::string& to) {
     if (to == "module") return "a module";
     if (to == "root") return "a root";
-    return "an object of type " + to;
+    return "an object of type " + printable(to);
 }
 
 std::string root_text(const HeapGraph& g, ObjectIndex i) {
@@ -113,7 +116,7 @@ void print_text(const HeapGraph& g, ObjectIndex target, std::uint64_t retained, 
     if (chains.empty()) {
         if (!retained)
             std::printf("no chain: nothing reachable from the roots refers to it; it is cyclic trash the collector "
-                        "has not freed yet (heapdiff garbage %s)\n", o.path.c_str());
+                        "has not freed yet (heapdiff garbage %s)\n", printable(o.path).c_str());
         else
             std::printf("no chain from %s within %u references (--max-depth, or --to root)\n", start_text(o.to).c_str(),
                         max_depth);
@@ -179,7 +182,6 @@ void run(const BackrefsOptions& o) {
         return;
     }
     if (!o.output.empty()) drawing_format(o.output);  // a bad extension fails before the work
-    if (o.paths == 0) throw Error("--paths must be at least 1");
     PhaseTimer timer;
     Snapshot s = read_snapshot(o.path);
     timer.done("load");
@@ -188,7 +190,7 @@ void run(const BackrefsOptions& o) {
     std::vector<ObjectIndex> targets = choose_objects(g, o.choice, o.path);
     ChainOptions options;
     options.start = parse_start(s, o.to, o.path);
-    options.max_depth = o.max_depth ? o.max_depth : 100;
+    options.max_depth = o.max_depth_given ? o.max_depth : 100;
     options.paths = o.paths;
     std::vector<Chain> all_chains;
     for (std::size_t k = 0; k < targets.size(); ++k) {
@@ -212,7 +214,7 @@ void run(const BackrefsOptions& o) {
     }
     NeighbourhoodOptions n;
     n.direction = Direction::Referrers;
-    n.max_depth = o.max_depth ? o.max_depth : 3;
+    n.max_depth = o.max_depth_given ? o.max_depth : 3;
     n.too_many = o.too_many;
     write_drawing(draw_neighbourhood(g, targets, n), o.output);
 }
@@ -227,10 +229,13 @@ void set_backrefs_command(CLI::App& app) {
     add_object_choice(cmd, o->choice, true);
     cmd->add_option("--to", o->to, "Where chains start: module, root (anything the collector starts from) or a type name")
         ->capture_default_str();
-    cmd->add_option("--paths", o->paths, "How many distinct chains, shortest first")->capture_default_str();
-    cmd->add_option("--max-depth", o->max_depth, "References per chain at most (default 100), or levels drawn (default 3)");
+    add_count_option(cmd, "--paths", o->paths, "How many distinct chains, shortest first", 1)->capture_default_str();
+    CLI::Option* max_depth = add_count_option(
+        cmd, "--max-depth", o->max_depth,
+        "References per chain at most (default 100), or levels drawn (default 3); 0: only the object itself");
     cmd->add_option("-o,--output", o->output, "Draw the referrers into FILE.png, .svg or .dot (like objgraph.show_backrefs)");
-    cmd->add_option("--too-many", o->too_many, "Referrers drawn per object; the rest fold into one node")
+    add_count_option(cmd, "--too-many", o->too_many,
+                     "Referrers drawn per object; the rest fold into one node (0: fold them all)")
         ->capture_default_str();
     cmd->add_flag("--chain-only", o->chain_only, "Draw only the chains")->needs(cmd->get_option("--output"));
     cmd->add_option("--chain", o->given_chains,
@@ -241,7 +246,10 @@ void set_backrefs_command(CLI::App& app) {
         ->excludes("--address")
         ->excludes("--chain-only");
     cmd->add_flag("--json", o->json, "Print JSON");
-    cmd->callback([o] { run(*o); });
+    cmd->callback([o, max_depth] {
+        o->max_depth_given = max_depth->count() > 0;
+        run(*o);
+    });
 }
 
 }  // namespace heapdiff::cli

@@ -7,9 +7,11 @@
 #include <memory>
 
 #include "commands.h"
+#include "count_option.h"
 #include "format_text.h"
 #include "heapdiff/diff.h"
 #include "heapdiff/error.h"
+#include "heapdiff/printable_text.h"
 #include "heapdiff/reader.h"
 #include "source_lines.h"
 
@@ -20,7 +22,8 @@ struct DiffCommandOptions {
     std::vector<std::string> paths;
     std::string group_by = "type";
     std::string sort = "size";
-    std::size_t top = 0;  // 0: 10 in a table, all in JSON and CSV
+    std::size_t top = 0;     // 0: all
+    bool top_given = false;  // default: 10 in a table, all in JSON and CSV
     std::uint64_t min_size = 0;
     bool json = false, csv = false, no_colour = false;
     DiffOptions diff;
@@ -61,7 +64,7 @@ public:
                             with_commas(g.count).c_str(),
                             coloured(g.count_diff, pad(signed_count(g.count_diff), 12)).c_str(),
                             with_commas(g.new_objects).c_str(), objects ? with_commas(g.freed_objects).c_str() : "-",
-                            g.key.c_str());
+                            printable(g.key).c_str());
                 if (!objects) traceback(g, "    ");
             }
         } else {
@@ -71,7 +74,8 @@ public:
                 std::string name = r_.group_by == GroupBy::Traceback && !g.traceback.empty()
                                        ? g.traceback.back().filename + ":" + std::to_string(g.traceback.back().lineno)
                                        : g.key;
-                std::printf("#%zu %s: size=%s (%s), count=%s (%s), walked objects explain %s\n", i + 1, name.c_str(),
+                std::printf("#%zu %s: size=%s (%s), count=%s (%s), walked objects explain %s\n", i + 1,
+                            printable(name).c_str(),
                             human_size(g.size).c_str(), coloured(g.size_diff, signed_size(g.size_diff)).c_str(),
                             with_commas(g.count).c_str(), coloured(g.count_diff, signed_count(g.count_diff)).c_str(),
                             percent(g.walked_size, g.size).c_str());
@@ -145,9 +149,9 @@ private:
         if (g.traceback.empty()) return;
         std::printf("%sTraceback (most recent call last):\n", indent);
         for (const FrameText& f : g.traceback) {
-            std::printf("%s  File \"%s\", line %u\n", indent, f.filename.c_str(), f.lineno);
+            std::printf("%s  File \"%s\", line %u\n", indent, printable(f.filename).c_str(), f.lineno);
             std::string line = sources_.get(f.filename, f.lineno);
-            if (!line.empty()) std::printf("%s    %s\n", indent, line.c_str());
+            if (!line.empty()) std::printf("%s    %s\n", indent, printable(line).c_str());
         }
     }
 
@@ -184,15 +188,14 @@ void run(DiffCommandOptions& o) {
     for (const Snapshot& s : snaps) ptrs.push_back(&s);
 
     DiffReport report = diff_snapshots(ptrs, o.paths, o.diff);
-    for (const std::string& w : report.warnings) std::cerr << "heapdiff: " << w << "\n";
+    for (const std::string& w : report.warnings) std::cerr << "heapdiff: " << printable(w) << "\n";
     if (o.min_size) {
         auto small = [&](const GroupDiff& g) {
             return static_cast<std::uint64_t>(g.size_diff < 0 ? -g.size_diff : g.size_diff) < o.min_size;
         };
         report.groups.erase(std::remove_if(report.groups.begin(), report.groups.end(), small), report.groups.end());
     }
-    std::size_t top = o.top ? o.top : (o.json || o.csv ? report.groups.size() : 10);
-    Printer printer(o, report, std::min(top, report.groups.size()));
+    Printer printer(o, report, rows_to_show(report.groups.size(), o.top_given ? o.top : o.json || o.csv ? 0 : 10));
     if (o.json)
         printer.json();
     else if (o.csv)
@@ -210,17 +213,22 @@ void set_diff_command(CLI::App& app) {
     cmd->add_option("snapshots", o->paths, "Snapshot files, oldest first")->required()->expected(2, 1000);
     cmd->add_option("--group-by", o->group_by, "type, module, traceback, filename or lineno")->capture_default_str();
     cmd->add_option("--sort", o->sort, "size, count or name")->capture_default_str();
-    cmd->add_option("--top", o->top, "Rows to show (default: 10 in a table, all in JSON/CSV)");
-    cmd->add_option("--min-size", o->min_size, "Hide rows whose size changed by fewer bytes");
+    CLI::Option* top =
+        add_count_option(cmd, "--top", o->top, "Rows to show (0: all; default: 10 in a table, all in JSON/CSV)");
+    add_count_option(cmd, "--min-size", o->min_size, "Hide rows whose size changed by fewer bytes (0: hide none)");
     cmd->add_option("--type", o->diff.types, "Only objects whose type matches this glob (short or qualified name)");
     cmd->add_option("--include", o->diff.include, "Only allocations from files matching this glob");
     cmd->add_option("--exclude", o->diff.exclude, "No allocations from files matching this glob");
-    cmd->add_option("--frames", o->diff.frames, "Cut tracebacks to their N most recent frames before grouping");
+    add_count_option(cmd, "--frames", o->diff.frames,
+                     "Cut tracebacks to their N most recent frames before grouping (0: keep them whole)");
     cmd->add_flag("--cumulative", o->diff.cumulative, "filename/lineno: count a block under every frame of its traceback");
     cmd->add_flag("--json", o->json, "Print JSON");
     cmd->add_flag("--csv", o->csv, "Print CSV");
     cmd->add_flag("--no-color", o->no_colour, "Never colour the table (NO_COLOR does the same)");
-    cmd->callback([o] { run(*o); });
+    cmd->callback([o, top] {
+        o->top_given = top->count() > 0;
+        run(*o);
+    });
 }
 
 }  // namespace heapdiff::cli

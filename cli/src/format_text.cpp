@@ -1,5 +1,7 @@
 #include "format_text.h"
 
+#include "heapdiff/printable_text.h"
+
 #include <cstdio>
 #include <cstdlib>
 
@@ -30,8 +32,11 @@ std::string signed_count(std::int64_t n) {
     return (n < 0 ? "-" : "+") + with_commas(magnitude);
 }
 
-std::string csv_field(std::string_view text) {
-    if (text.find_first_of(",\"\n\r") == std::string_view::npos) return std::string(text);
+// printable() first: a row stays one line, and no control character reaches a terminal
+// that shows the CSV.
+std::string csv_field(std::string_view raw) {
+    const std::string text = printable(raw);
+    if (text.find_first_of(",\"") == std::string::npos) return text;
     std::string out = "\"";
     for (char c : text) {
         if (c == '"') out += '"';
@@ -46,51 +51,33 @@ bool want_colour(bool no_colour_flag) {
     return isatty(fileno(stdout)) != 0;
 }
 
-namespace {
-
-// Length of the valid UTF-8 sequence starting at s[i], or 0 if it is not valid.
-std::size_t utf8_sequence(std::string_view s, std::size_t i) {
-    auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-    unsigned char c = byte(i);
-    std::size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    if (n == 0 || i + n > s.size()) return 0;
-    for (std::size_t k = 1; k < n; ++k)
-        if ((byte(i + k) & 0xC0) != 0x80) return 0;
-    return n;
-}
-
-}  // namespace
-
+// Valid JSON for any bytes (json.loads accepts every document): '"', '\\' and the
+// characters printable() escapes become escapes, a byte that is not UTF-8 (display
+// values are cut at a byte limit) U+FFFD. So JSON output, too, puts no control
+// character on a terminal.
 std::string json_string(std::string_view s) {
     std::string out = "\"";
     for (std::size_t i = 0; i < s.size();) {
-        unsigned char c = static_cast<unsigned char>(s[i]);
-        std::size_t n = utf8_sequence(s, i);
-        if (n == 0) {
-            out += "\\ufffd";  // display values are cut at a byte limit; never emit bad UTF-8
+        const Utf8Char ch = utf8_char_at(s, i);
+        if (ch.length == 0) {
+            out += "\\ufffd";
             ++i;
             continue;
         }
-        if (n > 1) {
-            out.append(s.substr(i, n));
-        } else if (c == '"') {
-            out += "\\\"";
-        } else if (c == '\\') {
-            out += "\\\\";
-        } else if (c == '\n') {
-            out += "\\n";
-        } else if (c == '\t') {
-            out += "\\t";
-        } else if (c == '\r') {
-            out += "\\r";
-        } else if (c < 0x20 || c == 0x7F) {
+        const char32_t cp = ch.code_point;
+        if (cp == '"') out += "\\\"";
+        else if (cp == '\\') out += "\\\\";
+        else if (cp == '\n') out += "\\n";
+        else if (cp == '\t') out += "\\t";
+        else if (cp == '\r') out += "\\r";
+        else if (needs_escape(cp)) {
             char buf[8];
-            std::snprintf(buf, sizeof buf, "\\u%04x", c);
+            std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(cp));
             out += buf;
         } else {
-            out += static_cast<char>(c);
+            out.append(s, i, ch.length);
         }
-        i += n;
+        i += ch.length;
     }
     out += '"';
     return out;

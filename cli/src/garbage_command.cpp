@@ -6,9 +6,11 @@
 #include <memory>
 
 #include "commands.h"
+#include "count_option.h"
 #include "format_text.h"
 #include "heapdiff/garbage.h"
 #include "heapdiff/heap_graph.h"
+#include "heapdiff/printable_text.h"
 #include "heapdiff/reader.h"
 #include "phase_timer.h"
 
@@ -47,7 +49,11 @@ void run(const GarbageOptions& o) {
         std::fwrite(out.data(), 1, out.size(), stdout);
         return;
     }
-    std::printf("cyclic trash in %s: %s objects, %s that no root reaches\n", o.path.c_str(),
+    if (s.object_count() == 0) {
+        std::printf("no objects in %s, so no cyclic trash\n", printable(o.path).c_str());
+        return;
+    }
+    std::printf("cyclic trash in %s: %s objects, %s that no root reaches\n", printable(o.path).c_str(),
                 with_commas(r.objects).c_str(), human_size(r.bytes).c_str());
     if (r.objects == 0) return;
     if (r.objects > r.in_gc_garbage)
@@ -58,13 +64,13 @@ void run(const GarbageOptions& o) {
                     "unreachable but kept them (gc.DEBUG_SAVEALL, or uncollectable); they stay until gc.garbage is emptied\n",
                     with_commas(r.in_gc_garbage).c_str());
     std::printf("%14s %11s %11s %14s  %s\n", "count", "size", "__del__", "in gc.garbage", "type");
-    const std::size_t rows = std::min(o.top, r.types.size());
+    const std::size_t rows = rows_to_show(r.types.size(), o.top);
     for (std::size_t k = 0; k < rows; ++k) {
         const GarbageTypeStat& t = r.types[k];
         std::printf("%14s %11s %11s %14s  %s\n", with_commas(t.count).c_str(), human_size(t.size).c_str(),
                     t.finalizers ? with_commas(t.finalizers).c_str() : "-",
                     t.in_gc_garbage ? with_commas(t.in_gc_garbage).c_str() : "-",
-                    std::string(s.type_name(t.type)).c_str());
+                    printable(s.type_name(t.type)).c_str());
     }
     if (rows < r.types.size()) std::printf("... %zu more types (--top)\n", r.types.size() - rows);
 }
@@ -76,7 +82,8 @@ void set_garbage_command(CLI::App& app) {
     CLI::App* cmd = app.add_subcommand("garbage", "Cyclic trash: objects no root reaches, which only the cyclic "
                                                   "collector can free, per type");
     cmd->add_option("snapshot", o->path, "Snapshot file written by heapdiff.dump()")->required();
-    cmd->add_option("--top", o->top, "Types to show in the table (JSON has them all)")->capture_default_str();
+    add_count_option(cmd, "--top", o->top, "Types to show in the table (0: all; JSON has them all)")
+        ->capture_default_str();
     cmd->add_flag("--json", o->json, "Print JSON");
     cmd->callback([o] { run(*o); });
 }

@@ -4,6 +4,7 @@
 
 #include "format_text.h"
 #include "heapdiff/object_text.h"
+#include "heapdiff/printable_text.h"
 
 namespace heapdiff::cli {
 
@@ -13,14 +14,14 @@ std::string object_json_fields(const Snapshot& s, ObjectIndex i) {
 }
 
 std::string object_text(const Snapshot& s, ObjectIndex i) {
-    return describe_object(s, i) + " at " + hex_address(s.address[i]) + " (" + human_size(s.size[i]) + ")";
+    return printable(describe_object(s, i)) + " at " + hex_address(s.address[i]) + " (" + human_size(s.size[i]) + ")";
 }
 
 std::string hop_line(const std::string& edge, const std::string& object, std::uint64_t address, bool arrow) {
-    std::string line = arrow ? "  -> " + edge : "  " + edge;
+    std::string line = (arrow ? "  -> " : "  ") + printable(edge);
     auto pad = [&](std::size_t width) { line.append(line.size() < width ? width - line.size() : 1, ' '); };
     pad(24);
-    line += object;
+    line += printable(object);
     pad(66);
     return line + hex_address(address);
 }
@@ -28,7 +29,7 @@ std::string hop_line(const std::string& edge, const std::string& object, std::ui
 void write_drawing(const Drawing& drawing, const std::string& path) {
     render_drawing(drawing, path);
     std::fflush(stdout);  // the chain or table printed before comes first in a shared log
-    std::fprintf(stderr, "heapdiff: drew %zu objects into %s\n", drawing.nodes.size(), path.c_str());
+    std::fprintf(stderr, "heapdiff: drew %zu objects into %s\n", drawing.nodes.size(), printable(path).c_str());
 }
 
 }  // namespace heapdiff::cli

@@ -12,11 +12,12 @@ namespace heapdiff::cli {
 // "\"address\": \"0x...\", \"type\": \"app.DB\", \"label\": \"DB\", \"size\": 56" (no braces).
 std::string object_json_fields(const Snapshot& snapshot, ObjectIndex object);
 
-// "DB at 0x7f3a1c2b4e10 (56 B)"
+// "DB at 0x7f3a1c2b4e10 (56 B)", printable (heap text escaped: printable_text.h).
 std::string object_text(const Snapshot& snapshot, ObjectIndex object);
 
 // One reference in a chain or a list, in aligned columns:
 // "  -> ['_temp_logs']     list len 4                          0x7fc7a68c4b80".
+// `edge` and `object` are heap text, escaped here, so each hop is exactly one line.
 std::string hop_line(const std::string& edge, const std::string& object, std::uint64_t address, bool arrow);
 
 // Renders the drawing and says where it went (on stderr: stdout may be JSON).

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "commands.h"
+#include "count_option.h"
 #include "format_text.h"
 #include "heapdiff/edge_label.h"
 #include "heapdiff/error.h"
@@ -101,8 +102,10 @@ void set_refs_command(CLI::App& app) {
                                                "objects: one block, or one JSON line, each");
     cmd->add_option("snapshot", o->path, "Snapshot file written by heapdiff.dump()")->required();
     add_object_choice(cmd, o->choice, true);
-    cmd->add_option("--max-depth", o->max_depth, "Levels drawn with -o")->capture_default_str();
-    cmd->add_option("--too-many", o->too_many, "Referents drawn per object; the rest fold into one node")
+    add_count_option(cmd, "--max-depth", o->max_depth, "Levels drawn with -o (0: only the object itself)")
+        ->capture_default_str();
+    add_count_option(cmd, "--too-many", o->too_many,
+                     "Referents drawn per object; the rest fold into one node (0: fold them all)")
         ->capture_default_str();
     cmd->add_option("-o,--output", o->output, "Draw the referents into FILE.png, .svg or .dot");
     cmd->add_flag("--json", o->json, "Print JSON");

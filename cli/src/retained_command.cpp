@@ -10,10 +10,12 @@
 #include <unordered_set>
 
 #include "commands.h"
+#include "count_option.h"
 #include "format_text.h"
 #include "heapdiff/heap_graph.h"
 #include "heapdiff/neighbourhood.h"
 #include "heapdiff/object_text.h"
+#include "heapdiff/printable_text.h"
 #include "heapdiff/reader.h"
 #include "heapdiff/retained.h"
 #include "object_choice.h"
@@ -63,7 +65,7 @@ void run(const RetainedOptions& o) {
         if (std::tie(a.size, a.count) != std::tie(b.size, b.count)) return std::tie(a.size, a.count) > std::tie(b.size, b.count);
         return s.type_name(a.type) < s.type_name(b.type);
     });
-    const std::size_t rows = o.json ? by_type.size() : std::min(o.top, by_type.size());
+    const std::size_t rows = o.json ? by_type.size() : rows_to_show(by_type.size(), o.top);
     if (o.json) {
         std::string out = "{\"object\": {" + object_json_fields(s, object) + ", \"retained\": " + std::to_string(bytes) +
                           "}, \"objects\": " + std::to_string(kept.size()) + ", \"bytes\": " + std::to_string(bytes) +
@@ -75,14 +77,14 @@ void run(const RetainedOptions& o) {
         std::fwrite(out.data(), 1, out.size(), stdout);
     } else if (kept.empty()) {
         std::printf("%s is not reachable from any root: it is cyclic trash and retains nothing (heapdiff garbage %s)\n",
-                    object_text(s, object).c_str(), o.path.c_str());
+                    object_text(s, object).c_str(), printable(o.path).c_str());
     } else {
         std::printf("%s retains %s in %s objects: what would be freed if it went away\n", object_text(s, object).c_str(),
                     human_size(bytes).c_str(), with_commas(kept.size()).c_str());
         std::printf("%14s %11s  %s\n", "count", "size", "type");
         for (std::size_t k = 0; k < rows; ++k)
             std::printf("%14s %11s  %s\n", with_commas(by_type[k].count).c_str(), human_size(by_type[k].size).c_str(),
-                        std::string(s.type_name(by_type[k].type)).c_str());
+                        printable(s.type_name(by_type[k].type)).c_str());
         if (rows < by_type.size()) std::printf("... %zu more types (--top)\n", by_type.size() - rows);
     }
     if (o.output.empty()) return;
@@ -106,9 +108,12 @@ void set_retained_command(CLI::App& app) {
     CLI::App* cmd = app.add_subcommand("retained", "What an object keeps alive (its dominator subtree), by type");
     cmd->add_option("snapshot", o->path, "Snapshot file written by heapdiff.dump()")->required();
     add_object_choice(cmd, o->choice);
-    cmd->add_option("--top", o->top, "Types to show in the table (JSON has them all)")->capture_default_str();
-    cmd->add_option("--max-depth", o->max_depth, "Levels drawn with -o")->capture_default_str();
-    cmd->add_option("--too-many", o->too_many, "Referents drawn per object; the rest fold into one node")
+    add_count_option(cmd, "--top", o->top, "Types to show in the table (0: all; JSON has them all)")
+        ->capture_default_str();
+    add_count_option(cmd, "--max-depth", o->max_depth, "Levels drawn with -o (0: only the object itself)")
+        ->capture_default_str();
+    add_count_option(cmd, "--too-many", o->too_many,
+                     "Referents drawn per object; the rest fold into one node (0: fold them all)")
         ->capture_default_str();
     cmd->add_option("-o,--output", o->output, "Draw what it retains into FILE.png, .svg or .dot");
     cmd->add_flag("--json", o->json, "Print JSON");

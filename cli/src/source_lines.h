@@ -1,5 +1,6 @@
 // Source lines for tracebacks, read from the files when they exist (like linecache),
-// each file read once per run.
+// each file read once per run. Only regular files of at most 16 MiB are read: the
+// names come from the snapshot. Lines are returned raw: print them through printable().
 #pragma once
 
 #include <cstdint>

@@ -9,9 +9,11 @@
 #include <memory>
 
 #include "commands.h"
+#include "count_option.h"
 #include "format_text.h"
 #include "heapdiff/garbage.h"
 #include "heapdiff/heap_graph.h"
+#include "heapdiff/printable_text.h"
 #include "heapdiff/reader.h"
 #include "heapdiff/summary.h"
 
@@ -43,20 +45,22 @@ std::string local_time(const Snapshot& s) {
     return buf;
 }
 
-void print_table(const Snapshot& s, const char* title, const std::vector<TypeStat>& rows, std::size_t top) {
-    std::printf("\n%s\n", title);
+void print_table(const Snapshot& s, const char* order, const std::vector<TypeStat>& rows, std::size_t top) {
+    const std::size_t shown = rows_to_show(rows.size(), top);
+    std::printf("\n%s %zu types by %s\n", shown == rows.size() ? "All" : "Top", shown, order);
     std::printf("%14s %11s  %s\n", "count", "size", "type");
-    for (std::size_t i = 0; i < rows.size() && i < top; ++i)
-        std::printf("%14s %11s  %.*s\n", with_commas(rows[i].count).c_str(), human_size(rows[i].size).c_str(),
-                    static_cast<int>(s.type_name(rows[i].type).size()), s.type_name(rows[i].type).data());
+    for (std::size_t i = 0; i < shown; ++i)
+        std::printf("%14s %11s  %s\n", with_commas(rows[i].count).c_str(), human_size(rows[i].size).c_str(),
+                    printable(s.type_name(rows[i].type)).c_str());
 }
 
 void print_text(const SummaryOptions& o, const Snapshot& s, const Summary& sum, const GarbageReport& trash) {
-    std::string label = string_fact(s, "label");
-    std::printf("snapshot %s%s%s%s\n", o.path.c_str(), label.empty() ? "" : "  label '", label.c_str(),
+    std::string label = printable(string_fact(s, "label"));
+    std::printf("snapshot %s%s%s%s\n", printable(o.path).c_str(), label.empty() ? "" : "  label '", label.c_str(),
                 label.empty() ? "" : "'");
+    const std::string version = string_fact(s, "python.version");
     std::printf("taken %s  pid %lld  Python %s\n", local_time(s).c_str(), static_cast<long long>(int_fact(s, "pid")),
-                string_fact(s, "python.version").substr(0, string_fact(s, "python.version").find(' ')).c_str());
+                printable(version.substr(0, version.find(' '))).c_str());
     if (int_fact(s, "probe.during_collection", 0) > 0)
         std::printf("taken during a garbage collection (from a __del__, a weakref callback or gc.callbacks): "
                     "%lld objects being collected were found through what refers to them; others being collected "
@@ -67,9 +71,13 @@ void print_text(const SummaryOptions& o, const Snapshot& s, const Summary& sum, 
                 human_size(sum.bytes).c_str(), with_commas(sum.gc_tracked).c_str(),
                 rss >= 0 ? human_size(static_cast<std::uint64_t>(rss)).c_str() : "?");
     std::printf("cyclic trash: %s objects (%s) that no root reaches%s\n", with_commas(trash.objects).c_str(),
-                human_size(trash.bytes).c_str(), trash.objects ? ("; heapdiff garbage " + o.path).c_str() : "");
-    print_table(s, ("Top " + std::to_string(o.top) + " types by count").c_str(), sum.types, o.top);
-    print_table(s, ("Top " + std::to_string(o.top) + " types by size").c_str(), by_size(s, sum.types), o.top);
+                human_size(trash.bytes).c_str(), trash.objects ? ("; heapdiff garbage " + printable(o.path)).c_str() : "");
+    if (sum.objects == 0) {
+        std::printf("no objects\n");
+        return;
+    }
+    print_table(s, "count", sum.types, o.top);
+    print_table(s, "size", by_size(s, sum.types), o.top);
 }
 
 void print_json(const Snapshot& s, const Summary& sum, const GarbageReport& trash) {
@@ -99,7 +107,7 @@ void set_summary_command(CLI::App& app) {
     auto opts = std::make_shared<SummaryOptions>();
     CLI::App* cmd = app.add_subcommand("summary", "Totals and the most common types of one snapshot");
     cmd->add_option("snapshot", opts->path, "Snapshot file written by heapdiff.dump()")->required();
-    cmd->add_option("--top", opts->top, "How many types to list in each table")->capture_default_str();
+    add_count_option(cmd, "--top", opts->top, "How many types to list in each table (0: all)")->capture_default_str();
     cmd->add_flag("--json", opts->json, "Print JSON with every type, not only the top N");
     cmd->callback([opts] {
         LoadOptions load;

@@ -9,10 +9,12 @@
 #include <tuple>
 
 #include "commands.h"
+#include "count_option.h"
 #include "format_text.h"
 #include "heapdiff/error.h"
 #include "heapdiff/heap_graph.h"
 #include "heapdiff/object_text.h"
+#include "heapdiff/printable_text.h"
 #include "heapdiff/reader.h"
 #include "heapdiff/retained.h"
 #include "object_output.h"
@@ -35,7 +37,7 @@ void objects(const Snapshot& s, const HeapGraph& g, const TopOptions& o) {
     const std::vector<std::uint64_t>& key = o.by == "retained" ? retained : s.size;
     std::vector<ObjectIndex> order(s.object_count());
     for (ObjectIndex i = 0; i < order.size(); ++i) order[i] = i;
-    const std::size_t rows = std::min(o.top, order.size());
+    const std::size_t rows = rows_to_show(order.size(), o.top);
     std::partial_sort(order.begin(), order.begin() + rows, order.end(), [&](ObjectIndex a, ObjectIndex b) {
         if (key[a] != key[b]) return key[a] > key[b];
         return s.address[a] < s.address[b];
@@ -52,13 +54,18 @@ void objects(const Snapshot& s, const HeapGraph& g, const TopOptions& o) {
         std::fwrite(out.data(), 1, out.size(), stdout);
         return;
     }
+    if (s.object_count() == 0) {
+        std::printf("no objects in %s\n", printable(o.path).c_str());
+        return;
+    }
     std::printf("%zu %s of %s objects in %s\n", rows, o.by == "retained" ? "biggest retainers" : "largest objects",
-                with_commas(s.object_count()).c_str(), o.path.c_str());
+                with_commas(s.object_count()).c_str(), printable(o.path).c_str());
     std::printf("%11s %11s  %-18s %s\n", "retained", "size", "address", "object");
     for (std::size_t k = 0; k < rows; ++k) {
         ObjectIndex i = order[k];
         std::printf("%11s %11s  %-18s %s\n", retained.empty() ? "-" : human_size(retained[i]).c_str(),
-                    human_size(s.size[i]).c_str(), hex_address(s.address[i]).c_str(), describe_object(s, i).c_str());
+                    human_size(s.size[i]).c_str(), hex_address(s.address[i]).c_str(),
+                    printable(describe_object(s, i)).c_str());
     }
 }
 
@@ -74,7 +81,7 @@ void types(const Snapshot& s, const HeapGraph& g, const TopOptions& o) {
         if (key(a) != key(b)) return key(a) > key(b);
         return s.type_name(a.type) < s.type_name(b.type);
     });
-    const std::size_t n = std::min(o.top, rows.size());
+    const std::size_t n = rows_to_show(rows.size(), o.top);
     if (o.json) {
         std::string out = "{\"by\": " + json_string(o.by) + ", \"group_by\": \"type\", \"rows\": [";
         for (std::size_t k = 0; k < n; ++k)
@@ -85,12 +92,16 @@ void types(const Snapshot& s, const HeapGraph& g, const TopOptions& o) {
         std::fwrite(out.data(), 1, out.size(), stdout);
         return;
     }
+    if (rows.empty()) {
+        std::printf("no objects in %s\n", printable(o.path).c_str());
+        return;
+    }
     std::printf("%zu types by %s in %s (retained: what freeing every instance would free at least)\n", n,
-                o.by.c_str(), o.path.c_str());
+                o.by.c_str(), printable(o.path).c_str());
     std::printf("%11s %11s %12s  %s\n", "retained", "size", "count", "type");
     for (std::size_t k = 0; k < n; ++k)
         std::printf("%11s %11s %12s  %s\n", human_size(rows[k].retained).c_str(), human_size(rows[k].size).c_str(),
-                    with_commas(rows[k].count).c_str(), std::string(s.type_name(rows[k].type)).c_str());
+                    with_commas(rows[k].count).c_str(), printable(s.type_name(rows[k].type)).c_str());
 }
 
 void run(TopOptions o) {
@@ -129,7 +140,7 @@ void set_top_command(CLI::App& app) {
         ->capture_default_str();
     cmd->add_option("--group-by", o->group_by, "object or type (default: object; type for --by count)")
         ->check(CLI::IsMember({"object", "type"}));
-    cmd->add_option("--top", o->top, "Rows to show")->capture_default_str();
+    add_count_option(cmd, "--top", o->top, "Rows to show (0: all)")->capture_default_str();
     cmd->add_flag("--json", o->json, "Print JSON");
     cmd->callback([o] { run(*o); });
 }

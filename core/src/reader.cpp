@@ -5,11 +5,14 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
-
-#include <sys/stat.h>
+#include <optional>
+#include <utility>
 
 #include "checksum.h"
+#include "claim_budget.h"
+#include "frame_peek.h"
 #include "heapdiff/bytes.h"
+#include "heapdiff/regular_file.h"
 
 namespace heapdiff {
 namespace {
@@ -28,7 +31,6 @@ public:
 class FileSource : public Source {
 public:
     FileSource(std::FILE* f, std::uint64_t size, std::string path) : f_(f), left_(size), path_(std::move(path)) {}
-    ~FileSource() override { std::fclose(f_); }
     std::uint64_t remaining() const override { return left_; }
     void read(void* out, std::size_t n) override {
         if (std::fread(out, 1, n, f_) != n) {
@@ -81,9 +83,17 @@ std::string tag_name(std::uint32_t tag) {
 class Decoder {
 public:
     Decoder(Source& source, LoadOptions options, std::string name)
-        : src_(source), options_(options), name_(std::move(name)), dctx_(ZSTD_createDCtx(), ZSTD_freeDCtx) {}
+        : src_(source),
+          options_(options),
+          name_(std::move(name)),
+          budget_(source.remaining(), name_),
+          dctx_(ZSTD_createDCtx(), ZSTD_freeDCtx) {}
 
     Snapshot run() {
+        // Loaded with edges (or values) means the columns exist, even for a heap of no
+        // objects: analyses test has_edges(), and an empty heap is still a heap.
+        if (options_.edges) snap_.edge_begin.push_back(0);
+        if (options_.values) snap_.value_offset.push_back(0);
         read_header();
         bool ended = false;
         while (src_.remaining() > 0) {
@@ -137,6 +147,9 @@ private:
             fail("truncated: section " + tag_name(tag) + " needs " + std::to_string(stored) + " bytes, " +
                  std::to_string(src_.remaining()) + " left");
         if (raw_size > format::kMaxSectionRaw) fail("corrupted: section " + tag_name(tag) + " claims too much data");
+        // Every section counts, skipped ones too: this is what the file claims, checked
+        // before a byte of it is decompressed.
+        budget_.add(detail::Claim::Data, raw_size, where(tag));
 
         bool known = tag == format::kStrings || tag == format::kTypes || tag == format::kObjects ||
                      tag == format::kEdges || tag == format::kTracebacks || tag == format::kTraceStats ||
@@ -156,7 +169,7 @@ private:
             // accept the same files.
             const std::vector<std::uint8_t>& payload = decompress(tag, stored, raw_size);
             ByteReader p(payload.data(), payload.size(), section_what(tag));
-            add_pending_edges(p, p.count(3));
+            add_pending_edges(p, claimed_count(p, 3, detail::Claim::Edges));
             ++sections_;
             return false;
         }
@@ -187,9 +200,45 @@ private:
         return what_.c_str();
     }
 
+    // "section 3 (OBJS)", for the messages of the claim budget.
+    std::string where(std::uint32_t tag) const {
+        return "section " + std::to_string(sections_ + 1) + " (" + tag_name(tag) + ")";
+    }
+
+    // What each known section's leading count counts, and the least bytes a row takes.
+    static std::pair<detail::Claim, std::size_t> leading_rows(std::uint32_t tag) {
+        switch (tag) {
+            case format::kObjects: return {detail::Claim::Objects, 8};
+            case format::kEdges: return {detail::Claim::Edges, 3};
+            case format::kStrings: return {detail::Claim::TableRows, 1};
+            case format::kTypes: return {detail::Claim::TableRows, 4};
+            case format::kTracebacks: return {detail::Claim::TableRows, 2};
+            case format::kTraceStats: return {detail::Claim::TableRows, 4};
+            case format::kRoots: return {detail::Claim::TableRows, 2};
+            case format::kFacts: return {detail::Claim::TableRows, 3};
+        }
+        return {detail::Claim::Data, 0};  // END: three counts, no rows
+    }
+
+    // A count read from a payload, held to the bytes left (ByteReader::count) and then
+    // to the claim budget, before anything is sized by it.
+    std::uint64_t claimed_count(ByteReader& p, std::size_t min_row, detail::Claim claim) {
+        std::uint64_t n = p.count(min_row);
+        budget_.add(claim, n, where_);
+        return n;
+    }
+
     const std::vector<std::uint8_t>& decompress(std::uint32_t tag, std::uint64_t stored, std::uint64_t raw_size) {
         compressed_.resize(static_cast<std::size_t>(stored));
         src_.read(compressed_.data(), compressed_.size());
+        where_ = where(tag);
+        // The section's row count, before room is made for its payload: a bomb of a
+        // million-fold compressed rows is refused at its first bytes. A count larger than
+        // the payload could hold is left to the decoder, which says so.
+        auto [claim, min_row] = leading_rows(tag);
+        if (min_row)
+            if (std::optional<std::uint64_t> rows = peek_.leading_varint(compressed_.data(), compressed_.size()))
+                if (*rows <= raw_size / min_row) budget_.check(claim, *rows, where_);
         unsigned long long content = ZSTD_getFrameContentSize(compressed_.data(), compressed_.size());
         if (content == ZSTD_CONTENTSIZE_ERROR || content == ZSTD_CONTENTSIZE_UNKNOWN || content != raw_size)
             fail("corrupted: section " + tag_name(tag) + " is not a valid compressed block");
@@ -214,12 +263,12 @@ private:
     }
 
     void read_strings(ByteReader& p) {
-        std::uint64_t n = p.count(1);
+        std::uint64_t n = claimed_count(p, 1, detail::Claim::TableRows);
         for (std::uint64_t i = 0; i < n; ++i) snap_.strings.add(p.bytes());
     }
 
     void read_types(ByteReader& p) {
-        std::uint64_t n = p.count(4);
+        std::uint64_t n = claimed_count(p, 4, detail::Claim::TableRows);
         for (std::uint64_t i = 0; i < n; ++i) {
             TypeInfo t;
             t.name = StringId(checked32(p, p.varint()));
@@ -235,7 +284,7 @@ private:
     }
 
     void read_objects(ByteReader& p) {
-        std::uint64_t n = p.count(8);
+        std::uint64_t n = claimed_count(p, 8, detail::Claim::Objects);
         std::size_t base = snap_.address.size();
         if (base + n > 0xFFFFFFFEull) p.fail("more objects than this version can index");
         std::size_t total = base + static_cast<std::size_t>(n);
@@ -306,7 +355,7 @@ private:
 
     // Appends to the edge columns; the next OBJS section says whose edges they are.
     void read_edges(ByteReader& p) {
-        std::uint64_t n = p.count(3);
+        std::uint64_t n = claimed_count(p, 3, detail::Claim::Edges);
         add_pending_edges(p, n);
         std::size_t base = snap_.edge_target.size();
         std::size_t total = base + static_cast<std::size_t>(n);
@@ -328,8 +377,8 @@ private:
         for (std::size_t e = base; e < total; ++e) snap_.edge_arg[e] = p.varint();
     }
 
-    // Each EDGE section's count is backed by its bytes, so the total is bounded by the
-    // file's size; the cap only keeps the sums below from ever wrapping around.
+    // Each EDGE section's count is backed by its bytes, and their total by the file's
+    // size (the claim budget); the cap only keeps the sums below from ever wrapping around.
     void add_pending_edges(ByteReader& p, std::uint64_t n) {
         constexpr std::uint64_t kMaxEdges = 1ull << 62;
         if (n > kMaxEdges - edges_consumed_ - pending_edges_) p.fail("more edges than this version can index");
@@ -337,10 +386,10 @@ private:
     }
 
     void read_tracebacks(ByteReader& p) {
-        std::uint64_t n = p.count(2);
+        std::uint64_t n = claimed_count(p, 2, detail::Claim::TableRows);
         for (std::uint64_t i = 0; i < n; ++i) {
             snap_.traceback_total_frames.push_back(checked32(p, p.varint()));
-            std::uint64_t frames = p.count(2);
+            std::uint64_t frames = claimed_count(p, 2, detail::Claim::TableRows);
             for (std::uint64_t f = 0; f < frames; ++f) {
                 Frame fr;
                 fr.filename = StringId(checked32(p, p.varint()));
@@ -352,7 +401,7 @@ private:
     }
 
     void read_trace_stats(ByteReader& p) {
-        std::uint64_t n = p.count(4);
+        std::uint64_t n = claimed_count(p, 4, detail::Claim::TableRows);
         for (std::uint64_t i = 0; i < n; ++i) {
             TraceStat t;
             t.traceback = TracebackId(checked32(p, p.varint()));
@@ -364,18 +413,18 @@ private:
     }
 
     void read_roots(ByteReader& p) {
-        std::uint64_t modules = p.count(2);
+        std::uint64_t modules = claimed_count(p, 2, detail::Claim::TableRows);
         for (std::uint64_t i = 0; i < modules; ++i) {
             ModuleRoot m;
             m.address = p.varint();
             m.name = StringId(checked32(p, p.varint()));
             snap_.module_roots.push_back(m);
         }
-        std::uint64_t threads = p.count(2);
+        std::uint64_t threads = claimed_count(p, 2, detail::Claim::TableRows);
         for (std::uint64_t i = 0; i < threads; ++i) {
             ThreadRoot t;
             t.thread_id = p.varint();
-            std::uint64_t frames = p.count(1);
+            std::uint64_t frames = claimed_count(p, 1, detail::Claim::TableRows);
             std::uint64_t previous = 0;
             for (std::uint64_t f = 0; f < frames; ++f) t.frames.push_back(p.delta(previous));
             snap_.thread_roots.push_back(std::move(t));
@@ -383,7 +432,7 @@ private:
     }
 
     void read_facts(ByteReader& p) {
-        std::uint64_t n = p.count(3);
+        std::uint64_t n = claimed_count(p, 3, detail::Claim::TableRows);
         for (std::uint64_t i = 0; i < n; ++i) {
             Fact f;
             f.key = std::string(p.bytes());
@@ -449,6 +498,9 @@ private:
     Source& src_;
     LoadOptions options_;
     std::string name_;
+    detail::ClaimBudget budget_;
+    detail::FramePeek peek_;
+    std::string where_;  // the section being read, for the budget's messages
     std::string what_;
     std::unique_ptr<ZSTD_DCtx, std::size_t (*)(ZSTD_DCtx*)> dctx_;
     std::vector<std::uint8_t> compressed_, decompressed_;
@@ -461,14 +513,8 @@ private:
 }  // namespace
 
 Snapshot read_snapshot(const std::string& path, LoadOptions options) {
-    std::FILE* f = std::fopen(path.c_str(), "rb");
-    if (!f) throw Error(path + ": cannot open: " + std::strerror(errno));
-    struct stat st {};
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-        std::fclose(f);
-        throw Error(path + ": not a regular file");
-    }
-    FileSource source(f, static_cast<std::uint64_t>(st.st_size), path);
+    RegularFile file(path);
+    FileSource source(file.get(), file.size(), path);
     return Decoder(source, options, path).run();
 }
 

@@ -9,6 +9,7 @@
 
 #include "heapdiff/error.h"
 #include "heapdiff/graphviz_context.h"
+#include "heapdiff/printable_text.h"
 
 namespace heapdiff {
 namespace {
@@ -83,56 +84,31 @@ private:
 
 // ---- labels ---------------------------------------------------------------------
 
-// Length of the valid UTF-8 sequence at s[i], or 0 if the bytes there are not one
-// (Graphviz would otherwise warn and re-read the whole label as Latin-1).
-std::size_t utf8_length(const std::string& s, std::size_t i) {
-    const unsigned char c = static_cast<unsigned char>(s[i]);
-    const std::size_t n = c < 0x80                ? 1
-                          : c >= 0xC2 && c <= 0xDF ? 2
-                          : c >= 0xE0 && c <= 0xEF ? 3
-                          : c >= 0xF0 && c <= 0xF4 ? 4
-                                                   : 0;
-    if (n == 0 || i + n > s.size()) return 0;
-    for (std::size_t k = 1; k < n; ++k)
-        if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 0;
-    const unsigned char c1 = n > 1 ? static_cast<unsigned char>(s[i + 1]) : 0;
-    if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 >= 0xA0) || (c == 0xF0 && c1 < 0x90) || (c == 0xF4 && c1 >= 0x90))
-        return 0;  // overlong forms, surrogates, beyond U+10FFFF
-    return n;
-}
-
 // Our labels are literal text; Graphviz reads a label as an "escString" (\n \l \r end
 // lines, \N \G \E \T \H \L are replaced by names, any other \x is x) and, with UTF-8,
 // decodes HTML entities (&amp; becomes &). So: backslashes doubled, '&' written as
-// &amp;, each '\n' of ours becomes \n (a centred line break, as objgraph draws), other
-// control characters are shown as \t, \r, \xNN, and broken UTF-8 as U+FFFD. Quotes need
-// nothing: agsafeset stores the value as is and agwrite quotes it in DOT files.
+// &amp;, each '\n' of ours becomes \n (a centred line break, as objgraph draws). Any
+// other control character, and bytes that are not UTF-8 (Graphviz would warn and re-read
+// the whole label as Latin-1), are written as printable() writes them (\r, \x1b,
+// \u0085), backslash doubled. Quotes need nothing: agsafeset stores the value as is and
+// agwrite quotes it in DOT files.
 std::string graphviz_label(const std::string& text) {
     std::string out;
     out.reserve(text.size() + 8);
-    for (std::size_t i = 0; i < text.size();) {
-        const unsigned char c = static_cast<unsigned char>(text[i]);
-        if (c == '\n') out += "\\n";
-        else if (c == '\\') out += "\\\\";
-        else if (c == '&') out += "&amp;";
-        else if (c == '\t') out += "\\\\t";
-        else if (c == '\r') out += "\\\\r";
-        else if (c < 0x20 || c == 0x7F) {
-            char buf[8];
-            std::snprintf(buf, sizeof buf, "\\\\x%02x", c);
-            out += buf;
-        } else {
-            std::size_t n = utf8_length(text, i);
-            if (n == 0) {
-                out += "\xEF\xBF\xBD";  // U+FFFD for one bad byte
-                ++i;
-                continue;
-            }
-            out.append(text, i, n);
-            i += n;
-            continue;
+    auto literal = [&](std::string_view piece) {
+        for (char c : piece) {
+            if (c == '\\') out += "\\\\";
+            else if (c == '&') out += "&amp;";
+            else out += c;
         }
-        ++i;
+    };
+    for (std::size_t i = 0; i < text.size();) {
+        const Utf8Char ch = utf8_char_at(text, i);
+        const std::size_t n = ch.length ? ch.length : 1;
+        if (ch.length && ch.code_point == '\n') out += "\\n";
+        else if (ch.length == 0 || needs_escape(ch.code_point)) literal(printable(std::string_view(text).substr(i, n)));
+        else literal(std::string_view(text).substr(i, n));
+        i += n;
     }
     return out;
 }

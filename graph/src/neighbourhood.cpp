@@ -11,6 +11,7 @@
 
 #include "heapdiff/error.h"
 #include "heapdiff/object_text.h"
+#include "heapdiff/printable_text.h"
 
 namespace heapdiff {
 namespace {
@@ -38,7 +39,8 @@ std::string truncated(const std::string& text, std::size_t max_chars) {
 
 std::string object_label(const HeapGraph& graph, ObjectIndex i, const std::vector<std::uint64_t>* retained) {
     const Snapshot& s = graph.snapshot();
-    std::string label = truncated(describe_object(s, i), kMaxDescriptionChars);
+    // Heap text, escaped (printable_text.h): a newline in it must not make a line here.
+    std::string label = printable(truncated(describe_object(s, i), kMaxDescriptionChars));
     label += '\n';
     label += human_size(s.size[i]);
     if (retained) label += ", retained " + human_size((*retained)[i]);
@@ -155,7 +157,7 @@ private:
     // Edges go the way the references do: referrer -> referent.
     void add_edge(ObjectIndex u, ObjectIndex w) {
         const ObjectIndex from = referrers_ ? w : u, to = referrers_ ? u : w;
-        drawing_.edges.push_back({position_.at(from), position_.at(to), graph_.label_between(from, to)});
+        drawing_.edges.push_back({position_.at(from), position_.at(to), printable(graph_.label_between(from, to))});
     }
 
     // Neighbours in edge order, each counted once however many references it has. An
@@ -261,7 +263,7 @@ Drawing draw_chains(const HeapGraph& graph, const std::vector<std::vector<Object
         for (std::size_t k = 0; k + 1 < chain.size(); ++k) {
             const ObjectIndex from = chain[k], to = chain[k + 1];
             if (from == n || to == n || !drawn.emplace(from, to).second) continue;
-            drawing.edges.push_back({position.at(from), position.at(to), graph.label_between(from, to)});
+            drawing.edges.push_back({position.at(from), position.at(to), printable(graph.label_between(from, to))});
         }
     return drawing;
 }

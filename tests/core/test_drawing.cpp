@@ -190,10 +190,15 @@ TEST_CASE("drawing: control characters and broken UTF-8 are shown, not passed to
     Drawing d;
     d.nodes.push_back({"tab\there\x01 \xC3\xA9t\xC3\xA9 bad\xFF!", "", false, false});
     d.nodes.push_back({std::string("nul\0end", 7), "", false, false});
+    // An escape sequence, a C1 control (U+009B, CSI) and a right-to-left override.
+    d.nodes.push_back({"\x1b[31mred \xC2\x9B" "1m \xE2\x80\xAE" "cba", "", false, false});
     render_drawing(d, dir.file("g.svg"));
     const std::string svg = read_text(dir.file("g.svg"));
-    CHECK(svg.find(">tab\\there\\x01 \xC3\xA9t\xC3\xA9 bad\xEF\xBF\xBD!</text>") != std::string::npos);
+    // Written as printable() writes them (printable_text.h).
+    CHECK(svg.find(">tab\\there\\x01 \xC3\xA9t\xC3\xA9 bad\\xff!</text>") != std::string::npos);
     CHECK(svg.find(">nul\\x00end</text>") != std::string::npos);
+    CHECK(svg.find(">\\x1b[31mred \\u009b1m \\u202ecba</text>") != std::string::npos);
+    for (char c : svg) CHECK((static_cast<unsigned char>(c) >= 0x20 || c == '\n' || c == '\t'));
 }
 
 TEST_CASE("drawing: .dot is the graph without a layout, labels quoted for DOT") {

@@ -2,6 +2,13 @@
 // what is wrong with it.
 #include <doctest/doctest.h>
 
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstring>
+
 #include "fixtures.h"
 #include "temp_dir.h"
 
@@ -34,6 +41,42 @@ TEST_CASE("a directory is not a snapshot") {
     std::string message = open_error(dir.path());
     CHECK(message.find(dir.path()) == 0);
     CHECK(message.find("not a regular file") != std::string::npos);
+}
+
+TEST_CASE("a FIFO is refused without waiting for a writer") {
+    // open(2) of a FIFO for reading blocks until someone opens it for writing: a reader
+    // that opened it would hang. Nobody writes to this one.
+    TempDir dir;
+    const std::string fifo = dir.file("pipe.hds");
+    REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
+    std::string message = open_error(fifo);
+    CHECK(message == fifo + ": not a regular file");
+}
+
+TEST_CASE("devices, sockets and standard input are not snapshots") {
+    CHECK(open_error("/dev/null") == "/dev/null: not a regular file");
+    CHECK(open_error("/dev/zero") == "/dev/zero: not a regular file");  // would never end
+    TempDir dir;
+    const std::string path = dir.file("socket.hds");
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    REQUIRE(fd >= 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    REQUIRE(path.size() < sizeof address.sun_path);
+    std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
+    REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+    CHECK(open_error(path) == path + ": not a regular file");
+    close(fd);
+    // /dev/stdin names whatever standard input is; on a pipe it is no snapshot.
+    int pipe_ends[2];
+    REQUIRE(pipe(pipe_ends) == 0);
+    int saved = dup(0);
+    dup2(pipe_ends[0], 0);
+    CHECK(open_error("/dev/stdin") == "/dev/stdin: not a regular file");
+    dup2(saved, 0);
+    close(saved);
+    close(pipe_ends[0]);
+    close(pipe_ends[1]);
 }
 
 TEST_CASE("an empty file is not a snapshot") {

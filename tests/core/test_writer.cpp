@@ -86,8 +86,15 @@ TEST_CASE("objects_per_chunk = 0 is treated as 1") {
 TEST_CASE("a chunk of large objects is flushed before its section outgrows the format") {
     // Four objects with 24 MB display values: the default 65536 objects per chunk would
     // put 96 MB in one OBJS section; the writer starts a new chunk past 64 MB instead.
+    // The values are pseudo-random: 96 MB of one letter would compress beyond what a
+    // reader accepts of a file that small (read_limits).
     TempDir dir;
-    const std::string big(24u << 20, 'x');
+    std::string big(24u << 20, ' ');
+    std::uint64_t state = 88172645463325252ull;
+    for (char& c : big) {
+        state ^= state << 13, state ^= state >> 7, state ^= state << 17;  // xorshift64
+        c = static_cast<char>('a' + state % 26);
+    }
     {
         SnapshotWriter w(dir.file("big.hds"));
         for (int i = 0; i < 4; ++i) w.add_object(0x1000 + 16 * i, TypeId(), 16, 1, 0, {}, big);

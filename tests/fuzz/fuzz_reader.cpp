@@ -1,7 +1,9 @@
 // libFuzzer target for the snapshot reader. Any input must either load or throw
 // heapdiff::Error; a loaded snapshot must be internally consistent, because every
-// command indexes its columns without further checks. Anything else (a crash, a
-// sanitizer report, another exception, an inconsistent snapshot) is a finding.
+// command indexes its columns without further checks, and must claim no more than its
+// size allows (read_limits: decompressed bytes, objects, edges, table rows). Anything
+// else (a crash, a sanitizer report, another exception, an inconsistent snapshot, a
+// file accepted beyond the limits) is a finding.
 //
 // Build and run (see tests/fuzz/CMakeLists.txt):
 //   cmake -S . -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang \
@@ -23,6 +25,7 @@
 #include "heapdiff/address_index.h"
 #include "heapdiff/reader.h"
 #include "heapdiff/summary.h"
+#include "raw_file.h"
 
 namespace {
 
@@ -75,6 +78,22 @@ void check_consistent(const Snapshot& s) {
     for (const ModuleRoot& m : s.module_roots) check(s.strings.contains(m.name), "module root name");
 }
 
+// What read_limits promises of every file it accepts, counted here independently of
+// the reader: the sections' raw sizes from their headers, the rows from what was loaded.
+void check_within_limits(const std::uint8_t* data, std::size_t size, const Snapshot& s) {
+    const ReadLimits limits = read_limits(size);
+    std::uint64_t decompressed = 0;
+    for (const test::SectionSpan& span : test::section_spans(test::Bytes(data, data + size)))
+        decompressed += span.raw_size;
+    check(decompressed <= limits.decompressed, "accepted more decompressed bytes than the file's size allows");
+    check(s.object_count() <= limits.objects, "accepted more objects than the file's size allows");
+    check(s.edge_target.size() <= limits.edges, "accepted more edges than the file's size allows");
+    std::uint64_t rows = s.strings.size() + s.types.size() + s.traceback_count() + s.traceback_frames.size() +
+                         s.trace_stats.size() + s.module_roots.size() + s.thread_roots.size() + s.facts.size();
+    for (const ThreadRoot& t : s.thread_roots) rows += t.frames.size();
+    check(rows <= limits.table_rows, "accepted more table rows than the file's size allows");
+}
+
 // What the commands do with a snapshot: nothing here may fault on a loaded one.
 void use(const Snapshot& s) {
     Summary sum = summarize(s);
@@ -114,6 +133,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         try {
             Snapshot s = read_snapshot_bytes(data, size, options, "fuzz");
             check_consistent(s);
+            check_within_limits(data, size, s);
             use(s);
         } catch (const heapdiff::Error&) {
             // The one expected way to refuse an input.

@@ -34,6 +34,25 @@ constexpr std::uint32_t kSectionHeaderSize = 28;
 // OBJS and EDGE sections at a quarter of it, see WriterOptions).
 constexpr std::uint64_t kMaxSectionRaw = 256ull << 20;
 
+// What a file of S bytes may claim in all, over all its sections together (read_limits()
+// in reader.h applies them; docs/FORMAT.md, "Limits", has the measurements behind them):
+// zstd inflates at most ~32,768x, so without these an 8 KB file can claim 256 MiB and a
+// few repeated sections gigabytes. Real snapshots stay far below them: the most
+// repetitive heap measured (20,000 copies of one 5,000-item dict) compresses 954x; the
+// most edges per file byte measured is 183 (20,000 lists of 5,000 references to one
+// object), the most objects 8.9 (five million self-referencing lists).
+constexpr std::uint64_t kDecompressedAllowance = 1ull << 20;  // bytes, whatever the size
+constexpr std::uint64_t kMaxCompressionRatio = 4096;          // decompressed bytes per file byte
+constexpr std::uint64_t kObjectAllowance = 1ull << 16;
+constexpr std::uint64_t kMaxObjectsPerFileByte = 128;
+constexpr std::uint64_t kEdgeAllowance = 1ull << 20;
+constexpr std::uint64_t kMaxEdgesPerFileByte = 1024;
+// Rows of the other tables: strings, types, tracebacks and their frames, trace stats,
+// module and thread roots and their frames, facts (each up to ~90 bytes in memory from
+// as little as 1 byte of payload). Real snapshots hold well under one per file byte.
+constexpr std::uint64_t kTableRowAllowance = 1ull << 16;
+constexpr std::uint64_t kMaxTableRowsPerFileByte = 64;
+
 constexpr std::uint32_t tag(const char (&s)[5]) {
     return static_cast<std::uint32_t>(static_cast<unsigned char>(s[0])) |
            static_cast<std::uint32_t>(static_cast<unsigned char>(s[1])) << 8 |

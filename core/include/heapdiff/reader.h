@@ -1,7 +1,9 @@
 // Reads a snapshot file into the flat in-memory model. Every malformed input ends in
 // one heapdiff::Error with a one-line message: missing file, not a snapshot, truncated,
 // corrupted, or written by a newer heapdiff. No input can make it crash, hang or
-// allocate more than the file could justify (see format::kMaxSectionRaw).
+// allocate more than the file could justify: only regular files are opened
+// (regular_file.h), no section may claim more than format::kMaxSectionRaw, and the whole
+// file no more than read_limits() of its size.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +23,17 @@ struct LoadOptions {
     bool edge_labels = true;  // with edges: skip their kinds and arguments when false
                               // (reachability needs only targets; 9 bytes per edge)
 };
+
+// What a file of `file_size` bytes may claim over all its sections together; a file that
+// claims more is refused before anything is allocated for it ("... claims more data than
+// its N bytes can hold"). Each is an allowance plus a ratio times the size (format.h).
+struct ReadLimits {
+    std::uint64_t decompressed = 0;  // bytes, summed over every section's raw_size
+    std::uint64_t objects = 0;
+    std::uint64_t edges = 0;
+    std::uint64_t table_rows = 0;    // strings, types, tracebacks, frames, trace stats, roots, facts
+};
+ReadLimits read_limits(std::uint64_t file_size);
 
 Snapshot read_snapshot(const std::string& path, LoadOptions options = {});
 

@@ -9,6 +9,10 @@
 
 namespace heapdiff {
 
+// Labels are text to show literally. Heap text in them (descriptions, edge labels) is
+// escaped with printable() (printable_text.h) by whoever makes the drawing, so that
+// '\n' is only ever the line break between a node's lines; render_drawing escapes any
+// other control character it still finds the same way.
 struct DrawingNode {
     std::string label;        // lines separated by '\n': type and value, size, retained size
     std::string fill_colour;  // a Graphviz colour ("#a0e0a0", "0.3,0.5,1.0"); empty: white

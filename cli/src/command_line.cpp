@@ -1,0 +1,73 @@
+#include "command_line.h"
+
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+#include <new>
+
+#include "commands.h"
+#include "heapdiff/error.h"
+#include "heapdiff/printable_text.h"
+
+namespace heapdiff::cli {
+namespace {
+
+// Messages name paths, types and addresses the user or the heap chose: printable()
+// keeps each one line, whatever they hold.
+int error_line(const std::string& message) {
+    std::fflush(stdout);  // what a command printed before comes first in a shared log
+    std::cerr << "heapdiff: " << printable(message) << "\n";
+    return 1;
+}
+
+}  // namespace
+
+int run_command_line(std::vector<std::string> args) {
+    CLI::App app{"heapdiff: what grew in a Python heap, where it was allocated, and what keeps it alive"};
+    app.name("heapdiff");
+    app.require_subcommand(1);
+    // Every usage error is one line, like every other error.
+    app.failure_message([](const CLI::App*, const CLI::Error& e) {
+        return "heapdiff: " + printable(e.what()) + " (see heapdiff --help)\n";
+    });
+    set_summary_command(app);
+    set_diff_command(app);
+    set_orphans_command(app);
+    set_backrefs_command(app);
+    set_refs_command(app);
+    set_retained_command(app);
+    set_top_command(app);
+    set_garbage_command(app);
+    // `heapdiff A.hds B.hds ...` means `heapdiff diff A.hds B.hds ...`.
+    auto is_command = [&](const std::string& name) {
+        try {
+            app.get_subcommand(name);
+            return true;
+        } catch (const CLI::OptionNotFound&) {
+            return false;
+        }
+    };
+    if (!args.empty() && !args[0].empty() && args[0][0] != '-' && !is_command(args[0]))
+        args.insert(args.begin(), "diff");
+    std::reverse(args.begin(), args.end());  // CLI11 takes the arguments last first
+    try {
+        app.parse(args);
+    } catch (const CLI::ParseError& e) {
+        // --help and --version are "errors" that exit 0; every other mistake on the
+        // command line exits 2, a bad input (file, type, address) exits 1.
+        return app.exit(e) == 0 ? 0 : 2;
+    } catch (const Error& e) {
+        return error_line(e.what());
+    } catch (const std::bad_alloc&) {
+        return error_line("out of memory");
+    } catch (const std::exception& e) {
+        // A bug, not the input's fault; still one line and an exit code, never an abort.
+        return error_line(std::string("internal error: ") + e.what());
+    }
+    std::fflush(stdout);
+    return 0;
+}
+
+}  // namespace heapdiff::cli
