@@ -9,31 +9,40 @@ import os
 import runpy
 import sys
 
+from heapdiff import triggers
+
 USAGE = "python -m heapdiff run [options] (-- script.py | -m module) [args ...]"
 
 
 def _parser():
+    """The options of heapdiff.triggers.OPTIONS, as flags. An option not given is absent
+    from the namespace, so install() applies its own default."""
     p = argparse.ArgumentParser(
-        prog="python -m heapdiff run", usage=USAGE,
+        prog="python -m heapdiff run", usage=USAGE, argument_default=argparse.SUPPRESS,
         description="Run a Python program with heapdiff's dump triggers installed: dump the heap "
                     "on a signal, at exit, periodically, or when the RSS crosses a threshold. "
                     "Snapshots go to DIR as heapdiff-<pid>-<YYYYmmdd-HHMMSS>-<reason>.hds, with "
                     "one line on stderr each. See docs/TRIGGERS.md.")
-    p.add_argument("--dir", default=".", help="where snapshots go (default: the current directory)")
-    p.add_argument("--signal", default="USR2", help="dump on this signal (default USR2; 'none': no handler)")
-    p.add_argument("--at-exit", action="store_true", help="dump when the program exits")
-    p.add_argument("--every", help="dump periodically: 500ms, 30s, 5m, 1h")
-    p.add_argument("--keep", default="5", help="periodic snapshots kept on disk (default 5; 'all')")
-    p.add_argument("--rss", help="dump when the RSS reaches this: bytes, 2GiB, or 80%% of the memory limit")
-    p.add_argument("--max-dumps", default="3", help="at most this many RSS dumps (default 3; 'none')")
-    p.add_argument("--min-interval", default="5s", help="at least this long between RSS dumps (default 5s)")
-    p.add_argument("--escalate", help="after an RSS dump, raise the threshold 'halfway' to the limit "
-                                      "(default when a limit is known) or by a percentage (10%%)")
-    p.add_argument("--label", help="prefix for every snapshot's label")
-    p.add_argument("--no-tracebacks", action="store_true", help="do not record allocation tracebacks")
-    p.add_argument("--tracemalloc", type=int, default=0, metavar="FRAMES",
-                   help="start tracemalloc with FRAMES frames first, so snapshots carry allocation tracebacks")
+    for option in triggers.OPTIONS:
+        if option.from_text is triggers.parse_bool:
+            switch = "store_false" if option.flag.startswith("--no-") else "store_true"
+            p.add_argument(option.flag, dest=option.name, action=switch, help=option.help)
+        else:
+            p.add_argument(option.flag, dest=option.name, metavar=option.flag[2:].replace("-", "_").upper(),
+                           help=option.help)
     return p
+
+
+def _install_options(parser, namespace):
+    """install() keyword arguments from the parsed flags; a bad value is a usage error."""
+    flags = {o.name: o.flag for o in triggers.OPTIONS}
+    kwargs = {}
+    for name, value in vars(namespace).items():
+        try:
+            kwargs[name] = triggers.option_from_text(name, value, flags[name]) if isinstance(value, str) else value
+        except ValueError as e:
+            parser.error(str(e))
+    return kwargs
 
 
 def _split(argv):
@@ -47,10 +56,6 @@ def _split(argv):
         if token == "-m":
             return argv[:i], ("module", argv[i + 1:i + 2], argv[i + 2:])
     return argv, ("path", [], [])
-
-
-def _limit(text):
-    return None if text.strip().lower() in ("none", "all", "unlimited") else int(text)
 
 
 def main(argv=None):
@@ -67,21 +72,17 @@ def main(argv=None):
     if not target:
         parser.error("no program to run: put it after -- (script.py) or -m (module)")
 
-    import heapdiff
-
+    options = _install_options(parser, ns)
+    if kind == "path" and not os.path.isfile(target[0]):
+        print("python -m heapdiff run: can't open file %r" % target[0], file=sys.stderr)
+        return 2
     try:
-        heapdiff.install(ns.dir, signal=ns.signal, at_exit=ns.at_exit, every=ns.every, keep=_limit(ns.keep),
-                         rss=ns.rss, max_dumps=_limit(ns.max_dumps), min_interval=ns.min_interval,
-                         escalate=ns.escalate, label=ns.label, tracebacks=not ns.no_tracebacks,
-                         tracemalloc=ns.tracemalloc)
+        triggers.install(**options)
     except (ValueError, TypeError) as e:
         parser.error(str(e))
 
     if kind == "path":
         script = target[0]
-        if not os.path.isfile(script):
-            print("python -m heapdiff run: can't open file %r" % script, file=sys.stderr)
-            return 2
         sys.argv = [script] + args
         sys.path[0] = os.path.dirname(os.path.abspath(script))
         runpy.run_path(script, run_name="__main__")

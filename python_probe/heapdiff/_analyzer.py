@@ -9,6 +9,7 @@ import atexit
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -31,15 +32,16 @@ def cli_path():
         if os.path.isfile(override) and os.access(override, os.X_OK):
             return override
         raise AnalyzerError("%s=%s is not an executable file" % (ENV_VAR, override))
-    beside = os.path.join(os.path.dirname(sys.executable), "heapdiff")
-    if os.path.isfile(beside) and os.access(beside, os.X_OK):
+    executable = sys.executable or ""  # empty or None when embedded
+    beside = os.path.join(os.path.dirname(executable), "heapdiff")
+    if executable and os.path.isfile(beside) and os.access(beside, os.X_OK):
         return beside
     found = shutil.which("heapdiff")
     if found:
         return found
     raise AnalyzerError(
         "the heapdiff command was not found next to %s nor on PATH; install heapdiff into this "
-        "environment (pip install heapdiff) or set %s to its path" % (sys.executable, ENV_VAR))
+        "environment (pip install heapdiff) or set %s to its path" % (executable or "this interpreter", ENV_VAR))
 
 
 _lock = threading.Lock()
@@ -71,38 +73,107 @@ def remove(path):
         pass
 
 
-def _check(proc, args, out, err):
-    if proc.returncode != 0:
-        lines = [line for line in err.splitlines() if line.strip()]
-        raise AnalyzerError(lines[-1] if lines else "heapdiff %s exited with %d" % (args[0], proc.returncode))
+# The command writes UTF-8 whatever the locale (type names, dict keys and str values are
+# the program's own text); decoding it with the locale's codec failed under LC_ALL=C.
+ENCODING = "utf-8"
 
 
-def run(*args, json_lines=False, stderr=None):
+def _decode(data):
+    return data.decode(ENCODING, "replace")
+
+
+def _signal_name(signum):
+    try:
+        return signal.Signals(signum).name
+    except ValueError:
+        return "signal %d" % signum
+
+
+def _failure(command, returncode, err):
+    """The one-line message for a command that did not succeed: its own last stderr line
+    when it wrote one, else how it ended."""
+    lines = [line.strip() for line in err.splitlines() if line.strip()]
+    if returncode < 0:
+        ending = "was killed by %s" % _signal_name(-returncode)
+        return "%s %s" % (command, ending) + (": " + lines[-1] if lines else "")
+    if lines:
+        return lines[-1]
+    return "%s exited with status %d and printed no message" % (command, returncode)
+
+
+def file_arg(path):
+    """A file name among the command's arguments, as bytes: the file system's encoding,
+    as open() would use. Other arguments (type names, globs) go as UTF-8, the encoding of
+    the names in a snapshot, whatever the locale. A name the file system's encoding cannot
+    hold (no such file can exist) goes as UTF-8, for the command to say it cannot open it."""
+    try:
+        return os.fsencode(path)
+    except UnicodeEncodeError:
+        return os.fspath(path).encode(ENCODING, "surrogateescape")
+
+
+def run(*args, json_lines=False, stderr=None, read=None):
     """Run `heapdiff ARGS`; parsed JSON when --json is among them (a list of documents with
-    json_lines), else the text. The command's other stderr lines (warnings, "drew N
-    objects into ...") go to `stderr` when given."""
-    return start(*args, json_lines=json_lines, stderr=stderr)()
+    json_lines), else the text; with `read`, what read() makes of the parsed JSON. The
+    command's other stderr lines (warnings, "drew N objects into ...") go to `stderr` when
+    given. Every failure (no command, cannot start it, killed, non-zero exit, output that
+    is not the JSON expected) is an AnalyzerError with one line saying what happened."""
+    return start(*args, json_lines=json_lines, stderr=stderr, read=read)()
 
 
-def start(*args, json_lines=False, stderr=None):
+def start(*args, json_lines=False, stderr=None, read=None):
     """Start `heapdiff ARGS`; returns a function that waits and returns what run() does."""
-    args = [str(a) for a in args]
+    argv = [a if isinstance(a, bytes) else str(a).encode(ENCODING, "surrogateescape") for a in args]
+    args = [os.fsdecode(a) if isinstance(a, bytes) else str(a) for a in args]
     exe = cli_path()
-    proc = subprocess.Popen([exe] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            universal_newlines=True, env=dict(os.environ, NO_COLOR="1"))
+    command = "heapdiff %s" % args[0] if args else "heapdiff"
+    if os.path.basename(exe) != "heapdiff":
+        command += " (%s)" % exe
+    try:
+        # stdin: the command reads none, and must not take the debugger's terminal.
+        proc = subprocess.Popen([exe] + argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, env=dict(os.environ, NO_COLOR="1"))
+    except (OSError, ValueError) as e:
+        raise AnalyzerError("cannot run %s: %s" % (exe, getattr(e, "strerror", None) or e)) from None
 
     def wait():
-        out, err = proc.communicate()
-        _check(proc, args, out, err)
+        try:
+            out, err = proc.communicate()
+        except BaseException:  # Ctrl-C at the prompt: leave no analyzer running behind
+            proc.kill()
+            proc.wait()
+            raise
+        out, err = _decode(out), _decode(err)
+        if proc.returncode != 0:
+            raise AnalyzerError(_failure(command, proc.returncode, err))
         if stderr is not None and err:
-            stderr.write(err)
+            write(stderr, err)
         if "--json" not in args:
             return out
-        try:
-            if json_lines:
-                return [json.loads(line) for line in out.split("\n") if line.strip()]
-            return json.loads(out)
-        except ValueError as e:
-            raise AnalyzerError("heapdiff %s printed something that is not JSON: %s" % (args[0], e))
+        return _parse(command, out, json_lines, read)
 
     return wait
+
+
+def _parse(command, out, json_lines, read):
+    try:
+        data = [json.loads(line) for line in out.split("\n") if line.strip()] if json_lines else json.loads(out)
+    except ValueError as e:
+        raise AnalyzerError("%s --json printed something that is not JSON: %s" % (command, e)) from None
+    if read is None:
+        return data
+    try:
+        return read(data)
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError) as e:
+        raise AnalyzerError("%s --json printed JSON this heapdiff module does not understand (%s: %s)"
+                            % (command, type(e).__name__, e)) from None
+
+
+def write(file, text):
+    """file.write(text), escaping what the file's encoding cannot hold (an ASCII stdout
+    under LC_ALL=C) rather than failing half-way through an answer."""
+    try:
+        file.write(text)
+    except UnicodeEncodeError:
+        encoding = getattr(file, "encoding", None) or "ascii"
+        file.write(text.encode(encoding, "backslashreplace").decode(encoding, "replace"))

@@ -4,6 +4,7 @@ Both are read without allocating much and without running the program's code, so
 RSS watchdog can call them ten times a second.
 """
 
+import math
 import os
 
 # Where the cgroup file systems are mounted. HEAPDIFF_CGROUP_ROOT overrides it (tests build
@@ -42,7 +43,7 @@ def _read_int(path):
     try:
         with open(path, "rb") as f:
             text = f.read(64).strip()
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a NUL byte in HEAPDIFF_CGROUP_ROOT
         return None
     if not text.isdigit():
         return None  # "max" (v2 no limit) or garbage
@@ -56,7 +57,7 @@ def _cgroup_paths():
     try:
         with open("/proc/self/cgroup") as f:
             lines = f.read().splitlines()
-    except OSError:
+    except (OSError, ValueError):  # ValueError: not UTF-8
         return paths
     for line in lines:
         parts = line.split(":", 2)
@@ -114,24 +115,31 @@ _UNITS = {"": 1, "b": 1, "k": 1 << 10, "kb": 1000, "kib": 1 << 10, "m": 1 << 20,
 
 
 def parse_size(value):
-    """Bytes from an int or a string like "2GiB", "512M", "1.5 GB" (K/M/G/T alone are binary)."""
-    if isinstance(value, bool):
-        raise ValueError("a size must be a number of bytes or a string like '2GiB'")
-    if isinstance(value, (int, float)):
-        size = value
+    """Bytes from an int or a string like "2GiB", "512M", "1.5 GB" (K/M/G/T alone are binary).
+
+    TypeError for what is neither a number nor a str; ValueError for a size that is not
+    positive and finite ("inf", "nan", 1e400 and 0 are refused)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise TypeError("a size must be a number of bytes or a string like '2GiB', not %r" % (value,))
+    if isinstance(value, str):
+        size = _size_from_text(value)
     else:
-        text = str(value).strip().lower().replace(" ", "")
-        number = text.rstrip("kmgtib")
-        unit = text[len(number):]
-        if unit not in _UNITS or not number:
-            raise ValueError("bad size %r: expected bytes or a number with K, M, G, T, KiB, MB, ..." % (value,))
-        try:
-            size = float(number) * _UNITS[unit]
-        except ValueError:
-            raise ValueError("bad size %r" % (value,)) from None
-    if size <= 0:
-        raise ValueError("a size must be positive, not %r" % (value,))
+        size = value
+    if not math.isfinite(size) or size <= 0:
+        raise ValueError("a size must be positive and finite, not %r" % (value,))
     return int(size)
+
+
+def _size_from_text(value):
+    text = value.strip().lower().replace(" ", "")
+    number = text.rstrip("kmgtib")
+    unit = text[len(number):]
+    if unit not in _UNITS or not number:
+        raise ValueError("bad size %r: expected bytes or a number with K, M, G, T, KiB, MB, ..." % (value,))
+    try:
+        return float(number) * _UNITS[unit]
+    except ValueError:
+        raise ValueError("bad size %r" % (value,)) from None
 
 
 def format_size(n):

@@ -54,9 +54,7 @@ class Snapshot:
     def summary(self):
         """The analyzer's summary (``heapdiff summary --json``) as a dict, with "types" a list
         of TypeStatistic, most objects first."""
-        data = _analyzer.run("summary", self.path, "--json")
-        data["types"] = [TypeStatistic(t["type"], t["count"], t["size"]) for t in data["types"]]
-        return data
+        return _analyzer.run("summary", _analyzer.file_arg(self.path), "--json", read=lambda data: dict(data, types=_type_rows(data)))
 
     def diff(self, other, group_by="type", **options):
         """diff(self, other, ...): what grew from this snapshot to `other`."""
@@ -84,7 +82,7 @@ def diff(a, b, *more, group_by="type", type=None, include=None, exclude=None, fr
     frames, min_size, cumulative: as the command's options. With three snapshots or more,
     only what was born between the first two and survived in every later one.
     """
-    args = ["diff"] + [os.fspath(s.path if isinstance(s, Snapshot) else s) for s in (a, b) + more]
+    args = ["diff"] + [_analyzer.file_arg(s.path if isinstance(s, Snapshot) else s) for s in (a, b) + more]
     args += ["--group-by", group_by, "--json"]
     for flag, value in (("--type", type), ("--include", include), ("--exclude", exclude)):
         for glob in [value] if isinstance(value, str) else value or ():
@@ -95,18 +93,27 @@ def diff(a, b, *more, group_by="type", type=None, include=None, exclude=None, fr
         args += ["--min-size", min_size]
     if cumulative:
         args.append("--cumulative")
-    data = _analyzer.run(*args, stderr=sys.stderr)
-    return [StatisticDiff(g["key"], g["count"], g["size"], g["count_diff"], g["size_diff"], g["new"], g["freed"])
-            for g in data["groups"]]
+    return _analyzer.run(*args, stderr=sys.stderr, read=_diff_rows)
+
+
+def _diff_rows(data):
+    return [StatisticDiff(g["key"], int(g["count"]), int(g["size"]), int(g["count_diff"]), int(g["size_diff"]),
+                          int(g["new"]), int(g["freed"])) for g in data["groups"]]
+
+
+def _type_rows(data):
+    """The TypeStatistic rows of a ``summary --json`` document, most objects first."""
+    return [TypeStatistic(str(t["type"]), int(t["count"]), int(t["size"])) for t in data["types"]]
 
 
 # ----------------------------------------------------------------------------- counting
 
 
-def _summary_now(collect=False):
+def _types_now(collect=False):
+    """TypeStatistic rows of a fresh snapshot of this process."""
     path = _analyzer.temp_snapshot(collect=collect)
     try:
-        return _analyzer.run("summary", path, "--json")
+        return _analyzer.run("summary", _analyzer.file_arg(path), "--json", read=_type_rows)
     finally:
         _analyzer.remove(path)
 
@@ -128,9 +135,9 @@ def typestats(shortnames=True, filter=None, collect=False):
         gc.collect()
     stats = {}
     if filter is None:
-        for t in _summary_now()["types"]:
-            name = _live.short_name(t["type"]) if shortnames else t["type"]
-            stats[name] = stats.get(name, 0) + t["count"]
+        for t in _types_now():
+            name = _live.short_name(t.type) if shortnames else t.type
+            stats[name] = stats.get(name, 0) + t.count
         return stats
     for o in _live._walk():
         if filter(o):
@@ -144,7 +151,7 @@ def count(typename, collect=False):
     """How many live objects have that type: a short ("DB") or qualified ("app.DB") name."""
     if collect:
         gc.collect()
-    return sum(t["count"] for t in _summary_now()["types"] if _matches(t["type"], typename))
+    return sum(t.count for t in _types_now() if _matches(t.type, typename))
 
 
 def most_common_types(limit=10, shortnames=True, filter=None):
@@ -158,8 +165,7 @@ def show_most_common_types(limit=10, shortnames=True, file=None, filter=None):
     stats = most_common_types(limit, shortnames, filter)
     file = sys.stdout if file is None else file
     width = max((len(name) for name, _ in stats), default=0)
-    for name, n in stats:
-        file.write("%-*s %i\n" % (width, name, n))
+    _analyzer.write(file, "".join("%-*s %i\n" % (width, name, n) for name, n in stats))
 
 
 _peak_stats = {}
@@ -187,8 +193,7 @@ def show_growth(limit=10, peak_stats=None, shortnames=True, file=None, filter=No
     rows = growth(limit, peak_stats, shortnames, filter, collect)
     file = sys.stdout if file is None else file
     width = max((len(name) for name, _, _ in rows), default=0)
-    for name, n, delta in rows:
-        file.write("%-*s%9d %+9d\n" % (width, name, n, delta))
+    _analyzer.write(file, "".join("%-*s%9d %+9d\n" % (width, name, n, delta) for name, n, delta in rows))
 
 
 def by_type(typename, collect=False):
@@ -196,14 +201,14 @@ def by_type(typename, collect=False):
     is what ``heapdiff backrefs --type n`` picks. Every object counts, str and int too."""
     path = _analyzer.temp_snapshot(collect=collect)
     try:
-        rows = _analyzer.run("refs", path, "--type", typename, "--pick", "all", "--json", json_lines=True)
+        wanted = _analyzer.run("refs", _analyzer.file_arg(path), "--type", typename, "--pick", "all", "--json", json_lines=True,
+                               read=_objects_of)
     except AnalyzerError as e:
         if "no object of type" in str(e):
             return []
         raise
     finally:
         _analyzer.remove(path)
-    wanted = collections.OrderedDict((int(r["object"]["address"], 16), r["object"]["type"]) for r in rows)
     found = _live.objects_at(wanted)
     return [found[a] for a in wanted if a in found]
 
@@ -227,11 +232,21 @@ class Chain(list):
         return " -> ".join((h.edge + " " if h.edge else "") + h.label for h in self)
 
 
-def _chain_from_json(rows, last):
-    objects = _live.follow_chain([(int(r["address"], 16), r["type"]) for r in rows], last)
+def _objects_of(rows):
+    """{address: type name} of ``refs --pick all --json``'s documents, in their order."""
+    return collections.OrderedDict((int(r["object"]["address"], 16), str(r["object"]["type"])) for r in rows)
+
+
+def _hops(rows):
+    """[(address, type, edge, label)] of a chain in ``backrefs --json``."""
+    return [(int(r["address"], 16), str(r["type"]), str(r["edge"]), str(r["label"])) for r in rows]
+
+
+def _chain_from_json(hops, last):
+    objects = _live.follow_chain([(address, type_name) for address, type_name, _, _ in hops], last)
     if objects is None:
         raise AnalyzerError("the heap changed since the snapshot: the chain no longer holds")
-    return Chain(Hop(o, r["edge"], r["type"], r["label"], int(r["address"], 16)) for o, r in zip(objects, rows))
+    return Chain(Hop(o, edge, type_name, label, address) for o, (address, type_name, edge, label) in zip(objects, hops))
 
 
 def _start_of(predicate):
@@ -299,13 +314,13 @@ def find_backref_chain(obj, predicate=inspect.ismodule, max_depth=20, extra_igno
         return _python_chain(obj, predicate, max_depth, extra_ignore)
     path = _analyzer.temp_snapshot()
     try:
-        data = _analyzer.run("backrefs", path, "--address", hex(id(obj)), "--to", to, "--max-depth", max_depth,
-                             "--json")
+        hops = _analyzer.run("backrefs", _analyzer.file_arg(path), "--address", hex(id(obj)), "--to", to, "--max-depth", max_depth,
+                             "--json", read=lambda data: _hops(data["chain"]))
     finally:
         _analyzer.remove(path)
-    if not data["chain"]:
+    if not hops:
         return [obj]
-    return _chain_from_json(data["chain"], obj).objects
+    return _chain_from_json(hops, obj).objects
 
 
 class WhyAlive:
@@ -331,9 +346,10 @@ class WhyAlive:
     def show(self, filename=None):
         """Draw the chains (png, svg or dot, by the extension), like objgraph.show_chain."""
         if not self.chains:
-            raise AnalyzerError("no chain to draw: " + self.text.strip().splitlines()[-1])
+            said = self.text.strip().splitlines()
+            raise AnalyzerError("no chain to draw" + (": " + said[-1] if said else ""))
         filename = _drawing_name(filename)
-        _analyzer.run("backrefs", self._path, *_chain_args(self.chains), "-o", filename, stderr=sys.stderr)
+        _analyzer.run("backrefs", _analyzer.file_arg(self._path), *_chain_args(self.chains), "-o", _analyzer.file_arg(filename), stderr=sys.stderr)
 
 
 def why_alive(obj, paths=1, to="module", max_depth=100, file=None):
@@ -347,18 +363,22 @@ def why_alive(obj, paths=1, to="module", max_depth=100, file=None):
         raise TypeError("to: 'module', 'root', a type or a type name, not %r" % (to,))
     path = _analyzer.temp_snapshot()
     try:
-        args = ("backrefs", path, "--address", hex(id(obj)), "--to", to, "--paths", paths, "--max-depth", max_depth)
+        args = ("backrefs", _analyzer.file_arg(path), "--address", hex(id(obj)), "--to", to, "--paths", paths, "--max-depth", max_depth)
         text_run = _analyzer.start(*args)  # the text and the JSON at once
         try:
-            data = _analyzer.start(*args + ("--json",))()
+            found, retained = _analyzer.start(*args + ("--json",), read=_chains_and_retained)()
         finally:
             text = text_run()
-        chains = [_chain_from_json(c, obj) for c in data["chains"]]
+        chains = [_chain_from_json(hops, obj) for hops in found]
     except BaseException:
         _analyzer.remove(path)
         raise
-    (sys.stdout if file is None else file).write(text)
-    return WhyAlive(obj, path, to, chains, text, data["target"]["retained"])
+    _analyzer.write(sys.stdout if file is None else file, text)
+    return WhyAlive(obj, path, to, chains, text, retained)
+
+
+def _chains_and_retained(data):
+    return [_hops(c) for c in data["chains"]], int(data["target"]["retained"])
 
 
 # ----------------------------------------------------------------------------- drawings
@@ -391,10 +411,10 @@ def _draw(command, objs, max_depth, too_many, filename):
     filename = _drawing_name(filename)
     path = _analyzer.temp_snapshot()
     try:
-        args = [command, path]
+        args = [command, _analyzer.file_arg(path)]
         for o in objs:
             args += ["--address", hex(id(o))]
-        _analyzer.run(*args, "--max-depth", max_depth, "--too-many", too_many, "-o", filename, stderr=sys.stderr)
+        _analyzer.run(*args, "--max-depth", max_depth, "--too-many", too_many, "-o", _analyzer.file_arg(filename), stderr=sys.stderr)
     finally:
         _analyzer.remove(path)
 
@@ -422,6 +442,6 @@ def show_chain(*chains, filename=None):
     filename = _drawing_name(filename)
     path = _analyzer.temp_snapshot()
     try:
-        _analyzer.run("backrefs", path, *_chain_args(chains), "-o", filename, stderr=sys.stderr)
+        _analyzer.run("backrefs", _analyzer.file_arg(path), *_chain_args(chains), "-o", _analyzer.file_arg(filename), stderr=sys.stderr)
     finally:
         _analyzer.remove(path)

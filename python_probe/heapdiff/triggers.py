@@ -7,12 +7,17 @@ process gets SIGUSR2, every 10 minutes (keeping the last 3), and when its RSS cr
 of its cgroup memory limit, and says so in one line on stderr each time. See
 docs/TRIGGERS.md.
 
-Nothing here may take the process down: every dump is attempted under a lock that is
-never waited for (a dump requested while another runs is skipped and logged), every
-failure is one line on stderr, and nothing dumps once the interpreter is finalizing.
+Nothing here may take the process down: every option is checked before anything is
+installed, and an install that fails half-way is undone; every dump is attempted under a
+lock that is never waited for (a dump requested while another runs is skipped and
+logged), every failure is one line on stderr, nothing dumps once the interpreter is
+finalizing, and from the exit hook on the trigger signal is ignored (CPython would reset
+a Python-level handler to the signal's default action, which for SIGUSR2 kills).
 """
 
 import atexit
+import collections
+import math
 import os
 import signal as _signal
 import sys
@@ -27,6 +32,14 @@ __all__ = ["install", "uninstall"]
 # microseconds; a process must grow from the threshold to its limit faster than this
 # plus one dump to slip through.
 POLL_SECONDS = 0.1
+
+# How long the exit hook waits, in all, for the watchdog to finish a dump it is writing
+# (and that dump's rotation) and then for the lock to write its own exit dump.
+EXIT_WAIT_SECONDS = 120.0
+
+# tracemalloc keeps at most this many frames per traceback (3.9+ refuse more; one limit
+# for every version).
+MAX_TRACEMALLOC_FRAMES = 65535
 
 _ENV = "HEAPDIFF_TRIGGERS"
 
@@ -48,45 +61,131 @@ def _log(message):
         pass
 
 
+# --- checking each option ---------------------------------------------------------------
+# Each check takes what install() was given and returns the value the triggers use, or
+# raises TypeError (a value of the wrong type) or ValueError (a wrong value). None of them
+# installs anything.
+
+
+def _is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _finite(number, what, value):
+    if math.isnan(number) or math.isinf(number):
+        raise ValueError("%s must be a finite number, not %r" % (what, value))
+    return number
+
+
 def _parse_seconds(value, what):
-    """Seconds from a number or a string like "500ms", "30s", "5m", "1h"."""
-    if isinstance(value, bool):
-        raise ValueError("%s: expected seconds or a duration like '30s', got %r" % (what, value))
-    if isinstance(value, (int, float)):
+    """Seconds from a number or a string like "500ms", "30s", "5m", "1h": finite, >= 0,
+    and short enough for threading's waits (threading.TIMEOUT_MAX)."""
+    if _is_number(value):
         seconds = float(value)
+    elif isinstance(value, str):
+        seconds = _seconds_from_text(value, what)
     else:
-        text = str(value).strip().lower()
-        for suffix, scale in (("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("", 1)):
-            if text.endswith(suffix) and text[: len(text) - len(suffix)]:
-                try:
-                    seconds = float(text[: len(text) - len(suffix)]) * scale
-                except ValueError:
-                    continue
-                break
-        else:
-            raise ValueError("%s: expected a duration like '500ms', '30s', '5m' or '1h', got %r" % (what, value))
-    if seconds != seconds or seconds < 0:
+        raise TypeError("%s: expected seconds or a duration like '30s', not %r" % (what, value))
+    _finite(seconds, what, value)
+    if seconds < 0:
         raise ValueError("%s must not be negative: %r" % (what, value))
+    if seconds > threading.TIMEOUT_MAX:
+        raise ValueError("%s is too long: %r (at most %d seconds)" % (what, value, threading.TIMEOUT_MAX))
     return seconds
 
 
-def _parse_signal(value):
-    """A signal number from None, an int, a signal.Signals, "USR2" or "SIGUSR2"."""
+def _seconds_from_text(value, what):
+    text = value.strip().lower()
+    for suffix, scale in (("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("", 1)):
+        number = text[: len(text) - len(suffix)]
+        if text.endswith(suffix) and number:
+            try:
+                return float(number) * scale
+            except ValueError:
+                continue
+    raise ValueError("%s: expected a duration like '500ms', '30s', '5m' or '1h', got %r" % (what, value))
+
+
+def _check_every(value):
     if value is None:
         return None
-    if isinstance(value, str):
-        name = value.strip().upper()
-        if name in ("", "NONE", "OFF", "0"):
+    seconds = _parse_seconds(value, "every")
+    if seconds <= 0:
+        raise ValueError("every must be positive, not %r" % (value,))
+    return seconds
+
+
+def _check_min_interval(value):
+    return _parse_seconds(value, "min_interval")
+
+
+def _count_check(what, meaning_of_none):
+    def check(value):
+        if value is None:
             return None
-        if not name.startswith("SIG"):
-            name = "SIG" + name
-        number = getattr(_signal, name, None)
-        if not isinstance(number, int) or name.startswith("SIG_"):
-            raise ValueError("unknown signal %r" % (value,))
-        return int(number)
-    if isinstance(value, int) and not isinstance(value, bool):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError("%s must be a whole number or None, not %r" % (what, value))
+        if value < 1:
+            raise ValueError("%s must be at least 1 (or None %s), not %r" % (what, meaning_of_none, value))
         return int(value)
-    raise ValueError("signal must be a signal number, a name like 'USR2', or None, not %r" % (value,))
+
+    return check
+
+
+def _flag_check(what):
+    def check(value):
+        if isinstance(value, bool) or (isinstance(value, int) and value in (0, 1)):
+            return bool(value)
+        raise TypeError("%s must be True or False, not %r" % (what, value))
+
+    return check
+
+
+def _check_label(value):
+    if value is not None and not isinstance(value, str):
+        raise TypeError("label must be a str or None, not %r" % (value,))
+    return value
+
+
+def _check_tracemalloc(value):
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError("tracemalloc must be a number of frames, not %r" % (value,))
+    if not 0 <= value <= MAX_TRACEMALLOC_FRAMES:
+        raise ValueError("tracemalloc must be a number of frames from 0 (off) to %d, not %r"
+                         % (MAX_TRACEMALLOC_FRAMES, value))
+    return int(value)
+
+
+def _check_directory(value):
+    """The absolute directory, as a str (bytes and os.PathLike as open() takes them)."""
+    try:
+        path = os.fspath(value)
+    except TypeError:
+        raise TypeError("directory must be a path (str, bytes or os.PathLike), not %r" % (value,)) from None
+    if isinstance(path, bytes):
+        path = os.fsdecode(path)
+    if "\0" in path:
+        raise ValueError("directory: embedded null byte in %r" % (path,))
+    try:
+        return os.path.abspath(path)
+    except OSError as e:  # a relative path while the current directory was removed
+        raise ValueError("directory %r cannot be made absolute: %s" % (path, e.strerror or e)) from None
+
+
+# Signals that must not trigger dumps, and why. Everything else signal.valid_signals()
+# lists may (SIGUSR1, SIGUSR2, the real-time signals, SIGHUP, ...).
+_UNSUITABLE_SIGNALS = {
+    "SIGKILL": "cannot be caught",
+    "SIGSTOP": "cannot be caught",
+    "SIGINT": "is how a Python program is interrupted (KeyboardInterrupt)",
+    "SIGTERM": "asks the process to stop: a handler that dumps and goes on would keep it running",
+}
+for _name in ("SIGSEGV", "SIGBUS", "SIGFPE", "SIGILL", "SIGABRT", "SIGTRAP", "SIGSYS", "SIGXCPU", "SIGXFSZ"):
+    _UNSUITABLE_SIGNALS[_name] = ("reports a fault or an exceeded limit of the process itself: a Python-level "
+                                  "handler runs too late to help, or never")
+del _name
 
 
 def _signal_name(signum):
@@ -96,21 +195,84 @@ def _signal_name(signum):
         return "signal %d" % signum
 
 
-def _parse_escalate(value):
-    """("halfway", None) or ("grow", fraction)."""
+def _check_signal(value):
+    """A signal number, or None for no handler, from None, an int, a signal.Signals,
+    "USR2", "SIGUSR2" or "12" ("none", "off", "0" and "" mean no handler)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        signum = _signal_from_text(value)
+        if signum is None:
+            return None
+    elif isinstance(value, int) and not isinstance(value, bool):
+        signum = int(value)
+    else:
+        raise TypeError("signal must be a signal number, a name like 'USR2', or None, not %r" % (value,))
+    if signum not in _signal.valid_signals():
+        raise ValueError("signal %r is not a signal on this system" % (value,))
+    reason = _UNSUITABLE_SIGNALS.get(_signal_name(signum))
+    if reason is not None:
+        raise ValueError("signal %s cannot trigger dumps: it %s (use SIGUSR1, SIGUSR2 or a real-time signal)"
+                         % (_signal_name(signum), reason))
+    return signum
+
+
+def _signal_from_text(value):
+    name = value.strip().upper()
+    if name in ("", "NONE", "OFF", "0"):
+        return None
+    if name.isdigit():
+        return int(name)
+    if not name.startswith("SIG"):
+        name = "SIG" + name
+    signum = getattr(_signal, name, None)
+    if not isinstance(signum, int) or name.startswith("SIG_"):
+        raise ValueError("unknown signal %r" % (value,))
+    return int(signum)
+
+
+def _check_rss(value):
+    """("fraction", f) of the memory limit, ("bytes", n), or None."""
+    if value is None:
+        return None
+    if isinstance(value, str) and value.strip().endswith("%"):
+        text = value.strip()[:-1]
+        try:
+            fraction = float(text) / 100
+        except ValueError:
+            raise ValueError("rss: bad percentage %r" % (value,)) from None
+        if not 0 < fraction <= 1:  # also false for NaN
+            raise ValueError("rss: a percentage must be in (0%%, 100%%], not %r" % (value,))
+        return ("fraction", fraction)
+    if not (_is_number(value) or isinstance(value, str)):
+        raise TypeError("rss must be bytes, a size like '2GiB' or a percentage like '80%%', not %r" % (value,))
+    try:
+        return ("bytes", _memory.parse_size(value))
+    except ValueError as e:
+        raise ValueError("rss: %s" % e) from None
+
+
+def _check_escalate(value):
+    """None (the default for the limit found), ("halfway", None) or ("grow", fraction)."""
+    if value is None:
+        return None
     if isinstance(value, str):
         text = value.strip().lower()
         if text == "halfway":
             return ("halfway", None)
-        if text.endswith("%"):
-            try:
-                return ("grow", float(text[:-1]) / 100)
-            except ValueError:
-                pass
+        percent = text.endswith("%")
+        try:
+            fraction = float(text[:-1]) / 100 if percent else float(text)
+        except ValueError:
+            fraction = None
+        if fraction is not None and math.isfinite(fraction) and fraction >= 0:
+            return ("grow", fraction)
         raise ValueError("escalate: expected 'halfway', a percentage like '10%%' or a fraction, not %r" % (value,))
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
-        return ("grow", float(value))
-    raise ValueError("escalate: expected 'halfway', a percentage like '10%%' or a fraction, not %r" % (value,))
+    if not _is_number(value):
+        raise TypeError("escalate: expected 'halfway', a percentage like '10%%' or a fraction, not %r" % (value,))
+    if not math.isfinite(value) or value < 0:
+        raise ValueError("escalate: a fraction must be finite and >= 0, not %r" % (value,))
+    return ("grow", float(value))
 
 
 def _machine_memory():
@@ -125,72 +287,204 @@ def _machine_memory():
     return None
 
 
-class _Triggers:
-    """One installed configuration and its watchdog thread."""
+RssPlan = collections.namedtuple("RssPlan", "threshold limit limit_source escalation")
 
-    def __init__(self, directory, signum, at_exit, every, keep, rss, max_dumps, min_interval, escalate,
-                 label, tracebacks):
-        self.directory = directory
-        self.signum = signum
-        self.at_exit = at_exit
-        self.every = every
-        self.keep = keep
-        self.max_dumps = max_dumps
-        self.min_interval = min_interval
-        self.label = label
-        self.tracebacks = tracebacks
-        self.previous_handler = None
+
+def _rss_plan(rss, escalation):
+    """The RSS trigger's first threshold, the limit it escalates towards and how, read
+    once at install (the cgroup limit, else the machine's memory for a percentage)."""
+    if rss is None:
+        return None
+    limit = _memory.cgroup_limit()
+    source = "cgroup memory limit" if limit is not None else None
+    kind, amount = rss
+    if kind == "fraction":
+        if limit is None:
+            limit, source = _machine_memory(), "machine memory"
+            if limit is None:
+                raise ValueError("rss=%g%% needs a memory limit: no cgroup limit is set and /proc/meminfo "
+                                 "cannot be read" % (amount * 100))
+        threshold = int(limit * amount)
+    else:
+        threshold = amount
+    if escalation is None:
+        escalation = ("halfway", None) if limit is not None else ("grow", 0.1)
+    if escalation[0] == "halfway" and limit is None:
+        raise ValueError("escalate='halfway' needs a memory limit (a cgroup limit, or rss as a percentage)")
+    return RssPlan(threshold, limit, source, escalation)
+
+
+# --- the options, declared once ---------------------------------------------------------
+# install() takes them as keywords (its signature holds the defaults); HEAPDIFF_TRIGGERS
+# and `python -m heapdiff run` spell them as text, turned into what install() takes by
+# from_text, so the three ways share one parser and one check per option.
+
+
+def parse_bool(text, what="value"):
+    value = text.strip().lower()
+    if value in ("1", "yes", "true", "on"):
+        return True
+    if value in ("0", "no", "false", "off"):
+        return False
+    raise ValueError("%s: expected 1/0, yes/no, true/false or on/off, not %r" % (what, text))
+
+
+def _count_from_text(text, what="value"):
+    if text.strip().lower() in ("none", "all", "unlimited"):
+        return None
+    return _whole_number(text, what)
+
+
+def _whole_number(text, what="value"):
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise ValueError("%s: expected a whole number, not %r" % (what, text)) from None
+
+
+def _optional_text(text, what="value"):
+    return None if text.strip().lower() in ("none", "off", "") else text
+
+
+def _text(text, what="value"):
+    return text
+
+
+Option = collections.namedtuple("Option", "name check from_text env_keys flag help")
+Option.__doc__ = """One trigger option: install()'s keyword, its check, how its text (in
+HEAPDIFF_TRIGGERS or on the command line) becomes what install() takes, its keys in
+HEAPDIFF_TRIGGERS, its `python -m heapdiff run` flag (a boolean's flag is a switch; one
+named --no-... turns the option off) and that flag's help."""
+
+OPTIONS = (
+    Option("directory", _check_directory, _text, ("dir", "directory"), "--dir",
+           "where snapshots go (default: the current directory)"),
+    Option("signal", _check_signal, _text, ("signal",), "--signal",
+           "dump on this signal (default USR2; 'none': no handler)"),
+    Option("at_exit", _flag_check("at_exit"), parse_bool, ("atexit", "at_exit"), "--at-exit",
+           "dump when the program exits"),
+    Option("every", _check_every, _optional_text, ("every",), "--every",
+           "dump periodically: 500ms, 30s, 5m, 1h"),
+    Option("keep", _count_check("keep", "to keep every file"), _count_from_text, ("keep",), "--keep",
+           "periodic snapshots kept on disk (default 5; 'all')"),
+    Option("rss", _check_rss, _optional_text, ("rss",), "--rss",
+           "dump when the RSS reaches this: bytes, 2GiB, or 80%% of the memory limit"),
+    Option("max_dumps", _count_check("max_dumps", "for no limit"), _count_from_text, ("max_dumps",),
+           "--max-dumps", "at most this many RSS dumps (default 3; 'none')"),
+    Option("min_interval", _check_min_interval, _text, ("min_interval",), "--min-interval",
+           "at least this long between RSS dumps (default 5s)"),
+    Option("escalate", _check_escalate, _optional_text, ("escalate",), "--escalate",
+           "after an RSS dump, raise the threshold 'halfway' to the limit (default when a limit is "
+           "known) or by a percentage (10%%)"),
+    Option("label", _check_label, _text, ("label",), "--label", "prefix for every snapshot's label"),
+    Option("tracebacks", _flag_check("tracebacks"), parse_bool, ("tracebacks",), "--no-tracebacks",
+           "do not record allocation tracebacks"),
+    Option("tracemalloc", _check_tracemalloc, _whole_number, ("tracemalloc",), "--tracemalloc",
+           "start tracemalloc with this many frames first (up to %d), so snapshots carry allocation "
+           "tracebacks" % MAX_TRACEMALLOC_FRAMES),
+)
+_OPTION = {o.name: o for o in OPTIONS}
+_ENV_KEYS = {key: o for o in OPTIONS for key in o.env_keys}
+
+
+def option_from_text(name, text, what=None):
+    """What install() takes for option `name` spelled as `text`; ValueError naming it
+    (as `what`, by default its HEAPDIFF_TRIGGERS key)."""
+    option = _OPTION[name]
+    return option.from_text(text, what or option.env_keys[0])
+
+
+def parse_spec(text):
+    """install() keyword arguments from "signal=USR2,atexit,every=30s,keep=5,rss=80%,dir=/x".
+
+    Items are separated by commas; each is key=value, or a bare boolean key (atexit) meaning
+    key=1. Keys: dir, signal, atexit, every, keep, rss, max_dumps, min_interval, escalate,
+    label, tracebacks, tracemalloc ("-" may stand for "_"). "keep=all" / "max_dumps=none"
+    remove those limits. Raises ValueError naming the bad item; install() checks the values.
+    """
+    kwargs = {}
+    for item in text.split(","):
+        item = item.strip()
+        if not item:
+            continue
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        option = _ENV_KEYS.get(key.lower().replace("-", "_"))
+        if option is None:
+            raise ValueError("unknown item %r (known: %s)" % (item, ", ".join(o.env_keys[0] for o in OPTIONS)))
+        if option.name in kwargs:
+            raise ValueError("%r given twice" % key)
+        if not sep:
+            if option.from_text is not parse_bool:
+                raise ValueError("%r needs a value (%s=...)" % (item, key))
+            kwargs[option.name] = True
+        else:
+            kwargs[option.name] = option.from_text(value.strip(), key)
+    return kwargs
+
+
+class _Config:
+    """Every option of one install(), checked; building it installs nothing."""
+
+    def __init__(self, options):
+        checked = {name: _OPTION[name].check(value) for name, value in options.items()}
+        self.directory = checked["directory"]
+        self.signum = checked["signal"]
+        self.at_exit = checked["at_exit"]
+        self.every = checked["every"]
+        self.keep = checked["keep"]
+        self.max_dumps = checked["max_dumps"]
+        self.min_interval = checked["min_interval"]
+        self.label = checked["label"]
+        self.tracebacks = checked["tracebacks"]
+        self.tracemalloc_frames = checked["tracemalloc"]
+        self.rss = _rss_plan(checked["rss"], checked["escalate"])
+        if self.signum is not None and threading.current_thread() is not threading.main_thread():
+            raise ValueError("install(signal=...) must be called from the main thread (or pass signal=None)")
+
+
+# --- the installed triggers -------------------------------------------------------------
+
+
+class _Triggers:
+    """One installed configuration, its signal handler and its watchdog thread."""
+
+    def __init__(self, config):
+        self.config = config
+        self.directory = config.directory
+        self.signum = config.signum
+        self.at_exit = config.at_exit
+        self.every = config.every
+        self.keep = config.keep
+        self.max_dumps = config.max_dumps
+        self.min_interval = config.min_interval
+        self.label = config.label
+        self.tracebacks = config.tracebacks
+        plan = config.rss
+        self.threshold = self.first_threshold = None if plan is None else plan.threshold
+        self.limit = None if plan is None else plan.limit  # what "halfway" escalates towards
+        self.limit_source = None if plan is None else plan.limit_source
+        self.escalation = None if plan is None else plan.escalation
+        self.previous_handler = None  # the program's handler for signum before heapdiff's
+        self.exiting = False  # the exit hook has run: signals are ignored from then on
         self.skipped = False  # whether the last dump() was skipped for another one
         self.written = []  # paths this process wrote, oldest first
         self.name_uses = {}  # reason: the stem of its last file name and that name's -N suffix
         self.periodic_files = []  # the periodic ones still on disk, oldest first
-        self._resolve_rss(rss, escalate)
-        self._arm()
+        self.stop = threading.Event()
+        self.thread = None
 
-    def _resolve_rss(self, rss, escalate):
-        self.rss_spec = rss
-        self.limit = None  # what the threshold escalates towards ("halfway")
-        self.limit_source = None
-        self.threshold = None
-        if rss is None:
-            self.escalation = None
-            return
-        cgroup = _memory.cgroup_limit()
-        if cgroup is not None:
-            self.limit, self.limit_source = cgroup, "cgroup memory limit"
-        text = rss.strip() if isinstance(rss, str) else None
-        if text is not None and text.endswith("%"):
-            try:
-                fraction = float(text[:-1]) / 100
-            except ValueError:
-                raise ValueError("rss: bad percentage %r" % (rss,)) from None
-            if not 0 < fraction <= 1:
-                raise ValueError("rss: a percentage must be in (0%%, 100%%], not %r" % (rss,))
-            if self.limit is None:
-                self.limit, self.limit_source = _machine_memory(), "machine memory"
-                if self.limit is None:
-                    raise ValueError("rss=%r needs a memory limit: no cgroup limit is set and "
-                                     "/proc/meminfo cannot be read" % (rss,))
-            self.threshold = int(self.limit * fraction)
-        else:
-            self.threshold = _memory.parse_size(rss)
-        if escalate is None:
-            escalate = "halfway" if self.limit is not None else "10%"
-        self.escalation = _parse_escalate(escalate)
-        if self.escalation[0] == "halfway" and self.limit is None:
-            raise ValueError("escalate='halfway' needs a memory limit (a cgroup limit, or rss as a percentage)")
-        self.first_threshold = self.threshold
-
-    def _arm(self):
+    def start_watchdog(self):
         """Reset the counters and start the watchdog (at install, and in a forked child)."""
         self.rss_dumps = 0
         self.last_rss_dump = None
-        self.threshold = getattr(self, "first_threshold", None)
+        self.threshold = self.first_threshold
         self.stop = threading.Event()
         self.thread = None
         if self.every is not None or self.threshold is not None:
-            self.thread = threading.Thread(target=self._watch, name="heapdiff-triggers", daemon=True)
-            self.thread.start()
+            thread = threading.Thread(target=self._watch, name="heapdiff-triggers", daemon=True)
+            thread.start()
+            self.thread = thread
 
     # --- dumping ---------------------------------------------------------------------------
 
@@ -214,7 +508,7 @@ class _Triggers:
         if sys.is_finalizing():
             return None
         if wait > 0:
-            acquired = _dump_lock.acquire(timeout=wait)
+            acquired = _dump_lock.acquire(timeout=min(wait, threading.TIMEOUT_MAX))
         else:
             acquired = _dump_lock.acquire(False)
         self.skipped = not acquired
@@ -245,19 +539,63 @@ class _Triggers:
                                                  failure.strerror if plain else failure))
         return None
 
+    # --- the signal --------------------------------------------------------------------------
+
     def on_signal(self, signum, frame):
+        if self.exiting:  # was pending when the exit hook switched the signal off
+            return
         try:
             self.dump("signal", _signal_name(signum))
         except Exception:  # dump() logs its own failures; a KeyboardInterrupt still goes through
             pass
 
+    def take_signal(self, replaced):
+        """Install on_signal; returns how to undo that. `replaced` is the install this one
+        replaces (or None): if its handler is the one displaced, the program's handler from
+        before it is the one uninstall() will restore."""
+        displaced = _signal.signal(self.signum, self.on_signal)
+        same = replaced is not None and replaced.signum == self.signum and displaced == replaced.on_signal
+        self.previous_handler = replaced.previous_handler if same else displaced
+        return lambda: self.give_back_signal(displaced)
+
+    def give_back_signal(self, handler):
+        """Set `handler` (None: SIG_DFL) for the signal, if ours is still the one set."""
+        try:
+            if _signal.getsignal(self.signum) == self.on_signal:
+                _signal.signal(self.signum, _signal.SIG_DFL if handler is None else handler)
+        except (ValueError, OSError, TypeError):  # not the main thread: leave it, it is harmless
+            pass
+
+    def _ignore_signal_from_now_on(self):
+        """Set the trigger signal to SIG_IGN for the rest of the process's life.
+
+        After the atexit hooks, CPython's signal finalization resets every signal whose
+        handler is a Python function to SIG_DFL; SIGUSR2's default action terminates the
+        process, so a late SIGUSR2 would replace the exit status with -12. A signal set to
+        SIG_IGN is left alone (Modules/signalmodule.c, 3.8 to 3.13). signal.signal() runs
+        pending handlers first: on_signal returns at once now that `exiting` is set, but
+        another handler may raise (KeyboardInterrupt); the switch is then made again."""
+        for attempt in (1, 2):
+            try:
+                self.give_back_signal(_signal.SIG_IGN)
+                return
+            except BaseException:
+                if attempt == 2:
+                    raise
+
+    # --- exit --------------------------------------------------------------------------------
+
     def on_exit(self):
-        # Let the watchdog finish what it is doing (a dump, its rotation) before the
-        # interpreter stops its daemon thread mid-way.
-        self.close(timeout=120.0)
+        self.exiting = True
+        if self.signum is not None:
+            self._ignore_signal_from_now_on()
+        # One deadline for both waits: the watchdog finishing what it is doing (a dump,
+        # its rotation) before the interpreter stops its daemon thread mid-way, then the
+        # lock for the exit dump.
+        deadline = time.monotonic() + EXIT_WAIT_SECONDS
+        self.close(timeout=EXIT_WAIT_SECONDS)
         if self.at_exit:
-            # The watchdog may be mid-dump: wait for it a while rather than skip.
-            self.dump("exit", "exit", wait=120.0)
+            self.dump("exit", "exit", wait=max(0.0, deadline - time.monotonic()))
 
     # --- the watchdog thread ---------------------------------------------------------------
 
@@ -307,14 +645,16 @@ class _Triggers:
         self.rss_dumps += 1
         # Escalate from where the process is now (the dump itself may have grown the RSS),
         # so the next dump comes later in the growth, closer to the end.
-        base = max(self.threshold, rss, _memory.rss() or 0)
-        kind, fraction = self.escalation
-        if kind == "halfway":
-            self.threshold = base + max(1, (self.limit - base) // 2) if base < self.limit else base + 1
-        else:
-            self.threshold = int(base * (1 + fraction)) + 1
+        self.threshold = self._next_threshold(max(self.threshold, rss, _memory.rss() or 0))
         if not self._rss_armed():
             _log("rss trigger: %d dump(s) written, no more" % self.rss_dumps)
+
+    def _next_threshold(self, base):
+        kind, fraction = self.escalation
+        if kind == "halfway":
+            return base + max(1, (self.limit - base) // 2) if base < self.limit else base + 1
+        # A huge fraction gives a threshold no process reaches, never an overflow.
+        return int(min(base * (1 + fraction), float(sys.maxsize))) + 1
 
     def _periodic(self):
         path = self.dump("every", "every %s" % _format_seconds(self.every))
@@ -333,6 +673,13 @@ class _Triggers:
         if self.thread is not None and self.thread is not threading.current_thread():
             self.thread.join(timeout=timeout)
 
+    def retire(self, signal_too=True):
+        """Undo what activation did: the exit hook, the handler (signal_too), the thread."""
+        atexit.unregister(self.on_exit)
+        if signal_too and self.signum is not None:
+            self.give_back_signal(self.previous_handler)
+        self.close()
+
 
 def _format_seconds(seconds):
     if seconds < 1:
@@ -348,7 +695,9 @@ def install(directory=".", *, signal=_signal.SIGUSR2, at_exit=False, every=None,
     """Dump the heap into ``directory`` when nobody is watching; replaces an earlier install().
 
     signal       -- dump and continue on this signal (default SIGUSR2; None: no handler).
-                    Needs the main thread, as signal.signal() does.
+                    Needs the main thread, as signal.signal() does. SIGKILL, SIGSTOP,
+                    SIGINT, SIGTERM and the signals that report a fault of the process
+                    (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, ...) are refused.
     at_exit      -- dump when the interpreter exits normally (atexit).
     every        -- dump periodically: seconds or "500ms", "30s", "5m", "1h"; keeps the
                     last ``keep`` of these files (None: keep all).
@@ -359,65 +708,61 @@ def install(directory=".", *, signal=_signal.SIGUSR2, at_exit=False, every=None,
                     (the default when a limit is known) or by a fraction ("10%", 0.1).
     label        -- prefix of each snapshot's label (the label says the reason anyway).
     tracebacks   -- passed to heapdiff.dump().
-    tracemalloc  -- if > 0, start tracemalloc with that many frames (when not tracing yet),
-                    so snapshots carry allocation tracebacks.
+    tracemalloc  -- if > 0, start tracemalloc with that many frames (up to 65535; when not
+                    tracing yet), so snapshots carry allocation tracebacks.
     Returns an object describing what was installed (its ``written`` lists the files).
-    Raises ValueError for a bad option; nothing is installed then.
+    Every option is checked before anything is installed: TypeError for a value of the
+    wrong type, ValueError for a wrong value. When install() raises, nothing of it is
+    installed (no handler, thread, exit hook, tracemalloc) and an earlier install() is
+    left as it was.
     """
+    config = _Config(dict(directory=directory, signal=signal, at_exit=at_exit, every=every, keep=keep, rss=rss,
+                          max_dumps=max_dumps, min_interval=min_interval, escalate=escalate, label=label,
+                          tracebacks=tracebacks, tracemalloc=tracemalloc))
+    return _activate(_Triggers(config))
+
+
+def _activate(triggers):
+    """Start `triggers` and only then retire the install it replaces; a step that fails
+    undoes the steps before it, leaving the earlier install running as it was."""
     global _active
-    directory = os.path.abspath(os.fspath(directory))
-    signum = _parse_signal(signal)
-    every = None if every is None else _parse_seconds(every, "every")
-    if every is not None and every <= 0:
-        raise ValueError("every must be positive")
-    if keep is not None and (isinstance(keep, bool) or int(keep) < 1):
-        raise ValueError("keep must be at least 1 (or None to keep every file)")
-    if max_dumps is not None and (isinstance(max_dumps, bool) or int(max_dumps) < 1):
-        raise ValueError("max_dumps must be at least 1 (or None for no limit)")
-    min_interval = _parse_seconds(min_interval, "min_interval")
-    if label is not None and not isinstance(label, str):
-        raise TypeError("label must be a str or None")
-    if signum is not None and threading.current_thread() is not threading.main_thread():
-        raise ValueError("install(signal=...) must be called from the main thread (or pass signal=None)")
-    tracemalloc_frames = int(tracemalloc or 0)
-    if tracemalloc_frames < 0:
-        raise ValueError("tracemalloc must be a number of frames >= 0")
-
-    uninstall()
-    triggers = _Triggers(directory, signum, bool(at_exit), every, None if keep is None else int(keep), rss,
-                         None if max_dumps is None else int(max_dumps), min_interval, escalate, label,
-                         bool(tracebacks))
+    replaced = _active
+    undo = []
     try:
-        if signum is not None:
-            triggers.previous_handler = _signal.signal(signum, triggers.on_signal)
+        triggers.start_watchdog()
+        undo.append(triggers.close)
+        if triggers.config.tracemalloc_frames:
+            undo.append(_start_tracemalloc(triggers.config.tracemalloc_frames))
+        if triggers.signum is not None:
+            undo.append(triggers.take_signal(replaced))
+        atexit.register(triggers.on_exit)
     except BaseException:
-        triggers.close()
+        for step in reversed(undo):
+            step()
         raise
-    atexit.register(triggers.on_exit)
-    if tracemalloc_frames:
-        import tracemalloc as _tracemalloc
-
-        if not _tracemalloc.is_tracing():
-            _tracemalloc.start(tracemalloc_frames)
     _active = triggers
+    if replaced is not None:
+        # Its signal, when the new install took the same one, is the new handler's now.
+        replaced.retire(signal_too=replaced.signum != triggers.signum)
     return triggers
+
+
+def _start_tracemalloc(frames):
+    """Start tracemalloc unless it is tracing already; returns how to undo that."""
+    import tracemalloc
+
+    if tracemalloc.is_tracing():
+        return lambda: None
+    tracemalloc.start(frames)
+    return tracemalloc.stop
 
 
 def uninstall():
     """Remove the triggers install() set up: restore the signal handler, stop the thread."""
     global _active
     triggers, _active = _active, None
-    if triggers is None:
-        return
-    atexit.unregister(triggers.on_exit)
-    if triggers.signum is not None:
-        try:
-            if _signal.getsignal(triggers.signum) == triggers.on_signal:
-                previous = triggers.previous_handler
-                _signal.signal(triggers.signum, _signal.SIG_DFL if previous is None else previous)
-        except (ValueError, OSError):  # not the main thread: leave the handler, it is harmless
-            pass
-    triggers.close()
+    if triggers is not None:
+        triggers.retire()
 
 
 def _after_fork_in_child():
@@ -431,7 +776,7 @@ def _after_fork_in_child():
         triggers.written = []
         triggers.periodic_files = []
         try:
-            triggers._arm()
+            triggers.start_watchdog()
         except Exception as e:
             _log("could not restart the trigger thread in the forked child: %s" % e)
 
@@ -441,65 +786,6 @@ if hasattr(os, "register_at_fork"):
 
 
 # --- HEAPDIFF_TRIGGERS ---------------------------------------------------------------------
-
-_SPEC_KEYS = {
-    "dir": "directory", "directory": "directory", "signal": "signal", "atexit": "at_exit",
-    "at_exit": "at_exit", "every": "every", "keep": "keep", "rss": "rss", "max_dumps": "max_dumps",
-    "min_interval": "min_interval", "escalate": "escalate", "label": "label", "tracebacks": "tracebacks",
-    "tracemalloc": "tracemalloc",
-}
-_BOOL_KEYS = {"at_exit", "tracebacks"}
-_INT_KEYS = {"keep", "max_dumps", "tracemalloc"}
-
-
-def _bool(text, key):
-    value = text.strip().lower()
-    if value in ("1", "yes", "true", "on"):
-        return True
-    if value in ("0", "no", "false", "off"):
-        return False
-    raise ValueError("%s: expected 1/0, yes/no, true/false or on/off, not %r" % (key, text))
-
-
-def parse_spec(text):
-    """install() keyword arguments from "signal=USR2,atexit,every=30s,keep=5,rss=80%,dir=/x".
-
-    Items are separated by commas; each is key=value, or a bare boolean key (atexit) meaning
-    key=1. Keys: dir, signal, atexit, every, keep, rss, max_dumps, min_interval, escalate,
-    label, tracebacks, tracemalloc ("-" may stand for "_"). "keep=all" / "max_dumps=none"
-    remove those limits. Raises ValueError naming the bad item.
-    """
-    kwargs = {}
-    for item in text.split(","):
-        item = item.strip()
-        if not item:
-            continue
-        key, sep, value = item.partition("=")
-        name = _SPEC_KEYS.get(key.strip().lower().replace("-", "_"))
-        if name is None:
-            raise ValueError("unknown item %r (known: %s)" % (item, ", ".join(sorted(set(_SPEC_KEYS) - {"directory", "at_exit"}))))
-        if name in kwargs:
-            raise ValueError("%r given twice" % key.strip())
-        value = value.strip()
-        if not sep:
-            if name not in _BOOL_KEYS:
-                raise ValueError("%r needs a value (%s=...)" % (item, key.strip()))
-            kwargs[name] = True
-        elif name in _BOOL_KEYS:
-            kwargs[name] = _bool(value, key)
-        elif name in _INT_KEYS:
-            if value.lower() in ("none", "all", "unlimited") and name != "tracemalloc":
-                kwargs[name] = None
-            else:
-                try:
-                    kwargs[name] = int(value)
-                except ValueError:
-                    raise ValueError("%s: expected a whole number, not %r" % (key.strip(), value)) from None
-        elif name == "rss" and value.lower() in ("none", "off", ""):
-            kwargs[name] = None
-        else:
-            kwargs[name] = value
-    return kwargs
 
 
 def _install_from_environment():
