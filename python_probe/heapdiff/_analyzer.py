@@ -121,6 +121,39 @@ def run(*args, json_lines=False, stderr=None, read=None):
     return start(*args, json_lines=json_lines, stderr=stderr, read=read)()
 
 
+def _spawn(argv, **popen_args):
+    """subprocess.Popen(argv, ...), started on a helper thread. A Ctrl-C lands on the main
+    thread: had it come while Popen was waiting for the exec (it raises out of Popen with the
+    child already running, and no object left to kill it with), the analyzer would go on
+    running. Here the main thread only waits, and kills what was started if interrupted."""
+    box = {}
+    started = threading.Event()
+
+    def target():
+        try:
+            box["proc"] = subprocess.Popen(argv, **popen_args)
+        except BaseException as e:  # handed to the caller
+            box["error"] = e
+        finally:
+            started.set()
+
+    # An Event, not Thread.join(): a join interrupted by Ctrl-C on 3.8-3.11 may mark the
+    # thread stopped while it still runs (bpo-45274), and a second join returns at once.
+    threading.Thread(target=target, name="heapdiff-analyzer-start", daemon=True).start()
+    try:
+        started.wait()
+    except BaseException:
+        started.wait()  # a fork and an exec: it ends at once
+        proc = box.get("proc")
+        if proc is not None:
+            proc.kill()
+            proc.wait()
+        raise
+    if "error" in box:
+        raise box["error"]
+    return box["proc"]
+
+
 def start(*args, json_lines=False, stderr=None, read=None):
     """Start `heapdiff ARGS`; returns a function that waits and returns what run() does."""
     argv = [a if isinstance(a, bytes) else str(a).encode(ENCODING, "surrogateescape") for a in args]
@@ -131,8 +164,8 @@ def start(*args, json_lines=False, stderr=None, read=None):
         command += " (%s)" % exe
     try:
         # stdin: the command reads none, and must not take the debugger's terminal.
-        proc = subprocess.Popen([exe] + argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, env=dict(os.environ, NO_COLOR="1"))
+        proc = _spawn([exe] + argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                      stderr=subprocess.PIPE, env=dict(os.environ, NO_COLOR="1"))
     except (OSError, ValueError) as e:
         raise AnalyzerError("cannot run %s: %s" % (exe, getattr(e, "strerror", None) or e)) from None
 
