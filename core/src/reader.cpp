@@ -232,8 +232,8 @@ private:
         compressed_.resize(static_cast<std::size_t>(stored));
         src_.read(compressed_.data(), compressed_.size());
         where_ = where(tag);
-        // The section's row count, before room is made for its payload: a bomb of a
-        // million-fold compressed rows is refused at its first bytes. A count larger than
+        // The section's row count, before room is made for its payload: a bomb of rows
+        // compressed thousands-fold is refused at its first bytes. A count larger than
         // the payload could hold is left to the decoder, which says so.
         auto [claim, min_row] = leading_rows(tag);
         if (min_row)
