@@ -90,12 +90,15 @@ ctest_suite() {
 
 # --- Python: venv, pip install .[test], pytest. ----------------------------------------------
 # in_env CMD: runs the shell command CMD in the checkout, on the host, or (python_suite's
-# second argument "sid") inside the sid chroot with a clean environment plus pip's settings.
+# second argument "sid") inside the sid chroot.
 in_env() {
   if [[ $where == sid ]]; then
     local pass=()
     [[ -z ${CMAKE_BUILD_PARALLEL_LEVEL:-} ]] || pass+=("CMAKE_BUILD_PARALLEL_LEVEL=$CMAKE_BUILD_PARALLEL_LEVEL")
-    chroot "$sid_root" env -i HOME=/root LANG=C.UTF-8 PATH=/usr/local/bin:/usr/bin:/bin \
+    # The caller's environment (as the host suites get it: e.g. PYTHONUNBUFFERED), but the
+    # chroot's PATH and pip settings valid inside.
+    chroot "$sid_root" env -u VIRTUAL_ENV -u PIP_FIND_LINKS -u PIP_INDEX_URL -u PIP_EXTRA_INDEX_URL \
+      -u PIP_CERT -u PIP_CONFIG_FILE HOME=/root PATH=/usr/local/bin:/usr/bin:/bin \
       PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 "${pip_env[@]}" "${pass[@]}" \
       bash -c "cd /work/heapdiff && $1"
   else
