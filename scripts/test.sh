@@ -260,7 +260,9 @@ sid_suites() {
     sid_unmount; return; }
   cp /etc/resolv.conf "$sid_root/etc/resolv.conf" 2>/dev/null || true
   local pip_env=()
-  mapfile -t pip_env < <(sid_pip_env)
+  # Not in a subshell: its bind mounts must reach sid_mounts to be undone.
+  sid_pip_env >"$logs/sid-pip-env"
+  mapfile -t pip_env <"$logs/sid-pip-env"
   for v in $sid_pythons; do
     local py=/usr/bin/python$v full
     if ! full=$(chroot "$sid_root" "$py" -c 'import platform; print(platform.python_version())' 2>/dev/null); then
