@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # The test command. Builds the C++ project in build/ and runs its CTest suite, then for every
 # supported CPython (3.8-3.13) installs the project with pip into build/venv-<version> and
-# runs tests/python with pytest. Prints one line per suite, then the wall time, then
-# "N passed, M failed" as the last line. Exits non-zero if any suite failed or ran no test.
+# runs tests/python with pytest; then does the same for CPython 3.14 and 3.15 inside a Debian
+# sid chroot (made on first use, see sid_suites below). Prints one line per suite, then the
+# wall time, then "N passed, M failed" as the last line. Exits non-zero if any suite failed
+# or ran no test.
 #
 #   HEAPDIFF_TEST_PYTHONS="3.11.7 3.13.0" bash scripts/test.sh   # only these pyenv versions
+#   HEAPDIFF_TEST_SID=0 bash scripts/test.sh                     # skip the 3.14/3.15 chroot
+#   HEAPDIFF_SID_ROOT=/path bash scripts/test.sh                 # chroot elsewhere
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -85,30 +89,47 @@ ctest_suite() {
 }
 
 # --- Python: venv, pip install .[test], pytest. ----------------------------------------------
+# in_env CMD: runs the shell command CMD in the checkout, on the host, or (python_suite's
+# second argument "sid") inside the sid chroot.
+in_env() {
+  if [[ $where == sid ]]; then
+    local pass=()
+    [[ -z ${CMAKE_BUILD_PARALLEL_LEVEL:-} ]] || pass+=("CMAKE_BUILD_PARALLEL_LEVEL=$CMAKE_BUILD_PARALLEL_LEVEL")
+    # The caller's environment (as the host suites get it: e.g. PYTHONUNBUFFERED), but the
+    # chroot's PATH and pip settings valid inside.
+    chroot "$sid_root" env -u VIRTUAL_ENV -u PIP_FIND_LINKS -u PIP_INDEX_URL -u PIP_EXTRA_INDEX_URL \
+      -u PIP_CERT -u PIP_CONFIG_FILE HOME=/root PATH=/usr/local/bin:/usr/bin:/bin \
+      PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 "${pip_env[@]}" "${pass[@]}" \
+      bash -c "cd /work/heapdiff && $1"
+  else
+    bash -c "cd '$root' && $1"
+  fi
+}
+
 python_suite() {
-  local ver=${1%%=*} python=${1#*=}
+  local ver=${1%%=*} python=${1#*=} where=${2:-host}
   local name="python $ver" venv=$root/build/venv-$ver log=$logs/python-$ver.log t0=$SECONDS
+  [[ $where == sid ]] && venv=/work/heapdiff/build/venv-sid-${ver%.*}
   : >"$log"
   # Reuse the venv while its interpreter still runs (it breaks if pyenv's version went away).
-  if ! "$venv/bin/python" -c '' 2>/dev/null; then
-    rm -rf "$venv"
-    if ! "$python" -m venv "$venv" >>"$log" 2>&1; then
+  if ! in_env "'$venv/bin/python' -c ''" 2>/dev/null; then
+    if ! in_env "rm -rf '$venv' && '$python' -m venv '$venv'" >>"$log" 2>&1; then
       report FAIL "$name" "could not create $venv" "$log"; return
     fi
   fi
   # No build isolation: the build backend is installed once into the venv instead of into a
   # fresh temporary env on every run, and the CMake tree in build/pip-<wheel tag> (set in
   # pyproject.toml) is reused, so a re-run only recompiles what changed.
-  if ! (export PATH="$venv/bin:$PATH" VIRTUAL_ENV=$venv
+  if ! in_env "export PATH='$venv/bin':\$PATH VIRTUAL_ENV='$venv'
         { python -c 'import scikit_build_core' 2>/dev/null ||
             python -m pip install --quiet 'scikit-build-core>=0.10'; } &&
-        python -m pip install --quiet --no-build-isolation '.[test]') >>"$log" 2>&1; then
+        python -m pip install --quiet --no-build-isolation '.[test]'" >>"$log" 2>&1; then
     report FAIL "$name" "pip install failed after $((SECONDS - t0)) s" "$log"; return
   fi
   local build_s=$((SECONDS - t0)) rc=0
   # The venv's bin/ first, so tests that run the `heapdiff` command get this build's.
-  (export PATH="$venv/bin:$PATH" VIRTUAL_ENV=$venv
-   python -m pytest tests/python -q) >>"$log" 2>&1 || rc=$?
+  in_env "export PATH='$venv/bin':\$PATH VIRTUAL_ENV='$venv'
+          python -m pytest tests/python -q" >>"$log" 2>&1 || rc=$?
   local line n_passed
   line=$(grep -E '[0-9]+ (passed|failed|errors?|skipped)|no tests ran' "$log" | tail -n 1 |
          sed 's/=//g; s/^ *//; s/ *$//' || true)
@@ -127,6 +148,134 @@ python_suite() {
   fi
 }
 
+# --- Python 3.14 and 3.15: a Debian sid chroot. -----------------------------------------------
+# pyenv has no 3.14/3.15 here; Debian sid packages both (with -dev headers). The chroot lives in
+# /var/tmp/heapdiff-sid, outside the checkout: it is ~600 MB that `rm -rf build` or a fresh
+# clone should not throw away (making it takes minutes), every clone and worktree on the machine
+# shares it, and /var/tmp survives reboots where /tmp may not. Made once (debootstrap, then
+# apt-get); a marker file says it is complete, so a run that was interrupted starts it again.
+# The checkout is bind-mounted at /work/heapdiff inside, with /proc (tests read /proc/self),
+# /dev/pts (tests open a pty),
+# and the host's pip index directories (file:// indexes, find-links) read-only at their own
+# paths; a trap unmounts all of it however the run ends.
+sid_root=${HEAPDIFF_SID_ROOT:-/var/tmp/heapdiff-sid}
+sid_pythons="3.14 3.15"
+sid_packages="python3.14 python3.14-dev python3.14-venv python3.15 python3.15-dev python3.15-venv
+  g++ cmake ninja-build pkg-config libboost-graph-dev libgraphviz-dev libcli11-dev libzstd-dev
+  doctest-dev ca-certificates graphviz"  # graphviz: its trigger writes the plugin config (config8)
+sid_apt=(-o Acquire::Check-Valid-Until=false)  # the mirror's sid Release file may be expired
+sid_mounts=()
+
+sid_unmount() {
+  local i
+  for ((i = ${#sid_mounts[@]} - 1; i >= 0; i--)); do
+    umount "${sid_mounts[i]}" 2>/dev/null || umount -l "${sid_mounts[i]}" 2>/dev/null || true
+  done
+  sid_mounts=()
+}
+
+sid_mount() {  # sid_mount SRC DEST_IN_CHROOT [ro]
+  local dest=$sid_root$2
+  mkdir -p "$dest"
+  mountpoint -q "$dest" && return 0
+  mount --bind "$1" "$dest" || return 1
+  sid_mounts+=("$dest")
+  [[ ${3:-} != ro ]] || mount -o remount,bind,ro "$dest" || true
+}
+
+sid_create() {  # quiet when the chroot is there; its log otherwise
+  # The marker holds the package list: a list changed here installs the difference.
+  [[ -f $sid_root/.heapdiff-ready && $(<"$sid_root/.heapdiff-ready") == "$sid_packages" ]] && return 0
+  local log=$1
+  echo "making the Debian sid chroot in $sid_root (once; log: $log)"
+  {
+    export DEBIAN_FRONTEND=noninteractive
+    if ! command -v debootstrap >/dev/null; then
+      apt-get update && apt-get install -y --no-install-recommends debootstrap || return 1
+    fi
+    if [[ ! -x $sid_root/usr/bin/apt-get ]]; then
+      rm -rf "$sid_root"
+      debootstrap --variant=minbase sid "$sid_root" http://deb.debian.org/debian || return 1
+    fi
+    cp /etc/resolv.conf "$sid_root/etc/resolv.conf"
+    sid_mount /proc /proc || return 1
+    chroot "$sid_root" apt-get "${sid_apt[@]}" update || return 1
+    # shellcheck disable=SC2086
+    chroot "$sid_root" env DEBIAN_FRONTEND=noninteractive apt-get "${sid_apt[@]}" install -y \
+      --no-install-recommends $sid_packages || return 1
+    printf '%s' "$sid_packages" >"$sid_root/.heapdiff-ready"
+  } </dev/null >"$log" 2>&1
+}
+
+# The host's pip settings (index, extra index, find-links, CA bundle) carried into the chroot:
+# prints the environment for pip inside and bind-mounts local index directories.
+sid_pip_env() {
+  local key val url path out=()
+  # The host's CA bundle (a proxy's CA may be only there), under its own name.
+  if [[ -f /etc/ssl/certs/ca-certificates.crt ]]; then
+    cp /etc/ssl/certs/ca-certificates.crt "$sid_root/etc/ssl/certs/heapdiff-host-ca.crt"
+    out+=("PIP_CERT=/etc/ssl/certs/heapdiff-host-ca.crt")
+  fi
+  local py
+  py=$(command -v python3 || true)
+  [[ -n $py ]] || { echo "${out[*]}"; return; }
+  while IFS='=' read -r key val; do
+    val=${val#\'}; val=${val%\'}
+    case ${key##*.} in
+      index-url|extra-index-url|find-links) ;;
+      *) continue ;;
+    esac
+    local kept=()
+    for url in $val; do
+      path=${url#file://}
+      if [[ $path == /* ]]; then
+        [[ -d $path ]] || continue
+        sid_mount "$path" "$path" ro || continue
+      fi
+      kept+=("$url")
+    done
+    [[ ${#kept[@]} -gt 0 ]] || continue
+    key=${key##*.}; key=PIP_${key//-/_}
+    out+=("${key^^}=${kept[*]}")
+  done < <("$py" -m pip config list 2>/dev/null)
+  printf '%s\n' "${out[@]}"
+}
+
+sid_suites() {
+  local log=$logs/sid-chroot.log
+  if [[ $(id -u) -ne 0 ]]; then
+    for v in $sid_pythons; do report FAIL "python $v" "the sid chroot needs root"; done; return
+  fi
+  trap sid_unmount EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  if ! sid_create "$log"; then
+    for v in $sid_pythons; do report FAIL "python $v" "could not make the sid chroot" "$log"; done
+    sid_unmount; return
+  fi
+  # /dev/pts for the tests that open a pseudo-terminal (the chroot's own /dev/ptmx node
+  # finds its sibling pts/).
+  sid_mount /proc /proc && sid_mount /dev/pts /dev/pts && sid_mount "$root" /work/heapdiff || {
+    for v in $sid_pythons; do report FAIL "python $v" "could not bind-mount into $sid_root"; done
+    sid_unmount; return; }
+  cp /etc/resolv.conf "$sid_root/etc/resolv.conf" 2>/dev/null || true
+  local pip_env=()
+  # Not in a subshell: its bind mounts must reach sid_mounts to be undone.
+  sid_pip_env >"$logs/sid-pip-env"
+  mapfile -t pip_env <"$logs/sid-pip-env"
+  for v in $sid_pythons; do
+    local py=/usr/bin/python$v full
+    if ! full=$(chroot "$sid_root" "$py" -c 'import platform; print(platform.python_version())' 2>/dev/null); then
+      report FAIL "python $v" "no $py in $sid_root"; continue
+    fi
+    # python_suite, run inside the chroot with the chroot's own PATH; its venv is
+    # build/venv-sid-<version> (made by that interpreter, so not runnable from the host).
+    python_suite "$full=$py" sid
+  done
+  sid_unmount
+  trap - EXIT INT TERM
+}
+
 ctest_suite
 if [[ ${#interpreters[@]} -eq 0 ]]; then
   report FAIL python "no CPython 3.8-3.13 found (pyenv or python3)"
@@ -134,6 +283,7 @@ fi
 for i in "${interpreters[@]}"; do
   python_suite "$i"
 done
+[[ ${HEAPDIFF_TEST_SID:-1} == 0 ]] || sid_suites
 
 echo "total wall time: $((SECONDS - start)) s"
 echo "$passed passed, $failed failed"

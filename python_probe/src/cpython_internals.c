@@ -21,15 +21,46 @@
 #include <internal/pycore_runtime.h>
 #include <internal/pycore_tracemalloc.h>
 #endif
+#if PY_VERSION_HEX >= 0x030E0000
+#include <internal/pycore_stackref.h>
+#endif
 
 #include "cpython_internals.h"
+
+#if PY_VERSION_HEX >= 0x030E0000
+/* 3.14+: frame fields are _PyStackRef (a tagged pointer). The null stackref and tagged
+ * integers (which the interpreter may leave in a slot) are no objects: NULL then. */
+static PyObject* heapdiff_stackref_object(_PyStackRef ref) {
+    if (PyStackRef_IsNullOrInt(ref)) return NULL;
+    return PyStackRef_AsPyObjectBorrow(ref);
+}
+#endif
+
+const char* heapdiff_layout_refusal(void) {
+#if PY_VERSION_HEX >= 0x030E0000 && PY_VERSION_HEX < 0x030E0500
+    return "heapdiff: this probe was built against CPython 3.14.0-3.14.4, whose incremental "
+           "collector's generation layout it cannot trust; use 3.14.5 or newer";
+#elif PY_VERSION_HEX >= 0x030B0000
+    /* Built against trusted headers, but the running interpreter may be another patch
+     * release of the same minor: 3.14.0-3.14.4 keep the incremental GC's layout. */
+    if (Py_Version >= 0x030E0000 && Py_Version < 0x030E0500)
+        return "heapdiff: CPython 3.14.0-3.14.4 (incremental collector, reverted in 3.14.5) "
+               "has a GC layout the probe cannot trust; use 3.14.5 or newer";
+    return NULL;
+#else
+    return NULL;
+#endif
+}
 
 int heapdiff_frame_fields(PyObject* frame, heapdiff_frame_visit visit, void* ctx) {
 #if PY_VERSION_HEX >= 0x030B0000
     _PyInterpreterFrame* f = ((PyFrameObject*)frame)->f_frame;
     if (!f) return 0;
 
-#if PY_VERSION_HEX >= 0x030D0000
+#if PY_VERSION_HEX >= 0x030E0000
+    PyObject* code_obj = heapdiff_stackref_object(f->f_executable);
+    PyObject* func = heapdiff_stackref_object(f->f_funcobj);
+#elif PY_VERSION_HEX >= 0x030D0000
     PyObject* code_obj = f->f_executable;
     PyObject* func = f->f_funcobj;
 #elif PY_VERSION_HEX >= 0x030C0000
@@ -51,7 +82,11 @@ int heapdiff_frame_fields(PyObject* frame, heapdiff_frame_visit visit, void* ctx
         PyCodeObject* co = (PyCodeObject*)code_obj;
         PyObject* names = co->co_localsplusnames;
         for (int i = 0; i < co->co_nlocalsplus; ++i) {
+#if PY_VERSION_HEX >= 0x030E0000
+            PyObject* value = heapdiff_stackref_object(f->localsplus[i]);
+#else
             PyObject* value = f->localsplus[i];
+#endif
             if (value) visit(ctx, value, 1, NULL, names && i < PyTuple_GET_SIZE(names) ? PyTuple_GET_ITEM(names, i) : NULL);
         }
     }
@@ -133,6 +168,14 @@ typedef struct {
 } heapdiff_trace_t;
 
 #define HEAPDIFF_TM (_PyRuntime.tracemalloc)
+#if PY_VERSION_HEX >= 0x030E0000
+/* 3.14 made the tables lock a PyMutex embedded in the state. */
+#define HEAPDIFF_TM_LOCK() PyMutex_Lock(&HEAPDIFF_TM.tables_lock)
+#define HEAPDIFF_TM_UNLOCK() PyMutex_Unlock(&HEAPDIFF_TM.tables_lock)
+#else
+#define HEAPDIFF_TM_LOCK() PyThread_acquire_lock(HEAPDIFF_TM.tables_lock, 1)
+#define HEAPDIFF_TM_UNLOCK() PyThread_release_lock(HEAPDIFF_TM.tables_lock)
+#endif
 
 struct heapdiff_trace_walk {
     heapdiff_trace_visit visit;
@@ -163,10 +206,10 @@ int heapdiff_tracemalloc_traces(heapdiff_trace_visit visit, void* ctx) {
     struct heapdiff_trace_walk w = {visit, ctx, 0};
     /* Blocks of the raw domain are traced without the GIL: the tables lock keeps other
      * threads out while we read. `visit` must not allocate through Python. */
-    PyThread_acquire_lock(HEAPDIFF_TM.tables_lock, 1);
+    HEAPDIFF_TM_LOCK();
     _Py_hashtable_foreach(HEAPDIFF_TM.traces, heapdiff_each_trace, &w);
     if (HEAPDIFF_TM.domains) _Py_hashtable_foreach(HEAPDIFF_TM.domains, heapdiff_each_domain, &w);
-    PyThread_release_lock(HEAPDIFF_TM.tables_lock);
+    HEAPDIFF_TM_UNLOCK();
     return 1;
 #else
     (void)visit;
@@ -178,10 +221,10 @@ int heapdiff_tracemalloc_traces(heapdiff_trace_visit visit, void* ctx) {
 const void* heapdiff_tracemalloc_block(uintptr_t block) {
 #if PY_VERSION_HEX >= 0x030C0000
     if (!HEAPDIFF_TM.config.tracing || !HEAPDIFF_TM.traces) return NULL;
-    PyThread_acquire_lock(HEAPDIFF_TM.tables_lock, 1);
+    HEAPDIFF_TM_LOCK();
     const heapdiff_trace_t* t = (const heapdiff_trace_t*)_Py_hashtable_get(HEAPDIFF_TM.traces, (const void*)block);
     const void* tb = t ? (const void*)t->traceback : NULL;
-    PyThread_release_lock(HEAPDIFF_TM.tables_lock);
+    HEAPDIFF_TM_UNLOCK();
     return tb;
 #else
     (void)block;
@@ -189,19 +232,27 @@ const void* heapdiff_tracemalloc_block(uintptr_t block) {
 #endif
 }
 
-int heapdiff_traceback_frame(const void* traceback, int i, PyObject** filename, unsigned int* lineno,
-                             int* total_frames) {
+int heapdiff_traceback_frame(const void* traceback, int i, PyObject** filename, const char** filename_utf8,
+                             unsigned int* lineno, int* total_frames) {
 #if PY_VERSION_HEX >= 0x030C0000
     const struct tracemalloc_traceback* tb = (const struct tracemalloc_traceback*)traceback;
     *total_frames = tb->total_nframe;
     if (i < 0 || i >= tb->nframe) return 0;
+#if PY_VERSION_HEX >= 0x030F0000
+    /* 3.15 interns filenames as NUL-terminated UTF-8 strings, no longer str objects. */
+    *filename = NULL;
+    *filename_utf8 = tb->frames[i].filename;
+#else
     *filename = tb->frames[i].filename;
+    *filename_utf8 = NULL;
+#endif
     *lineno = tb->frames[i].lineno;
     return 1;
 #else
     (void)traceback;
     (void)i;
     (void)filename;
+    (void)filename_utf8;
     (void)lineno;
     (void)total_frames;
     return 0;

@@ -47,9 +47,13 @@ typedef void (*heapdiff_trace_visit)(void* ctx, unsigned int domain, size_t size
 int heapdiff_tracemalloc_traces(heapdiff_trace_visit visit, void* ctx);
 // The interned traceback of the block at `block` in the default domain, or NULL.
 const void* heapdiff_tracemalloc_block(uintptr_t block);
-// Frame i (0 = most recent) of such a traceback; 0 past the last frame.
-int heapdiff_traceback_frame(const void* traceback, int i, PyObject** filename, unsigned int* lineno,
-                             int* total_frames);
+// Frame i (0 = most recent) of such a traceback; 0 past the last frame. The filename is
+// set in *filename (a str, up to 3.14) or in *filename_utf8 (3.15+), the other one NULL.
+int heapdiff_traceback_frame(const void* traceback, int i, PyObject** filename, const char** filename_utf8,
+                             unsigned int* lineno, int* total_frames);
+
+// NULL, or why the probe must not run in this interpreter (one line, for ImportError).
+const char* heapdiff_layout_refusal(void);
 
 #ifdef __cplusplus
 }

@@ -7,6 +7,7 @@
 #include <new>
 #include <string>
 
+#include "cpython_internals.h"
 #include "heap_walk.h"
 #include "heapdiff/error.h"
 #include "python_refs.h"
@@ -115,6 +116,10 @@ PyModuleDef module_def = {PyModuleDef_HEAD_INIT, "heapdiff._probe", "The native 
 }  // namespace
 
 PyMODINIT_FUNC PyInit__probe(void) {
+    if (const char* refusal = heapdiff_layout_refusal()) {
+        PyErr_SetString(PyExc_ImportError, refusal);
+        return nullptr;
+    }
     PyObject* m = PyModule_Create(&module_def);
     if (!m) return nullptr;
     heapdiff::probe::PythonRefs refs;

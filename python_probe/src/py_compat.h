@@ -1,4 +1,4 @@
-// The few C-API differences between CPython 3.8 and 3.13 that the probe meets, in one
+// The few C-API differences between CPython 3.8 and 3.15 that the probe meets, in one
 // place. Everything here is pure C; none of it runs Python code.
 #pragma once
 
@@ -47,7 +47,9 @@ inline PyCodeObject* frame_code(PyFrameObject* f) {
 }
 
 inline bool is_immortal(PyObject* op) {
-#if PY_VERSION_HEX >= 0x030C0000
+#if PY_VERSION_HEX >= 0x030E0000
+    return PyUnstable_IsImmortal(op);  // the public test from 3.14; _Py_IsImmortal is private
+#elif PY_VERSION_HEX >= 0x030C0000
     return _Py_IsImmortal(op);
 #else
     (void)op;

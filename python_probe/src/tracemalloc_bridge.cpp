@@ -19,12 +19,33 @@ TracemallocBridge::TracemallocBridge(SnapshotWriter& writer, std::string probe_d
 
 StringId TracemallocBridge::filename(PyObject* str, bool* is_probe) {
     auto it = filenames_.find(str);
-    if (it == filenames_.end()) {
-        std::string text;
-        utf8_prefix(str, 4096, text);
-        bool probe = !probe_dir_.empty() && text.compare(0, probe_dir_.size(), probe_dir_) == 0;
-        it = filenames_.emplace(str, FileEntry{writer_.intern(text), probe}).first;
+    if (it != filenames_.end()) {
+        if (it->second.is_probe) *is_probe = true;
+        return it->second.id;
     }
+    std::string text;
+    utf8_prefix(str, 4096, text);
+    return file_entry(str, text, is_probe);
+}
+
+StringId TracemallocBridge::filename_utf8(const char* utf8, bool* is_probe) {
+    auto it = filenames_.find(utf8);
+    if (it != filenames_.end()) {
+        if (it->second.is_probe) *is_probe = true;
+        return it->second.id;
+    }
+    // The same 4096-byte cap as utf8_prefix, never cutting a character in two.
+    std::size_t n = 0;
+    while (n < 4096 && utf8[n]) ++n;
+    if (utf8[n]) {
+        while (n > 0 && (static_cast<unsigned char>(utf8[n]) & 0xC0) == 0x80) --n;
+    }
+    return file_entry(utf8, std::string(utf8, n), is_probe);
+}
+
+StringId TracemallocBridge::file_entry(const void* key, const std::string& text, bool* is_probe) {
+    bool probe = !probe_dir_.empty() && text.compare(0, probe_dir_.size(), probe_dir_) == 0;
+    auto it = filenames_.emplace(key, FileEntry{writer_.intern(text), probe}).first;
     if (it->second.is_probe) *is_probe = true;
     return it->second.id;
 }
@@ -64,16 +85,17 @@ TracebackId TracemallocBridge::intern_native(const void* traceback, bool* is_pro
         bool probe = false;
         int total = 0;
         PyObject* file = nullptr;
+        const char* file_utf8 = nullptr;
         unsigned int lineno = 0;
-        for (int i = 0; heapdiff_traceback_frame(traceback, i, &file, &lineno, &total); ++i) {
+        for (int i = 0; heapdiff_traceback_frame(traceback, i, &file, &file_utf8, &lineno, &total); ++i) {
             Frame frame;
-            frame.filename = filename(file, &probe);
+            frame.filename = file_utf8 ? filename_utf8(file_utf8, &probe) : filename(file, &probe);
             frame.lineno = lineno;
             frames_.push_back(frame);
             key_.append(reinterpret_cast<const char*>(&frame.filename.value), 4);
             key_.append(reinterpret_cast<const char*>(&frame.lineno), 4);
         }
-        heapdiff_traceback_frame(traceback, 0, &file, &lineno, &total);
+        heapdiff_traceback_frame(traceback, 0, &file, &file_utf8, &lineno, &total);
         TracebackId id = intern_frames(static_cast<std::uint32_t>(total));
         it = native_.emplace(traceback, NativeEntry{id, probe}).first;
     }

@@ -30,6 +30,9 @@ private:
     TracebackId intern_native(const void* traceback, bool* is_probe);
     TracebackId intern_frames(std::uint32_t total_frames);  // frames_ and key_ filled
     StringId filename(PyObject* str, bool* is_probe);
+    // The same for a filename tracemalloc interned as UTF-8 (3.15+).
+    StringId filename_utf8(const char* utf8, bool* is_probe);
+    StringId file_entry(const void* key, const std::string& text, bool* is_probe);
     void write_trace_stats_in_place();
 
     SnapshotWriter& writer_;
@@ -40,7 +43,7 @@ private:
         StringId id;
         bool is_probe;
     };
-    std::unordered_map<PyObject*, FileEntry> filenames_;  // tracemalloc interns filenames
+    std::unordered_map<const void*, FileEntry> filenames_;  // tracemalloc interns filenames
     std::unordered_map<std::string, TracebackId> tracebacks_;
     bool in_place_ = false;  // tracemalloc's tables are readable directly (3.12+)
     struct NativeEntry {
