@@ -154,9 +154,7 @@ public:
     // object gc.freeze() moved to the permanent generation. What it reaches is walked.
     void walk_root(PyObject* obj) {
         if (is_listed(obj) || excluded_.contains(obj) || !seen_.insert(addr(obj))) return;
-        ++unlisted_written_;
-        if (collecting_ && is_gc_tracked(obj)) ++found_collecting_;
-        emit(obj, false, 3);
+        emit_unlisted(obj);
         drain();
     }
 
@@ -179,10 +177,16 @@ private:
         while (!pending_.empty()) {
             PyObject* next = pending_.back();
             pending_.pop_back();
-            ++unlisted_written_;
-            if (is_gc_tracked(next)) ++found_collecting_;
-            emit(next, false, 3);
+            emit_unlisted(next);
         }
+    }
+
+    // An object no gc list holds, found as a root or a referent. During a collection a
+    // tracked one is being collected; otherwise it is frozen (before 3.11) or untracked.
+    void emit_unlisted(PyObject* obj) {
+        ++unlisted_written_;
+        if (collecting_ && is_gc_tracked(obj)) ++found_collecting_;
+        emit(obj, false, 3);
     }
 
     void emit(PyObject* obj, bool listed, int generation) {
@@ -243,7 +247,7 @@ Ref objects_of_generation(int generation) {
 
 DumpStats dump_heap(const DumpRequest& request) {
     auto start = std::chrono::steady_clock::now();
-    const bool collecting = heapdiff_gc_collecting() != 0;  // before GcPause: it may not matter, but be exact
+    const bool collecting = heapdiff_gc_collecting() != 0;
     GcPause pause;
     SnapshotWriter writer(request.path);
     write_process_facts(writer, request.label);
@@ -291,8 +295,9 @@ DumpStats dump_heap(const DumpRequest& request) {
             excluded.objects.push_back(lists[g].get());
             held_by_lists += static_cast<std::uint64_t>(PyList_GET_SIZE(lists[g].get()));
         }
-        // Frozen objects are tracked but in no list: told from listed ones by address.
-        Ref frozen(call_no_args(py.gc_get_freeze_count));
+        // Frozen objects are tracked but in no list: told from listed ones by address
+        // (during a collection every listed object is marked in the seen set instead).
+        Ref frozen(collecting ? Ref() : Ref(call_no_args(py.gc_get_freeze_count)));
         if (frozen && PyLong_AsLong(frozen.get()) > 0) {
             std::vector<std::uint64_t> listed;
             listed.reserve(held_by_lists);
