@@ -15,5 +15,6 @@ void set_refs_command(CLI::App& app);
 void set_retained_command(CLI::App& app);
 void set_top_command(CLI::App& app);
 void set_garbage_command(CLI::App& app);
+void set_attach_command(CLI::App& app);
 
 }  // namespace heapdiff::cli

@@ -1,0 +1,34 @@
+// heapdiff attach, as a library: inspect the target, leave a request in its /tmp, queue
+// the stub (gdb or sys.remote_exec), wait for the agent's status. The command only
+// prints what this returns.
+#pragma once
+
+#include <string>
+
+#include "attach_injectors.h"
+#include "attach_request.h"
+#include "target_process.h"
+
+namespace heapdiff::cli {
+
+struct AttachOptions {
+    pid_t pid = 0;
+    std::string output;    // "" : heapdiff-PID-YYYYmmdd-HHMMSS-attach.hds in the current directory
+    std::string label = "attach";
+    bool tracebacks = false;
+    double timeout_seconds = 10;  // to reach a safe point; the dump itself is not cut short
+    std::string install;   // a HEAPDIFF_TRIGGERS spec: install the triggers instead of dumping
+};
+
+struct AttachOutcome {
+    TargetProcess target;
+    QueueResult queued;
+    AgentStatus status;    // state "done"
+    double wait_seconds = 0;  // from queuing to the agent's start: how long the safe point took
+    bool same_root = true;    // the target sees the file system as we do
+    std::string path_here;    // status.path as we can open it
+};
+
+AttachOutcome attach_to_process(const AttachOptions& options);
+
+}  // namespace heapdiff::cli

@@ -1,0 +1,123 @@
+# What `heapdiff attach PID` runs inside the target, at its main thread's next safe point
+# (a pending call queued by gdb on CPython 3.8-3.13, sys.remote_exec on 3.14+).
+#
+# It is not imported: the heapdiff command embeds this text, writes it into a private
+# request directory with a `request` file beside it, and the target executes it with fresh
+# globals (__name__ "__heapdiff_attach__", __file__ its path), so nothing it does binds a
+# name in the program's __main__. It imports heapdiff (from the target's environment, or
+# from the attaching heapdiff's package when the extension's ABI tag matches), writes the
+# snapshot or installs the triggers, and reports in a `status` file, replaced atomically at
+# every step. The agent claims the request by renaming `request` to `request.claimed`; the
+# attaching side withdraws it at its deadline by renaming it to `request.withdrawn`. One of
+# the two renames wins, so a late agent does nothing (and removes the directory) and a
+# withdrawn request is never half-done. Both files are "key=hexbytes" lines (any path fits).
+# Runs on every CPython heapdiff supports (3.8 syntax).
+
+
+def _heapdiff_attach(script):
+    import binascii
+    import os
+    import sys
+    import time
+
+    started = time.perf_counter()
+    here = os.path.dirname(script)
+
+    def read_fields(name):
+        fields = {}
+        with open(os.path.join(here, name), "rb") as f:
+            for line in f.read().splitlines():
+                key, _, value = line.partition(b"=")
+                fields[key.decode("ascii")] = binascii.unhexlify(value)
+        return fields
+
+    def report(**fields):
+        text = b"".join(b"%s=%s\n" % (k.encode("ascii"), binascii.hexlify(v if isinstance(v, bytes) else str(v).encode("utf-8", "backslashreplace")))
+                        for k, v in fields.items())
+        temporary = os.path.join(here, "status.tmp-%d" % os.getpid())
+        with open(temporary, "wb") as f:
+            f.write(text)
+        os.replace(temporary, os.path.join(here, "status"))
+
+    try:
+        os.rename(os.path.join(here, "request"), os.path.join(here, "request.claimed"))
+    except OSError:
+        # Withdrawn: the attaching side gave up and said so. Leave no trace.
+        for name in os.listdir(here):
+            os.unlink(os.path.join(here, name))
+        os.rmdir(here)
+        return
+    request = read_fields("request.claimed")
+    report(state="started")
+
+    class _Refused(Exception):
+        pass
+
+    def import_heapdiff():
+        try:
+            import heapdiff
+            return heapdiff
+        except ImportError as e:
+            own = e
+        import importlib.machinery
+        import importlib.util
+
+        tag = importlib.machinery.EXTENSION_SUFFIXES[0]  # ".cpython-311-x86_64-linux-gnu.so"
+        built_for = []
+        for package in request["packages"].split(b"\0") if request["packages"] else []:
+            package = os.fsdecode(package)
+            try:
+                probes = [f for f in os.listdir(package) if f.startswith("_probe.")]
+            except OSError:
+                continue
+            if not any(f.endswith(tag) for f in probes):
+                built_for.extend(f[len("_probe."):] for f in probes)
+                continue
+            spec = importlib.util.spec_from_file_location(
+                "heapdiff", os.path.join(package, "__init__.py"), submodule_search_locations=[package])
+            module = importlib.util.module_from_spec(spec)
+            sys.modules["heapdiff"] = module
+            try:
+                spec.loader.exec_module(module)
+            except BaseException:
+                for name in [n for n in sys.modules if n == "heapdiff" or n.startswith("heapdiff.")]:
+                    del sys.modules[name]
+                raise
+            return module
+        python = "CPython %s at %s" % (sys.version.split()[0], sys.executable)
+        raise _Refused(
+            "cannot import heapdiff in the target (%s: %s)%s; install it there: %s -m pip install heapdiff"
+            % (python, own, "" if not built_for else ", and the attaching heapdiff is built for " + " ".join(sorted(set(built_for))),
+               sys.executable))
+
+    try:
+        heapdiff = import_heapdiff()
+        action = request["action"]
+        if action == b"dump":
+            import tracemalloc
+
+            tracebacks = request["tracebacks"] == b"1"
+            label = request["label"].decode("utf-8", "replace") if request["label"] else None
+            path = heapdiff.dump(os.fsdecode(request["output"]), label=label, tracebacks=tracebacks)
+            note = ""
+            if tracebacks and not tracemalloc.is_tracing():
+                note = "tracemalloc is not tracing in the target, so the snapshot has no tracebacks"
+            report(state="done", path=os.fsencode(path), pause=time.perf_counter() - started, note=note,
+                   python=sys.version.split()[0])
+        else:
+            from heapdiff import triggers
+
+            options = triggers.parse_spec(request["spec"].decode("utf-8"))
+            directory = options.get("directory", ".")
+            options["directory"] = os.path.join(os.fsdecode(request["cwd"]), directory)
+            triggers.install(**options)
+            report(state="done", path=os.fsencode(options["directory"]), pause=time.perf_counter() - started,
+                   python=sys.version.split()[0])
+    except (Exception, KeyboardInterrupt) as e:
+        message = str(e) if isinstance(e, (_Refused, OSError, ValueError, TypeError)) else "%s: %s" % (type(e).__name__, e)
+        report(state="error", message=message, python=sys.version.split()[0])
+        if isinstance(e, KeyboardInterrupt):
+            raise
+
+
+_heapdiff_attach(__file__)
