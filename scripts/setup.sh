@@ -10,6 +10,7 @@ packages=(
   libzstd-dev                                        # core/: snapshots are zstd frames
   doctest-dev                                        # tests/core
   python3-dev python3-venv                           # the probe, and venvs for the default python3
+  gdb                                                # heapdiff attach on CPython 3.8-3.13
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1; then

@@ -121,9 +121,16 @@ AttachOutcome attach_to_process(const AttachOptions& o) {
             started = true;
             out.wait_seconds = std::chrono::duration<double>(Clock::now() - queued_at).count();
         }
-        if (!process_alive(target.pid))
+        if (!process_alive(target.pid)) {
+            // It may have answered just before exiting.
+            std::optional<AgentStatus> last = dir.status();
+            if (last && (last->state == "done" || last->state == "error")) {
+                out.status = *last;
+                break;
+            }
             throw Error(who(target) + " exited " + (started ? "while writing the snapshot" : "before reaching a safe point") +
                         "; nothing was written");
+        }
         if (!started && Clock::now() >= deadline) {
             if (dir.withdraw()) {
                 dir.keep();  // the queued stub may still run: it finds no request and cleans up

@@ -135,7 +135,13 @@ std::string PythonBuild::text() const {
     return free_threaded ? s + "t" : s;
 }
 
-bool process_alive(pid_t pid) { return ::kill(pid, 0) == 0 || errno == EPERM; }
+bool process_alive(pid_t pid) {
+    if (::kill(pid, 0) != 0 && errno != EPERM) return false;
+    // A zombie has exited; only its parent has not collected its status yet.
+    std::string stat = read_text(proc_path(pid, "stat"));
+    std::size_t paren = stat.rfind(')');
+    return paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] != 'Z' && stat[paren + 2] != 'X';
+}
 
 TargetProcess inspect_target(pid_t pid) {
     TargetProcess t;
