@@ -41,8 +41,12 @@ void print(const AttachOptions& o, const AttachOutcome& r) {
     std::string stopped = r.queued.stopped_seconds > 0
                               ? ", and stopped " + pause_text(r.queued.stopped_seconds) + " by gdb to queue the request"
                               : "";
-    std::printf("the process was paused %s while its probe ran%s; it reached a safe point %s after the request\n",
-                pause_text(r.status.pause_seconds).c_str(), stopped.c_str(), pause_text(r.wait_seconds).c_str());
+    std::printf("the process was paused %s while its probe ran%s\n", pause_text(r.status.pause_seconds).c_str(),
+                stopped.c_str());
+    // Worth saying only when the main thread was away from Python code for a while.
+    if (r.wait_seconds >= 0.05)
+        std::printf("(it reached a point where Python code can run %s after the request)\n",
+                    pause_text(r.wait_seconds).c_str());
     if (!r.same_root)
         std::printf("(the process has its own root directory: that path is %s inside it)\n",
                     printable(r.status.path).c_str());
