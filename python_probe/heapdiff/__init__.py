@@ -10,9 +10,15 @@ then, outside the process: ``heapdiff summary after.hds``.
 
 import gc
 import os
+import sysconfig
 
-from heapdiff import _probe
-from heapdiff._probe import DumpError
+if sysconfig.get_config_var("Py_GIL_DISABLED"):
+    # The walk relies on the GIL to keep the heap still; a free-threaded build has no
+    # generation lists to walk either (docs/PROBE.md, "Supported interpreters").
+    raise ImportError("heapdiff does not support free-threaded CPython yet: use a default (GIL) build")
+
+from heapdiff import _probe  # noqa: E402
+from heapdiff._probe import DumpError  # noqa: E402
 
 __all__ = ["dump", "DumpError", "trust_sizeof"]
 __version__ = "0.1.0"
