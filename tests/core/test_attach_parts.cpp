@@ -1,0 +1,75 @@
+// The parts of `heapdiff attach` that need no target process: the request/status field
+// encoding (shared with the agent's Python twin), the ELF symbol reader, and the
+// refusals that come before anything is touched. Attaching itself is tested on real
+// processes in tests/python/test_attach.py.
+#include <doctest/doctest.h>
+
+#include <unistd.h>
+
+#include <algorithm>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "attach_request.h"
+#include "elf_symbols.h"
+#include "heapdiff/error.h"
+#include "target_process.h"
+#include "temp_dir.h"
+
+using namespace heapdiff;
+using namespace heapdiff::cli;
+
+namespace {
+
+std::string loaded_library(const std::string& name_part) {
+    std::ifstream maps("/proc/self/maps");
+    for (std::string line; std::getline(maps, line);) {
+        std::size_t slash = line.find('/');
+        if (slash != std::string::npos && line.find(name_part, slash) != std::string::npos) return line.substr(slash);
+    }
+    return {};
+}
+
+}  // namespace
+
+TEST_CASE("request fields carry any bytes, one key per line") {
+    Fields f;
+    f["output"] = std::string("/tmp/a b\n\xff\0z.hds", 16);
+    f["label"] = "";
+    f["packages"] = std::string("/x/heapdiff\0/y/heapdiff", 23);
+    std::string text = encode_fields(f);
+    CHECK(std::count(text.begin(), text.end(), '\n') == 3);
+    CHECK(text.find("label=\n") != std::string::npos);
+    CHECK(decode_fields(text) == f);
+    // What the agent writes (binascii.hexlify) reads back; a damaged line stops at the damage.
+    CHECK(decode_fields("state=646f6e65\npause=302e3035\n")["state"] == "done");
+    CHECK(decode_fields("message=41zz42\n")["message"] == "A");
+    CHECK(decode_fields("no equals sign\n").empty());
+}
+
+TEST_CASE("dynamic symbols of a real library, and none in what is not an ELF") {
+    std::string libc = loaded_library("libc.so");
+    REQUIRE(!libc.empty());
+    auto found = find_dynamic_symbols(libc, {"malloc", "free", "no_such_symbol_here"});
+    REQUIRE(found.size() >= 2);
+    for (const ElfSymbol& s : found) {
+        CHECK((s.name == "malloc" || s.name == "free"));
+        CHECK(s.value != 0);
+    }
+    test::TempDir dir;
+    std::string text = dir.path() + "/not-elf";
+    std::ofstream(text) << "#!/bin/sh\necho hello\n";
+    CHECK(find_dynamic_symbols(text, {"malloc"}).empty());
+    CHECK_THROWS_WITH_AS(find_dynamic_symbols(dir.path() + "/missing", {"malloc"}),
+                         doctest::Contains("cannot read"), Error);
+}
+
+TEST_CASE("refusals before touching anything") {
+    CHECK_THROWS_WITH_AS(inspect_target(0), "no process with pid 0", Error);
+    CHECK_THROWS_WITH_AS(inspect_target(999999999), "no process with pid 999999999", Error);
+    CHECK_THROWS_WITH_AS(inspect_target(::getpid()), doctest::Contains("is heapdiff itself"), Error);
+    CHECK(process_alive(::getpid()));
+    CHECK_FALSE(process_alive(999999999));
+}
