@@ -52,7 +52,9 @@ def snapshot(out_dir, k, done):
     # collector (argparse leaves some) do not show up as objects freed between snapshots.
     path = heapdiff.dump(os.path.join(out_dir, "steady-%d.hds" % k), label="after %d iterations" % done,
                          collect=True)
-    print("iteration %d, wrote %s" % (done, path))
+    # Flushed now: a line waiting in stdout's buffer would be one more object that
+    # survives from one snapshot to the next.
+    print("iteration %d, wrote %s" % (done, path), flush=True)
 
 
 def main():

@@ -191,7 +191,7 @@ def test_the_most_compressible_real_heaps_still_load(run_cli, tmp_path):
     code = ("import heapdiff\nd = {i: None for i in range(2000)}\nkeep = [dict(d) for _ in range(2000)]\n"
             "heapdiff.dump(%r)\n" % str(path))
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
-    assert decompressed_ratio(path) > 100
+    assert decompressed_ratio(path) > 50  # 98x on CPython 3.15, more before: the point is it loads
     r = run_cli("summary", path, "--json")
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["objects"] > 2000

@@ -213,7 +213,7 @@ def _pth_installed():
 def test_environment_variable_through_the_pth(tmp_path):
     code = """
         import os, signal, sys
-        print("imported" if "heapdiff" in sys.modules else "not imported")
+        print("imported" if "heapdiff" in sys.modules else "not imported", flush=True)  # SIGUSR2 may kill it next
         os.kill(os.getpid(), signal.SIGUSR2)
     """
     env = dict(os.environ, HEAPDIFF_TRIGGERS="signal=USR2, atexit, dir=%s, label=from-env" % (tmp_path / "e"))
