@@ -6,7 +6,10 @@
 
 #include <sys/stat.h>
 
+#include <cerrno>
+#include <climits>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 
 #include "attach_session.h"
@@ -59,7 +62,18 @@ void set_attach_command(CLI::App& app) {
     auto o = std::make_shared<AttachOptions>();
     CLI::App* cmd = app.add_subcommand(
         "attach", "Snapshot a running CPython process by pid (it need not import heapdiff), or arm its dump triggers");
-    cmd->add_option("pid", o->pid, "The process id")->required()->check(CLI::PositiveNumber);
+    cmd->add_option("pid", o->pid, "The process id")
+        ->required()
+        ->check(CLI::Validator(
+            [](std::string& text) {
+                char* end = nullptr;
+                errno = 0;
+                long value = std::strtol(text.c_str(), &end, 10);
+                bool whole = !text.empty() && *end == '\0' && errno == 0 && text.find_first_not_of("0123456789") == std::string::npos;
+                return whole && value > 0 && value <= INT_MAX ? std::string()
+                                                              : "'" + printable(text) + "' is not a process id";
+            },
+            "PID"));
     auto* output = cmd->add_option("-o,--output", o->output,
                                    "Snapshot file (default heapdiff-PID-DATE-TIME-attach.hds here); written by the "
                                    "target, atomically");

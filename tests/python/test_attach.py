@@ -307,3 +307,9 @@ def test_remote_debugging_disabled(service, tmp_path, how):
     assert "remote debugging is disabled in process %d" % s.pid in line, line
     assert ("PYTHON_DISABLE_REMOTE_DEBUG" if how == "env" else "-X disable_remote_debug") in line
     assert s.keeps_serving() and request_dirs(s.pid) == []
+
+
+@pytest.mark.parametrize("pid", ["abc", "-5", "0", "99999999999", "12x"])
+def test_a_pid_that_is_not_one_is_a_usage_error(pid):
+    r = attach("--", pid)
+    assert r.returncode == 2 and r.stderr == "heapdiff: pid: '%s' is not a process id (see heapdiff --help)\n" % pid, r.stderr
