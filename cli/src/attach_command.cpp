@@ -81,7 +81,8 @@ void set_attach_command(CLI::App& app) {
                                      "Record allocation tracebacks (when the target's tracemalloc is tracing)");
     auto* label = cmd->add_option("--label", o->label, "A note stored in the snapshot")->capture_default_str();
     cmd->add_option("--timeout", o->timeout_seconds,
-                    "Seconds to wait for the target to reach a point where Python code can run")
+                    "Seconds to wait, once the request is queued, for the target to reach a point where Python code "
+                    "can run")
         ->capture_default_str();
     cmd->add_option("--install", o->install,
                     "Install the dump triggers instead, e.g. \"rss=80%,signal=USR2,dir=/var/tmp\" (the "

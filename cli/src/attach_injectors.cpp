@@ -66,10 +66,10 @@ QueueResult queue_with_gdb(const TargetProcess& target, const std::string& stub_
     if (!r.started) throw Error("cannot run gdb (" + gdb + "): " + r.errno_text);
     QueueResult q{"gdb", r.seconds};
     if (contains(r.output, "heapdiff-queued 0")) return q;
-    if (!process_alive(target.pid)) throw Error(who(target) + " exited while gdb was attaching");
+    if (!process_alive(target.pid)) throw Error(who(target) + " exited while gdb was attaching; nothing was written");
     if (r.timed_out)
-        throw Error("gdb could not queue the request in " + who(target) + " within the timeout; it was interrupted "
-                    "and detached");
+        throw Error("gdb could not queue the request in " + who(target) + " within " +
+                    std::to_string(limit.count() / 1000) + " s; it was interrupted and detached");
     if (contains(r.output, "heapdiff-finalizing"))
         throw Error(who(target) + " is shutting down (its interpreter is finalizing): nothing to attach to");
     if (contains(r.output, "heapdiff-queued"))
@@ -104,7 +104,8 @@ QueueResult queue_with_remote_exec(const TargetProcess& target, const std::strin
                               limit, SIGTERM);
     if (!r.started) throw Error("cannot run " + python + ": " + r.errno_text);
     if (r.exit_status == 0 && !r.timed_out) return {"sys.remote_exec", 0};
-    if (!process_alive(target.pid)) throw Error(who(target) + " exited while the request was being sent");
+    if (!process_alive(target.pid))
+        throw Error(who(target) + " exited while the request was being sent; nothing was written");
     const std::string line = last_line(r.output);
     if (contains(line, "Remote debugging is not enabled"))
         throw Error("remote debugging is disabled in " + who(target) +

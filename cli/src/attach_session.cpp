@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <ctime>
@@ -105,11 +106,13 @@ AttachOutcome attach_to_process(const AttachOptions& o) {
 
     RequestDirectory dir(target, request);
     const auto limit = std::chrono::milliseconds(static_cast<long long>(o.timeout_seconds * 1000));
-    const auto t0 = Clock::now();
-    out.queued = target.python.at_least(3, 14) ? queue_with_remote_exec(target, dir.stub_in_target(), limit)
-                                               : queue_with_gdb(target, dir.stub_code(), limit);
+    // Queuing has its own bound: gdb may take seconds to read a big process's symbols on a
+    // busy machine, which says nothing about whether the target's main thread is free.
+    const auto queue_limit = std::max(limit, std::chrono::milliseconds(60000));
+    out.queued = target.python.at_least(3, 14) ? queue_with_remote_exec(target, dir.stub_in_target(), queue_limit)
+                                               : queue_with_gdb(target, dir.stub_code(), queue_limit);
     const auto queued_at = Clock::now();
-    const auto deadline = t0 + limit;
+    const auto deadline = queued_at + limit;
     bool started = false;
     for (;;) {
         std::optional<AgentStatus> s = dir.status();

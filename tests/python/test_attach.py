@@ -245,8 +245,9 @@ def test_no_permission_names_the_owner(service, tmp_path):
 
 
 def test_busy_target_times_out_and_is_left_as_it_was(service, tmp_path):
-    # The main thread is in C (time.sleep) for 4 s: the request cannot run before then.
-    s = service("block:4")
+    # The main thread is in C (time.sleep) for 8 s: the request cannot run before then.
+    # (--timeout counts from the request being queued, after gdb's own time.)
+    s = service("block:8")
     out = tmp_path / "late.hds"
     t0 = time.time()
     line = one_error_line(attach(s.pid, "-o", out, "--timeout", "1"))
@@ -263,10 +264,11 @@ def test_busy_target_times_out_and_is_left_as_it_was(service, tmp_path):
 
 
 def test_target_exiting_before_a_safe_point(service, tmp_path):
-    s = service("exit:1.5")
+    s = service("exit:3")
     line = one_error_line(attach(s.pid, "-o", tmp_path / "gone.hds", "--timeout", "30"))
-    assert re.match(r"heapdiff: process %d \(.*\) exited before reaching a safe point; nothing was written$" % s.pid,
-                    line), line
+    # Usually after the request is queued; on a loaded machine gdb may still be attaching.
+    assert re.match(r"heapdiff: process %d \(.*\) exited (before reaching a safe point|while gdb was attaching); "
+                    r"nothing was written$" % s.pid, line), line
     assert not (tmp_path / "gone.hds").exists()
 
 
