@@ -98,7 +98,7 @@ in_env() {
     # The caller's environment (as the host suites get it: e.g. PYTHONUNBUFFERED), but the
     # chroot's PATH and pip settings valid inside.
     chroot "$sid_root" env -u VIRTUAL_ENV -u PIP_FIND_LINKS -u PIP_INDEX_URL -u PIP_EXTRA_INDEX_URL \
-      -u PIP_CERT -u PIP_CONFIG_FILE HOME=/root PATH=/usr/local/bin:/usr/bin:/bin \
+      -u PIP_CERT -u PIP_CONFIG_FILE -u SSL_CERT_FILE -u SSL_CERT_DIR -u REQUESTS_CA_BUNDLE -u CURL_CA_BUNDLE HOME=/root PATH=/usr/local/bin:/usr/bin:/bin \
       PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 "${pip_env[@]}" "${pass[@]}" \
       bash -c "cd /work/heapdiff && $1"
   else
@@ -213,9 +213,12 @@ sid_create() {  # quiet when the chroot is there; its log otherwise
 sid_pip_env() {
   local key val url path out=()
   # The host's CA bundle (a proxy's CA may be only there), under its own name.
+  # pip's TLS (requests, or truststore with the system store) honours SSL_CERT_FILE and
+  # REQUESTS_CA_BUNDLE too, which the host may set to its own paths: all three name it.
   if [[ -f /etc/ssl/certs/ca-certificates.crt ]]; then
     cp /etc/ssl/certs/ca-certificates.crt "$sid_root/etc/ssl/certs/heapdiff-host-ca.crt"
-    out+=("PIP_CERT=/etc/ssl/certs/heapdiff-host-ca.crt")
+    out+=("PIP_CERT=/etc/ssl/certs/heapdiff-host-ca.crt" "SSL_CERT_FILE=/etc/ssl/certs/heapdiff-host-ca.crt"
+          "REQUESTS_CA_BUNDLE=/etc/ssl/certs/heapdiff-host-ca.crt")
   fi
   local py
   py=$(command -v python3 || true)
@@ -226,12 +229,18 @@ sid_pip_env() {
       index-url|extra-index-url|find-links) ;;
       *) continue ;;
     esac
-    local kept=()
+    local kept=() dir
     for url in $val; do
       path=${url#file://}
       if [[ $path == /* ]]; then
         [[ -d $path ]] || continue
-        sid_mount "$path" "$path" ro || continue
+        # A local "simple" index links its files by relative paths beside it
+        # (/opt/pypi/simple/x/index.html -> ../../files/x.whl): mount its parent.
+        dir=$path
+        [[ ${key##*.} == find-links ]] || dir=$(dirname "$path")
+        if ! mountpoint -q "$sid_root$dir" || [[ " ${sid_mounts[*]} " != *" $sid_root$dir "* ]]; then
+          sid_mount "$dir" "$dir" ro || continue
+        fi
       fi
       kept+=("$url")
     done
