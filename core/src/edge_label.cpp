@@ -1,5 +1,7 @@
 #include "heapdiff/edge_label.h"
 
+#include "heapdiff/python_literal.h"
+
 namespace heapdiff {
 
 std::string edge_label(const Snapshot& s, ObjectIndex source, std::uint64_t e, const AddressIndex& index) {
@@ -9,11 +11,11 @@ std::string edge_label(const Snapshot& s, ObjectIndex source, std::uint64_t e, c
         case EdgeKind::Unknown: return {};
         case EdgeKind::DictKey: return "key";
         case EdgeKind::DictValue: {
-            // The key is a sibling edge; its target's display value is the key text.
+            // The key is a sibling edge; the label is the key as a Python literal.
             std::uint64_t key_edge = s.edge_begin[source] + arg;
             if (key_edge < s.edge_begin[source + 1]) {
                 ObjectIndex key = index.find(s.edge_target[key_edge]);
-                if (key != kNoObject && s.has_values()) return "['" + std::string(s.value(key)) + "']";
+                if (key != kNoObject && s.has_values()) return "[" + python_literal(s, key, index) + "]";
             }
             return "[key]";
         }

@@ -7,10 +7,12 @@
 namespace heapdiff::probe {
 namespace {
 
-void bytes_text(const char* data, Py_ssize_t n, std::string& out) {
+// Returns false when not every byte fitted.
+bool bytes_text(const char* data, Py_ssize_t n, std::string& out) {
     static const char hex[] = "0123456789abcdef";
     out = "b'";
-    for (Py_ssize_t i = 0; i < n && out.size() < kMaxValueBytes - 4; ++i) {
+    Py_ssize_t i = 0;
+    for (; i < n && out.size() < kMaxValueBytes - 4; ++i) {
         unsigned char c = static_cast<unsigned char>(data[i]);
         if (c >= 32 && c < 127 && c != '\\' && c != '\'') {
             out += static_cast<char>(c);
@@ -21,6 +23,14 @@ void bytes_text(const char* data, Py_ssize_t n, std::string& out) {
         }
     }
     out += '\'';
+    return i == n;
+}
+
+// True when `out` holds every character of the str.
+bool whole_str(PyObject* str, const std::string& out) {
+    std::size_t chars = 0;
+    for (unsigned char c : out) chars += (c & 0xC0) != 0x80;
+    return static_cast<Py_ssize_t>(chars) == PyUnicode_GET_LENGTH(str);
 }
 
 void code_text(PyCodeObject* co, int line, std::string& out) {
@@ -34,12 +44,13 @@ void code_text(PyCodeObject* co, int line, std::string& out) {
 
 }  // namespace
 
-void display_value(PyObject* obj, std::string& out) {
+bool display_value(PyObject* obj, std::string& out) {
     out.clear();
+    bool whole = true;
     if (PyUnicode_Check(obj)) {
-        utf8_prefix(obj, kMaxValueBytes, out);
+        whole = utf8_prefix(obj, kMaxValueBytes, out) && whole_str(obj, out);
     } else if (PyBytes_Check(obj)) {
-        bytes_text(PyBytes_AS_STRING(obj), PyBytes_GET_SIZE(obj), out);
+        whole = bytes_text(PyBytes_AS_STRING(obj), PyBytes_GET_SIZE(obj), out);
     } else if (PyBool_Check(obj)) {
         out = obj == Py_True ? "True" : "False";
     } else if (PyLong_Check(obj)) {
@@ -48,9 +59,12 @@ void display_value(PyObject* obj, std::string& out) {
         if (!overflow && !(v == -1 && PyErr_Occurred())) out = std::to_string(v);
         PyErr_Clear();
     } else if (PyFloat_CheckExact(obj)) {
-        char buf[32];
-        std::snprintf(buf, sizeof buf, "%.17g", PyFloat_AS_DOUBLE(obj));
-        out = buf;
+        // repr()'s own C formatter (shortest round-trip, "1.0", "1e+16"): labels show
+        // [0.1], not [0.10000000000000001]. It allocates a few bytes and runs no Python.
+        char* text = PyOS_double_to_string(PyFloat_AS_DOUBLE(obj), 'r', 0, Py_DTSF_ADD_DOT_0, nullptr);
+        if (text) out = text;
+        else PyErr_Clear();
+        PyMem_Free(text);
     } else if (obj == Py_None) {
         out = "None";
     } else if (PyModule_Check(obj)) {
@@ -58,7 +72,6 @@ void display_value(PyObject* obj, std::string& out) {
         if (name) utf8_prefix(name, kMaxValueBytes, out);
     } else if (PyType_Check(obj)) {
         out = qualified_type_name(reinterpret_cast<PyTypeObject*>(obj));
-        if (out.size() > kMaxValueBytes) out.resize(kMaxValueBytes);
     } else if (PyFunction_Check(obj)) {
         utf8_prefix(reinterpret_cast<PyFunctionObject*>(obj)->func_qualname, kMaxValueBytes, out);
     } else if (PyCFunction_Check(obj)) {
@@ -73,7 +86,11 @@ void display_value(PyObject* obj, std::string& out) {
         code_text(co, PyFrame_GetLineNumber(f), out);
         Py_DECREF(co);
     }
-    if (out.size() > kMaxValueBytes) out.resize(kMaxValueBytes);
+    if (out.size() > kMaxValueBytes) {
+        out.resize(kMaxValueBytes);
+        whole = false;
+    }
+    return whole;
 }
 
 }  // namespace heapdiff::probe

@@ -202,7 +202,7 @@ private:
         if (garbage_.contains(addr(obj))) flags |= format::object_flag::kInGcGarbage;
         // The gc list holds one reference to every listed object: not the program's.
         std::uint64_t refcount = static_cast<std::uint64_t>(Py_REFCNT(obj)) - (listed ? 1 : 0);
-        display_value(obj, value_);
+        if (!display_value(obj, value_)) flags |= format::object_flag::kValueCut;
         w_.add_object(addr(obj), type.id, size, refcount, flags, tm_.object_traceback(obj), value_);
 
         referents_.collect(obj, type, edges_);

@@ -31,7 +31,7 @@ TEST_CASE("edge_label text for each kind") {
     b.edge(0x3000, EdgeKind::DictValue, 12);    // 13: its key has an empty display value
     b.edge(0x9999, EdgeKind::DictKey);          // 14: a key outside the snapshot
     b.edge(0x3000, EdgeKind::DictValue, 14);    // 15
-    b.object(0x2000, t, 50, 1, 0, {}, "name");
+    b.object(0x2000, b.type("builtins.str", 0xa001), 50, 1, 0, {}, "name");
     b.object(0x3000, t, 50, 1, 0, {}, "");
     Snapshot s = b.take();
 
@@ -49,7 +49,7 @@ TEST_CASE("edge_label text for each kind") {
     CHECK(label(9) == "{item}");
     CHECK(label(10) == "['name']");
     CHECK(label(11) == "[key]");
-    CHECK(label(13) == "['']");
+    CHECK(label(13) == "[<object 0x3000>]");  // an object key reads as its type and address
     CHECK(label(15) == "[key]");  // the key object is not in the snapshot
 
     // Without display values, a dict value is "[key]".

@@ -11,7 +11,8 @@
 namespace heapdiff {
 
 // Label of edge e (an index into the snapshot's edge columns) of object `source`. A dict
-// value's label is its key's display value; the key object is found through `index`.
+// value's label is its key as a Python literal (python_literal.h); the key object is
+// found through `index`.
 std::string edge_label(const Snapshot& snapshot, ObjectIndex source, std::uint64_t e, const AddressIndex& index);
 
 }  // namespace heapdiff

@@ -83,6 +83,7 @@ constexpr std::uint8_t kSizeApproximate = 1u << 3;  // user __sizeof__ not run: 
 constexpr std::uint8_t kImmortal = 1u << 4;         // refcount is the immortal sentinel
 constexpr std::uint8_t kHasFinalizer = 1u << 5;     // its type defines __del__ / tp_finalize
 constexpr std::uint8_t kInGcGarbage = 1u << 6;      // listed in gc.garbage
+constexpr std::uint8_t kValueCut = 1u << 7;         // display value is a prefix (long str/bytes)
 }  // namespace object_flag
 
 // Type flags.
