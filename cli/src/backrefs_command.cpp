@@ -96,10 +96,10 @@ void print_chain_lines(const HeapGraph& g, const Chain& chain) {
     }
 }
 
-void print_json(const HeapGraph& g, ObjectIndex target, std::uint64_t retained, const std::string& to,
-                const std::vector<Chain>& chains) {
+void print_json(const HeapGraph& g, const ObjectNames& names, ObjectIndex target, std::uint64_t retained,
+                const std::string& to, const std::vector<Chain>& chains) {
     const Snapshot& s = g.snapshot();
-    std::string out = "{\"target\": {" + object_json_fields(s, target) + ", \"retained\": " + std::to_string(retained) +
+    std::string out = "{\"target\": {" + object_json_fields(s, target, &names) + ", \"retained\": " + std::to_string(retained) +
                       "}, \"to\": " + json_string(to) + ", \"chain\": " + (chains.empty() ? "[]" : chain_json(g, chains[0])) +
                       ", \"chains\": [";
     for (std::size_t k = 0; k < chains.size(); ++k) out += (k ? ", " : "") + chain_json(g, chains[k]);
@@ -107,10 +107,10 @@ void print_json(const HeapGraph& g, ObjectIndex target, std::uint64_t retained, 
     std::fwrite(out.data(), 1, out.size(), stdout);
 }
 
-void print_text(const HeapGraph& g, ObjectIndex target, std::uint64_t retained, const BackrefsOptions& o,
-                std::uint32_t max_depth, const std::vector<Chain>& chains) {
+void print_text(const HeapGraph& g, const ObjectNames& names, ObjectIndex target, std::uint64_t retained,
+                const BackrefsOptions& o, std::uint32_t max_depth, const std::vector<Chain>& chains) {
     const Snapshot& s = g.snapshot();
-    std::printf("%s, retains %s\n", object_text(s, target).c_str(),
+    std::printf("%s, retains %s\n", object_text(s, target, &names).c_str(),
                 retained ? human_size(retained).c_str() : "nothing: no root reaches it");
     if (g.is_root(target)) std::printf("it is a root: %s\n", root_text(g, target).c_str());
     if (chains.empty()) {
@@ -188,6 +188,8 @@ void run(const BackrefsOptions& o) {
     HeapGraph g(s, true);
     timer.done("graph");
     std::vector<ObjectIndex> targets = choose_objects(g, o.choice, o.path);
+    ObjectNames names(g);
+    timer.done("names");
     ChainOptions options;
     options.start = parse_start(s, o.to, o.path);
     options.max_depth = o.max_depth_given ? o.max_depth : 100;
@@ -199,23 +201,24 @@ void run(const BackrefsOptions& o) {
         std::uint64_t retained = retained_size_of(g, targets[k]);
         timer.done("retained");
         if (o.json) {
-            print_json(g, targets[k], retained, o.to, chains);
+            print_json(g, names, targets[k], retained, o.to, chains);
         } else {
             if (k) std::printf("\n");
-            print_text(g, targets[k], retained, o, options.max_depth, chains);
+            print_text(g, names, targets[k], retained, o, options.max_depth, chains);
         }
         all_chains.insert(all_chains.end(), chains.begin(), chains.end());
     }
     if (o.output.empty()) return;
     if (o.chain_only) {
         if (all_chains.empty()) throw Error("--chain-only: there is no chain to draw");
-        write_drawing(draw_chains(g, all_chains), o.output);
+        write_drawing(draw_chains(g, all_chains, nullptr, &names), o.output);
         return;
     }
     NeighbourhoodOptions n;
     n.direction = Direction::Referrers;
     n.max_depth = o.max_depth_given ? o.max_depth : 3;
     n.too_many = o.too_many;
+    n.names = &names;
     write_drawing(draw_neighbourhood(g, targets, n), o.output);
 }
 

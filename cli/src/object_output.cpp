@@ -8,13 +8,29 @@
 
 namespace heapdiff::cli {
 
-std::string object_json_fields(const Snapshot& s, ObjectIndex i) {
-    return "\"address\": \"" + hex_address(s.address[i]) + "\", \"type\": " + json_string(s.type_name(s.type[i])) +
-           ", \"label\": " + json_string(describe_object(s, i)) + ", \"size\": " + std::to_string(s.size[i]);
+std::string object_json_fields(const Snapshot& s, ObjectIndex i, const ObjectNames* names) {
+    std::string out = "\"address\": \"" + hex_address(s.address[i]) + "\", \"type\": " +
+                      json_string(s.type_name(s.type[i])) + ", \"label\": " + json_string(describe_object(s, i)) +
+                      ", \"size\": " + std::to_string(s.size[i]);
+    if (names) {
+        std::string name = names->name(i);
+        out += ", \"name\": " + (name.empty() ? std::string("null") : json_string(name));
+    }
+    return out;
 }
 
-std::string object_text(const Snapshot& s, ObjectIndex i) {
-    return printable(describe_object(s, i)) + " at " + hex_address(s.address[i]) + " (" + human_size(s.size[i]) + ")";
+std::string object_text(const Snapshot& s, ObjectIndex i, const ObjectNames* names) {
+    std::string out = printable(describe_object(s, i)) + " at " + hex_address(s.address[i]) + " (" + human_size(s.size[i]) + ")";
+    if (std::string name = names ? names->name(i) : std::string(); !name.empty()) out += ", reachable as " + printable(name);
+    return out;
+}
+
+std::string object_cell(const Snapshot& s, ObjectIndex i, const ObjectNames* names, std::size_t width) {
+    std::string out = printable(describe_object(s, i));
+    std::string name = names ? names->name(i) : std::string();
+    if (name.empty()) return out;
+    out.append(out.size() < width ? width - out.size() : 1, ' ');
+    return out + printable(name);
 }
 
 std::string hop_line(const std::string& edge, const std::string& object, std::uint64_t address, bool arrow) {

@@ -5,15 +5,22 @@
 #include <string>
 
 #include "heapdiff/drawing.h"
+#include "heapdiff/object_names.h"
 #include "heapdiff/snapshot.h"
 
 namespace heapdiff::cli {
 
-// "\"address\": \"0x...\", \"type\": \"app.DB\", \"label\": \"DB\", \"size\": 56" (no braces).
-std::string object_json_fields(const Snapshot& snapshot, ObjectIndex object);
+// "\"address\": \"0x...\", \"type\": \"app.DB\", \"label\": \"DB\", \"size\": 56" (no braces); with
+// names, also "\"name\": \"app.cache['db']\"" (null when the object has no short name).
+std::string object_json_fields(const Snapshot& snapshot, ObjectIndex object, const ObjectNames* names = nullptr);
 
-// "DB at 0x7f3a1c2b4e10 (56 B)", printable (heap text escaped: printable_text.h).
-std::string object_text(const Snapshot& snapshot, ObjectIndex object);
+// "DB at 0x7f3a1c2b4e10 (56 B)", printable (heap text escaped: printable_text.h); with a
+// name, "DB at 0x7f3a1c2b4e10 (56 B), reachable as app.cache['db']".
+std::string object_text(const Snapshot& snapshot, ObjectIndex object, const ObjectNames* names = nullptr);
+
+// A table's object column: the description padded to `width`, then the name if any:
+// "dict len 8399                    sympy.core.numbers._intcache". Printable.
+std::string object_cell(const Snapshot& snapshot, ObjectIndex object, const ObjectNames* names, std::size_t width = 32);
 
 // One reference in a chain or a list, in aligned columns:
 // "  -> ['_temp_logs']     list len 4                          0x7fc7a68c4b80".

@@ -48,11 +48,11 @@ std::vector<Ref> references(const HeapGraph& g, ObjectIndex source) {
 }
 
 // One object's refs: a JSON line, or a text block.
-void print_refs(const HeapGraph& g, ObjectIndex object, std::uint64_t retained, bool json) {
+void print_refs(const HeapGraph& g, const ObjectNames& names, ObjectIndex object, std::uint64_t retained, bool json) {
     const Snapshot& s = g.snapshot();
     std::vector<Ref> refs = references(g, object);
     if (json) {
-        std::string out = "{\"object\": {" + object_json_fields(s, object) + ", \"retained\": " + std::to_string(retained) +
+        std::string out = "{\"object\": {" + object_json_fields(s, object, &names) + ", \"retained\": " + std::to_string(retained) +
                           "}, \"refs\": [";
         for (std::size_t k = 0; k < refs.size(); ++k) {
             out += std::string(k ? ", " : "") + "{\"edge\": " + json_string(refs[k].edge) + ", ";
@@ -65,7 +65,7 @@ void print_refs(const HeapGraph& g, ObjectIndex object, std::uint64_t retained, 
         std::fwrite(out.data(), 1, out.size(), stdout);
         return;
     }
-    std::printf("%s, retains %s, refers to %zu object%s:\n", object_text(s, object).c_str(), human_size(retained).c_str(),
+    std::printf("%s, retains %s, refers to %zu object%s:\n", object_text(s, object, &names).c_str(), human_size(retained).c_str(),
                 refs.size(), refs.size() == 1 ? "" : "s");
     for (std::size_t k = 0; k < refs.size(); ++k) {
         std::string what = refs[k].object == kNoObject ? "(not in the snapshot)" : describe_object(s, refs[k].object);
@@ -79,18 +79,20 @@ void run(const RefsOptions& o) {
     Snapshot s = read_snapshot(o.path);
     HeapGraph g(s, false);
     std::vector<ObjectIndex> objects = choose_objects(g, o.choice, o.path);
+    ObjectNames names(g);
     // One object: its retained size alone; several: the whole dominator tree once.
     std::vector<std::uint64_t> retained;
     if (objects.size() > 1) retained = retained_sizes(g).retained;
     for (std::size_t k = 0; k < objects.size(); ++k) {
         if (k && !o.json) std::printf("\n");
-        print_refs(g, objects[k], retained.empty() ? retained_size_of(g, objects[k]) : retained[objects[k]], o.json);
+        print_refs(g, names, objects[k], retained.empty() ? retained_size_of(g, objects[k]) : retained[objects[k]], o.json);
     }
     if (o.output.empty()) return;
     NeighbourhoodOptions n;
     n.direction = Direction::Referents;
     n.max_depth = o.max_depth;
     n.too_many = o.too_many;
+    n.names = &names;
     write_drawing(draw_neighbourhood(g, objects, n), o.output);
 }
 

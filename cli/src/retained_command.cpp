@@ -48,6 +48,7 @@ void run(const RetainedOptions& o) {
     HeapGraph g(s, false);
     timer.done("graph");
     ObjectIndex object = choose_object(g, o.choice, o.path);
+    ObjectNames names(g);
     std::vector<ObjectIndex> kept = retained_objects(g, object);
     timer.done("retained");
     std::vector<TypeRow> by_type(s.types.size() + 1);
@@ -67,7 +68,7 @@ void run(const RetainedOptions& o) {
     });
     const std::size_t rows = o.json ? by_type.size() : rows_to_show(by_type.size(), o.top);
     if (o.json) {
-        std::string out = "{\"object\": {" + object_json_fields(s, object) + ", \"retained\": " + std::to_string(bytes) +
+        std::string out = "{\"object\": {" + object_json_fields(s, object, &names) + ", \"retained\": " + std::to_string(bytes) +
                           "}, \"objects\": " + std::to_string(kept.size()) + ", \"bytes\": " + std::to_string(bytes) +
                           ", \"types\": [";
         for (std::size_t k = 0; k < rows; ++k)
@@ -77,9 +78,10 @@ void run(const RetainedOptions& o) {
         std::fwrite(out.data(), 1, out.size(), stdout);
     } else if (kept.empty()) {
         std::printf("%s is not reachable from any root: it is cyclic trash and retains nothing (heapdiff garbage %s)\n",
-                    object_text(s, object).c_str(), printable(o.path).c_str());
+                    object_text(s, object, &names).c_str(), printable(o.path).c_str());
     } else {
-        std::printf("%s retains %s in %s objects: what would be freed if it went away\n", object_text(s, object).c_str(),
+        std::printf("%s retains %s in %s objects: what would be freed if it went away\n",
+                    object_text(s, object, &names).c_str(),
                     human_size(bytes).c_str(), with_commas(kept.size()).c_str());
         std::printf("%14s %11s  %s\n", "count", "size", "type");
         for (std::size_t k = 0; k < rows; ++k)
@@ -98,6 +100,7 @@ void run(const RetainedOptions& o) {
     n.too_many = o.too_many;
     n.allowed = [&](ObjectIndex i) { return members.count(i) != 0; };
     n.retained = &sizes.retained;
+    n.names = &names;
     write_drawing(draw_neighbourhood(g, {object}, n), o.output);
 }
 

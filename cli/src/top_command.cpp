@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <tuple>
 
 #include "commands.h"
@@ -13,6 +14,7 @@
 #include "format_text.h"
 #include "heapdiff/error.h"
 #include "heapdiff/heap_graph.h"
+#include "heapdiff/object_names.h"
 #include "heapdiff/object_text.h"
 #include "heapdiff/printable_text.h"
 #include "heapdiff/reader.h"
@@ -31,7 +33,7 @@ struct TopOptions {
     bool json = false;
 };
 
-void objects(const Snapshot& s, const HeapGraph& g, const TopOptions& o) {
+void objects(const Snapshot& s, const HeapGraph& g, const ObjectNames& names, const TopOptions& o) {
     std::vector<std::uint64_t> retained;
     if (o.by == "retained") retained = retained_sizes(g).retained;
     const std::vector<std::uint64_t>& key = o.by == "retained" ? retained : s.size;
@@ -46,7 +48,7 @@ void objects(const Snapshot& s, const HeapGraph& g, const TopOptions& o) {
         std::string out = "{\"by\": " + json_string(o.by) + ", \"group_by\": \"object\", \"rows\": [";
         for (std::size_t k = 0; k < rows; ++k) {
             ObjectIndex i = order[k];
-            out += std::string(k ? ", " : "") + "{" + object_json_fields(s, i);
+            out += std::string(k ? ", " : "") + "{" + object_json_fields(s, i, &names);
             if (!retained.empty()) out += ", \"retained\": " + std::to_string(retained[i]);
             out += "}";
         }
@@ -60,12 +62,12 @@ void objects(const Snapshot& s, const HeapGraph& g, const TopOptions& o) {
     }
     std::printf("%zu %s of %s objects in %s\n", rows, o.by == "retained" ? "biggest retainers" : "largest objects",
                 with_commas(s.object_count()).c_str(), printable(o.path).c_str());
-    std::printf("%11s %11s  %-18s %s\n", "retained", "size", "address", "object");
+    std::printf("%11s %11s  %-18s %-32s%s\n", "retained", "size", "address", "object", "name");
     for (std::size_t k = 0; k < rows; ++k) {
         ObjectIndex i = order[k];
         std::printf("%11s %11s  %-18s %s\n", retained.empty() ? "-" : human_size(retained[i]).c_str(),
                     human_size(s.size[i]).c_str(), hex_address(s.address[i]).c_str(),
-                    printable(describe_object(s, i)).c_str());
+                    object_cell(s, i, &names).c_str());
     }
 }
 
@@ -114,6 +116,8 @@ void run(TopOptions o) {
     Snapshot s = read_snapshot(o.path, load);
     timer.done("load");
     HeapGraph g(s, false);
+    std::optional<ObjectNames> names;  // the rows' names, walked while the edges are here
+    if (o.group_by == "object") names.emplace(g);
     // The graph holds the references now; what the rest needs of the snapshot is types,
     // sizes, values and edge kinds (for "list len 5"). Freeing the other columns before
     // the dominator tree is built takes ~40 bytes per object off the peak.
@@ -123,7 +127,7 @@ void run(TopOptions o) {
     std::vector<TracebackId>().swap(s.traceback);
     timer.done("graph");
     if (o.group_by == "object")
-        objects(s, g, o);
+        objects(s, g, *names, o);
     else
         types(s, g, o);
     timer.done("analysis");

@@ -77,7 +77,8 @@ public:
 private:
     bool append_items(ObjectIndex i, int depth, EdgeKind kind, const char* open, const char* close,
                       std::string& out) {
-        if (depth >= kMaxDepth || !s_.has_edges() || s_.edge_kind.empty()) return false;
+        // (A command may have freed the targets after building its graph.)
+        if (depth >= kMaxDepth || !s_.has_edges() || s_.edge_kind.size() != s_.edge_target.size()) return false;
         std::uint64_t items = 0;
         out += open;
         for (std::uint64_t e = s_.edge_begin[i]; e < s_.edge_begin[i + 1]; ++e) {
@@ -112,6 +113,8 @@ std::string type_and_address(const Snapshot& s, ObjectIndex i) {
                                     : short_type_name(name);
     return "<" + std::string(qualname) + " " + hex_address(s.address[i]) + ">";
 }
+
+std::string python_literal_of_text(std::string_view text) { return quoted(text, ""); }
 
 std::string python_literal(const Snapshot& s, ObjectIndex i, const AddressIndex& index) {
     std::string out;

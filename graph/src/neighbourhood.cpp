@@ -37,11 +37,14 @@ std::string truncated(const std::string& text, std::size_t max_chars) {
     return text;
 }
 
-std::string object_label(const HeapGraph& graph, ObjectIndex i, const std::vector<std::uint64_t>* retained) {
+std::string object_label(const HeapGraph& graph, ObjectIndex i, const std::vector<std::uint64_t>* retained,
+                         const ObjectNames* names) {
     const Snapshot& s = graph.snapshot();
     // Heap text, escaped (printable_text.h): a newline in it must not make a line here.
     std::string label = printable(truncated(describe_object(s, i), kMaxDescriptionChars));
     label += '\n';
+    if (std::string name = names ? names->name(i) : std::string(); !name.empty())
+        label += printable(truncated(name, kMaxDescriptionChars)) + '\n';
     label += human_size(s.size[i]);
     if (retained) label += ", retained " + human_size((*retained)[i]);
     label += '\n';
@@ -138,7 +141,7 @@ private:
             expand = false;
         }
         DrawingNode node;
-        node.label = object_label(graph_, i, options_.retained);
+        node.label = object_label(graph_, i, options_.retained, options_.names);
         node.target = is_target(i);
         node.fill_colour = fill_colour(graph_, i, node.target, depth, options_.max_depth);
         position_.emplace(i, static_cast<std::uint32_t>(drawing_.nodes.size()));
@@ -222,7 +225,7 @@ Drawing draw_neighbourhood(const HeapGraph& graph, const std::vector<ObjectIndex
 }
 
 Drawing draw_chains(const HeapGraph& graph, const std::vector<std::vector<ObjectIndex>>& chains,
-                    const std::vector<std::uint64_t>* retained) {
+                    const std::vector<std::uint64_t>* retained, const ObjectNames* names) {
     const std::uint32_t n = graph.object_count();
     if (retained && retained->size() < n) throw Error("internal error: retained sizes do not cover every object");
 
@@ -253,7 +256,7 @@ Drawing draw_chains(const HeapGraph& graph, const std::vector<std::vector<Object
     for (ObjectIndex i : order) {
         position.emplace(i, static_cast<std::uint32_t>(drawing.nodes.size()));
         DrawingNode node;
-        node.label = object_label(graph, i, retained);
+        node.label = object_label(graph, i, retained, names);
         node.target = targets.count(i) != 0;
         node.fill_colour = fill_colour(graph, i, node.target, depth.at(i), max_depth);
         drawing.nodes.push_back(std::move(node));

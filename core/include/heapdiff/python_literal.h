@@ -20,6 +20,9 @@ namespace heapdiff {
 // levels or 120 bytes, a container reads as its type and address.
 std::string python_literal(const Snapshot& snapshot, ObjectIndex i, const AddressIndex& index);
 
+// A str literal of `text` ('db', "it's"), quoted as python_literal quotes a str object.
+std::string python_literal_of_text(std::string_view text);
+
 // "<Point 0x7f3a1c2b4e10>": the type's qualified name within its module, and the address.
 std::string type_and_address(const Snapshot& snapshot, ObjectIndex i);
 

@@ -10,6 +10,7 @@
 
 #include "heapdiff/drawing.h"
 #include "heapdiff/heap_graph.h"
+#include "heapdiff/object_names.h"
 
 namespace heapdiff {
 
@@ -25,6 +26,8 @@ struct NeighbourhoodOptions {
     std::function<bool(ObjectIndex)> allowed;
     // Retained sizes per object to print in the labels; null: not shown.
     const std::vector<std::uint64_t>* retained = nullptr;
+    // Names to print under each object's description; null: not shown.
+    const ObjectNames* names = nullptr;
 };
 
 // objgraph's conventions: modules filled green and not expanded further (for
@@ -36,6 +39,6 @@ Drawing draw_neighbourhood(const HeapGraph& graph, const std::vector<ObjectIndex
 // Just the given chains (each from its root end to the target), merged where they
 // share objects.
 Drawing draw_chains(const HeapGraph& graph, const std::vector<std::vector<ObjectIndex>>& chains,
-                    const std::vector<std::uint64_t>* retained = nullptr);
+                    const std::vector<std::uint64_t>* retained = nullptr, const ObjectNames* names = nullptr);
 
 }  // namespace heapdiff
