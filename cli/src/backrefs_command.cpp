@@ -14,6 +14,8 @@
 #include "format_text.h"
 #include "heapdiff/chains.h"
 #include "heapdiff/error.h"
+#include "heapdiff/cycles.h"
+#include "heapdiff/garbage.h"
 #include "heapdiff/heap_graph.h"
 #include "heapdiff/neighbourhood.h"
 #include "heapdiff/object_text.h"
@@ -97,27 +99,39 @@ void print_chain_lines(const HeapGraph& g, const Chain& chain) {
 }
 
 void print_json(const HeapGraph& g, const ObjectNames& names, ObjectIndex target, std::uint64_t retained,
-                const std::string& to, const std::vector<Chain>& chains) {
+                const std::string& to, const std::vector<Chain>& chains, const HoldingCycle& held) {
     const Snapshot& s = g.snapshot();
     std::string out = "{\"target\": {" + object_json_fields(s, target, &names) + ", \"retained\": " + std::to_string(retained) +
                       "}, \"to\": " + json_string(to) + ", \"chain\": " + (chains.empty() ? "[]" : chain_json(g, chains[0])) +
                       ", \"chains\": [";
     for (std::size_t k = 0; k < chains.size(); ++k) out += (k ? ", " : "") + chain_json(g, chains[k]);
-    out += "]}\n";
+    out += "], \"cycle\": " + (held.cycle.empty() ? std::string("null") : chain_json(g, held.cycle)) +
+           ", \"cycle_to_target\": " + (held.cycle.empty() ? std::string("null") : chain_json(g, held.path)) + "}\n";
     std::fwrite(out.data(), 1, out.size(), stdout);
 }
 
 void print_text(const HeapGraph& g, const ObjectNames& names, ObjectIndex target, std::uint64_t retained,
-                const BackrefsOptions& o, std::uint32_t max_depth, const std::vector<Chain>& chains) {
+                const BackrefsOptions& o, std::uint32_t max_depth, const std::vector<Chain>& chains,
+                const HoldingCycle& held) {
     const Snapshot& s = g.snapshot();
     std::printf("%s, retains %s\n", object_text(s, target, &names).c_str(),
                 retained ? human_size(retained).c_str() : "nothing: no root reaches it");
     if (g.is_root(target)) std::printf("it is a root: %s\n", root_text(g, target).c_str());
     if (chains.empty()) {
-        if (!retained)
+        if (!retained && held.cycle.empty()) {
             std::printf("no chain: nothing reachable from the roots refers to it; it is cyclic trash the collector "
                         "has not freed yet (heapdiff garbage %s)\n", printable(o.path).c_str());
-        else
+        } else if (!retained) {
+            std::printf("no chain: nothing reachable from the roots refers to it; it is cyclic trash the collector "
+                        "has not freed yet (heapdiff garbage %s),\nheld by a cycle of %zu reference%s%s:\n",
+                        printable(o.path).c_str(), held.cycle.size() - 1, held.cycle.size() == 2 ? "" : "s",
+                        held.path.size() > 1 ? "" : " through itself");
+            print_chain_lines(g, held.cycle);
+            if (held.path.size() > 1) {
+                std::printf("\nwhich reaches it in %zu reference%s:\n", held.path.size() - 1, held.path.size() == 2 ? "" : "s");
+                print_chain_lines(g, held.path);
+            }
+        } else
             std::printf("no chain from %s within %u references (--max-depth, or --to root)\n", start_text(o.to).c_str(),
                         max_depth);
         return;
@@ -195,18 +209,32 @@ void run(const BackrefsOptions& o) {
     options.max_depth = o.max_depth_given ? o.max_depth : 100;
     options.paths = o.paths;
     std::vector<Chain> all_chains;
+    std::vector<bool> trash;  // computed for the first target that is cyclic trash
     for (std::size_t k = 0; k < targets.size(); ++k) {
         std::vector<Chain> chains = shortest_chains(g, targets[k], options);
         timer.done("chains");
         std::uint64_t retained = retained_size_of(g, targets[k]);
         timer.done("retained");
+        HoldingCycle held;
+        if (chains.empty() && retained == 0) {  // cyclic trash: the cycle that holds it
+            if (trash.empty()) {
+                trash = reachable_from_roots(g);
+                trash.flip();
+            }
+            held = holding_cycle(g, targets[k], trash);
+            timer.done("cycle");
+        }
         if (o.json) {
-            print_json(g, names, targets[k], retained, o.to, chains);
+            print_json(g, names, targets[k], retained, o.to, chains, held);
         } else {
             if (k) std::printf("\n");
-            print_text(g, names, targets[k], retained, o, options.max_depth, chains);
+            print_text(g, names, targets[k], retained, o, options.max_depth, chains, held);
         }
         all_chains.insert(all_chains.end(), chains.begin(), chains.end());
+        if (!held.cycle.empty()) {
+            all_chains.push_back(held.cycle);
+            if (held.path.size() > 1) all_chains.push_back(held.path);
+        }
     }
     if (o.output.empty()) return;
     if (o.chain_only) {

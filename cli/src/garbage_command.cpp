@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "count_option.h"
 #include "format_text.h"
+#include "heapdiff/cycles.h"
 #include "heapdiff/garbage.h"
 #include "heapdiff/heap_graph.h"
 #include "heapdiff/printable_text.h"
@@ -20,13 +21,24 @@ namespace {
 struct GarbageOptions {
     std::string path;
     std::size_t top = 20;
+    std::size_t shapes = 3;
     bool json = false;
+};
+
+// Cycle shapes of the types shown: the shortest cycle through up to this many objects
+// of each, spread over them all.
+constexpr std::size_t kShapeSamples = 20;
+
+struct TypeShapes {
+    std::size_t sampled = 0;
+    std::vector<CycleShape> shapes;
 };
 
 void run(const GarbageOptions& o) {
     LoadOptions load;
-    load.values = false;
-    load.edge_labels = false;  // reachability needs the targets only
+    // Reachability needs the targets only; the cycles' shapes need labels (dict keys).
+    load.values = o.shapes > 0;
+    load.edge_labels = o.shapes > 0;
     PhaseTimer timer;
     Snapshot s = read_snapshot(o.path, load);
     timer.done("load");
@@ -34,6 +46,18 @@ void run(const GarbageOptions& o) {
     timer.done("graph");
     GarbageReport r = find_garbage(g);
     timer.done("garbage");
+    const std::size_t rows = o.json ? r.types.size() : rows_to_show(r.types.size(), o.top);
+    std::vector<TypeShapes> shapes(rows);
+    if (o.shapes > 0 && r.objects > 0) {
+        std::vector<bool> trash = reachable_from_roots(g);
+        trash.flip();
+        std::vector<std::vector<ObjectIndex>> members = trash_by_type(g, trash);
+        for (std::size_t k = 0; k < rows; ++k) {
+            shapes[k].shapes = cycle_shapes(g, trash, members[r.types[k].type.value], kShapeSamples, shapes[k].sampled);
+            if (shapes[k].shapes.size() > o.shapes) shapes[k].shapes.resize(o.shapes);
+        }
+        timer.done("cycles");
+    }
     if (o.json) {
         std::string out = "{\"objects\": " + std::to_string(r.objects) + ", \"bytes\": " + std::to_string(r.bytes) +
                           ", \"finalizers\": " + std::to_string(r.finalizers) +
@@ -43,7 +67,12 @@ void run(const GarbageOptions& o) {
             out += std::string(k ? ", " : "") + "{\"type\": " + json_string(s.type_name(t.type)) +
                    ", \"count\": " + std::to_string(t.count) + ", \"size\": " + std::to_string(t.size) +
                    ", \"finalizers\": " + std::to_string(t.finalizers) +
-                   ", \"in_gc_garbage\": " + std::to_string(t.in_gc_garbage) + "}";
+                   ", \"in_gc_garbage\": " + std::to_string(t.in_gc_garbage) +
+                   ", \"sampled\": " + std::to_string(shapes[k].sampled) + ", \"cycles\": [";
+            for (std::size_t c = 0; c < shapes[k].shapes.size(); ++c)
+                out += std::string(c ? ", " : "") + "{\"shape\": " + json_string(shapes[k].shapes[c].shape) +
+                       ", \"count\": " + std::to_string(shapes[k].shapes[c].count) + "}";
+            out += "]}";
         }
         out += "]}\n";
         std::fwrite(out.data(), 1, out.size(), stdout);
@@ -64,13 +93,15 @@ void run(const GarbageOptions& o) {
                     "unreachable but kept them (gc.DEBUG_SAVEALL, or uncollectable); they stay until gc.garbage is emptied\n",
                     with_commas(r.in_gc_garbage).c_str());
     std::printf("%14s %11s %11s %14s  %s\n", "count", "size", "__del__", "in gc.garbage", "type");
-    const std::size_t rows = rows_to_show(r.types.size(), o.top);
     for (std::size_t k = 0; k < rows; ++k) {
         const GarbageTypeStat& t = r.types[k];
         std::printf("%14s %11s %11s %14s  %s\n", with_commas(t.count).c_str(), human_size(t.size).c_str(),
                     t.finalizers ? with_commas(t.finalizers).c_str() : "-",
                     t.in_gc_garbage ? with_commas(t.in_gc_garbage).c_str() : "-",
                     printable(s.type_name(t.type)).c_str());
+        for (const CycleShape& c : shapes[k].shapes)
+            std::printf("%14s %s of %zu sampled: %s\n", "", with_commas(c.count).c_str(), shapes[k].sampled,
+                        printable(c.shape).c_str());
     }
     if (rows < r.types.size()) std::printf("... %zu more types (--top)\n", r.types.size() - rows);
 }
@@ -83,6 +114,10 @@ void set_garbage_command(CLI::App& app) {
                                                   "collector can free, per type");
     cmd->add_option("snapshot", o->path, "Snapshot file written by heapdiff.dump()")->required();
     add_count_option(cmd, "--top", o->top, "Types to show in the table (0: all; JSON has them all)")
+        ->capture_default_str();
+    add_count_option(cmd, "--shapes", o->shapes,
+                     "Most common cycle shapes shown per type (from the shortest cycles through up to 20 of its "
+                     "objects; 0: none, and the snapshot loads without labels)")
         ->capture_default_str();
     cmd->add_flag("--json", o->json, "Print JSON");
     cmd->callback([o] { run(*o); });
