@@ -79,25 +79,6 @@ std::string root_text(const HeapGraph& g, ObjectIndex i) {
     return out;
 }
 
-std::string chain_json(const HeapGraph& g, const Chain& c) {
-    std::string out = "[";
-    for (std::size_t k = 0; k < c.size(); ++k) {
-        out += std::string(k ? ", " : "") + "{" + object_json_fields(g.snapshot(), c[k]) + ", \"edge\": " +
-               json_string(k ? g.label_between(c[k - 1], c[k]) : "") + "}";
-    }
-    return out + "]";
-}
-
-// One chain, one aligned line per reference.
-void print_chain_lines(const HeapGraph& g, const Chain& chain) {
-    const Snapshot& s = g.snapshot();
-    for (std::size_t k = 0; k < chain.size(); ++k) {
-        std::string edge = k ? g.label_between(chain[k - 1], chain[k]) : "";
-        std::printf("%s\n", hop_line(k ? (edge.empty() ? "(referent)" : edge) : "", describe_object(s, chain[k]),
-                                     s.address[chain[k]], k > 0).c_str());
-    }
-}
-
 void print_json(const HeapGraph& g, const ObjectNames& names, ObjectIndex target, std::uint64_t retained,
                 const std::string& to, const std::vector<Chain>& chains, const HoldingCycle& held) {
     const Snapshot& s = g.snapshot();

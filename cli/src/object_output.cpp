@@ -42,6 +42,24 @@ std::string hop_line(const std::string& edge, const std::string& object, std::ui
     return line + hex_address(address);
 }
 
+std::string chain_json(const HeapGraph& g, const std::vector<ObjectIndex>& c) {
+    std::string out = "[";
+    for (std::size_t k = 0; k < c.size(); ++k) {
+        out += std::string(k ? ", " : "") + "{" + object_json_fields(g.snapshot(), c[k]) + ", \"edge\": " +
+               json_string(k ? g.label_between(c[k - 1], c[k]) : "") + "}";
+    }
+    return out + "]";
+}
+
+void print_chain_lines(const HeapGraph& g, const std::vector<ObjectIndex>& chain) {
+    const Snapshot& s = g.snapshot();
+    for (std::size_t k = 0; k < chain.size(); ++k) {
+        std::string edge = k ? g.label_between(chain[k - 1], chain[k]) : "";
+        std::printf("%s\n", hop_line(k ? (edge.empty() ? "(referent)" : edge) : "", describe_object(s, chain[k]),
+                                     s.address[chain[k]], k > 0).c_str());
+    }
+}
+
 void write_drawing(const Drawing& drawing, const std::string& path) {
     render_drawing(drawing, path);
     std::fflush(stdout);  // the chain or table printed before comes first in a shared log

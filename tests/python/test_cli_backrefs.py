@@ -137,7 +137,8 @@ def test_db_chain_from_module_errorlog(run_cli, suite):
     db = snap.obj(expected[-1])
     target = data["target"]
     assert target == {"address": hex(db.address), "type": "app.DB", "label": "DB", "size": db.size,
-                      "retained": oracle.retained(db.address)}
+                      "retained": oracle.retained(db.address),
+                      "name": "errorlog._temp_logs[%d]['tb'].tb_frame.f_locals['db']" % (ERRORS - 1)}
     assert data["to"] == "module"
     chain = data["chain"]
     assert [int(hop["address"], 16) for hop in chain] == expected

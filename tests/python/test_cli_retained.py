@@ -78,7 +78,7 @@ def test_head_retains_the_whole_list(run_cli, linked):
     assert expected == N * linked.per_node
     data = cli_json(run_cli, "retained", linked.path, "--address", hex(linked.head))
     assert data["object"] == {"address": hex(linked.head), "type": "__main__.Node", "label": "Node",
-                              "size": linked.nodes[0][1], "retained": expected}
+                              "size": linked.nodes[0][1], "name": "__main__.HEAD", "retained": expected}
     assert (data["objects"], data["bytes"]) == (2 * N, expected)
     assert sorted(map(tuple, (t.values() for t in data["types"]))) == sorted([
         ("__main__.Node", N, sum(s for _, s, _ in linked.nodes)),
@@ -125,7 +125,7 @@ def test_top_by_retained_starts_with_the_list(run_cli, linked):
     assert rows[0]["retained"] >= N * linked.per_node
     head_row = [r for r in rows if r["address"] == hex(linked.head)]
     assert head_row == [{"address": hex(linked.head), "type": "__main__.Node", "label": "Node",
-                         "size": linked.nodes[0][1], "retained": N * linked.per_node}]
+                         "size": linked.nodes[0][1], "name": "__main__.HEAD", "retained": N * linked.per_node}]
     for r in rows:
         obj = linked.snap.obj(int(r["address"], 16))
         assert (r["type"], r["size"]) == (obj.type, obj.size)
