@@ -30,13 +30,16 @@ def test_two_leaks_are_two_suspects_in_order(pair, run_cli):
         ("held", "__main__.Record", 3000, "__main__.CACHE"),
     ]
     blobs, records = top
-    assert blobs["retained"] > records["retained"] > 3000 * 200 and blobs["retained"] > 1000 * 1000
+    assert blobs["retained"] > 1000 * 5000 > records["retained"] > 3000 * 200
     assert {"type": "builtins.bytearray", "count": 1000} == {k: blobs["holds"][0][k] for k in ("type", "count")}
     # The cache's int keys fold into the Record suspect instead of being one of their own.
     assert "builtins.int" in {h["type"] for h in records["holds"]}
     assert not any(s["type"] == "builtins.int" and s["count"] > 100 for s in data["suspects"])
-    # Nothing else comes close: the churn was freed.
-    assert all(s["count"] < 10 for s in data["suspects"][2:])
+    # The churn was freed: no other suspect holds Records or their lists. (Before 3.12 a few
+    # dozen born ints are roots of their own, held from outside the snapshot.)
+    assert not any(s["type"] in ("__main__.Record", "builtins.list") and s["count"] > 1 for s in data["suspects"][2:])
+    # (The last scratch list is still bound to a global: at most its 3 Records remain.)
+    assert sum(h["count"] for s in data["suspects"][2:] for h in s["holds"] if h["type"] == "__main__.Record") <= 3
     # The chain ends at the representative, and its labels are the way to it.
     assert [h["edge"] for h in records["chain"]] [:3] == ["", "__dict__", "['CACHE']"]
     assert records["chain"][-1]["address"] == records["representative"]["address"]
@@ -57,5 +60,5 @@ def test_one_snapshot_finds_where_memory_piles_up(pair, run_cli):
     _, b = pair
     data = json.loads(run_cli("suspects", b, "--json").stdout)
     assert [(s["kind"], s["holder"]["name"]) for s in data["suspects"]] == [
-        ("big", "__main__.CACHE"), ("big", "__main__.Registry.items")]
+        ("big", "__main__.Registry.items"), ("big", "__main__.CACHE")]
     assert all(s["retained"] >= data["heap_bytes"] // 10 for s in data["suspects"])

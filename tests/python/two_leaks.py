@@ -1,5 +1,5 @@
 """A hand-made heap with two leaks held two ways (tests/python/test_suspects.py): 3,000
-Records in a module-level dict, 1,000 Blobs (five times bigger each) in a class attribute
+Records in a module-level dict, 1,000 Blobs (five times bigger in all) in a class attribute
 list, and churn that is freed again. Dumps before and after: argv[1], argv[2]."""
 import sys
 import heapdiff
@@ -13,7 +13,7 @@ class Record:
 
 class Blob:
     def __init__(self):
-        self.payload = bytearray(1000)
+        self.payload = bytearray(5000)
 
 
 class Registry:
