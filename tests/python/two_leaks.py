@@ -1,5 +1,5 @@
 """A hand-made heap with two leaks held two ways (tests/python/test_suspects.py): 3,000
-Records in a module-level dict, 1,000 Blobs (five times bigger in all) in a class attribute
+Records in a module-level dict, 1,000 Blobs (twice as big in all) in a class attribute
 list, and churn that is freed again. Dumps before and after: argv[1], argv[2]."""
 import sys
 import heapdiff
@@ -8,7 +8,7 @@ import heapdiff
 class Record:
     def __init__(self, n):
         self.n = n
-        self.data = bytearray(200)
+        self.data = bytearray(600)
 
 
 class Blob:
