@@ -54,7 +54,7 @@ ChainStart parse_start(const Snapshot& s, const std::string& to, const std::stri
     start.kind = ChainStart::Kind::Type;
     start.types = types_named(s, to);
     if (start.types.empty()) {
-        throw Error("--to " + to + ": no type of that name in " + path + " (use module, root or a type name)" +
+        throw not_found_error("--to " + to + ": no type of that name in " + path + " (use module, root or a type name)" +
                     similar_types_clause(s, to));
     }
     return start;
@@ -134,7 +134,7 @@ Chain parse_given_chain(const HeapGraph& g, const std::string& text, const std::
     while (true) {
         std::size_t comma = text.find(',', from);
         std::string address = text.substr(from, comma == std::string::npos ? std::string::npos : comma - from);
-        if (address.empty()) throw Error("--chain '" + text + "': give addresses separated by commas (0x...,0x...)");
+        if (address.empty()) throw usage_error("--chain '" + text + "': give addresses separated by commas (0x...,0x...)");
         chain.push_back(object_at(g, address, path));
         if (comma == std::string::npos) break;
         from = comma + 1;
@@ -142,7 +142,7 @@ Chain parse_given_chain(const HeapGraph& g, const std::string& text, const std::
     const Snapshot& s = g.snapshot();
     for (std::size_t k = 1; k < chain.size(); ++k)
         if (g.edges_between(chain[k - 1], chain[k]).empty())
-            throw Error("--chain: the " + std::string(short_type_name(s.type_name(s.type[chain[k - 1]]))) + " at " +
+            throw not_found_error("--chain: the " + std::string(short_type_name(s.type_name(s.type[chain[k - 1]]))) + " at " +
                         hex_address(s.address[chain[k - 1]]) + " does not refer to the " +
                         std::string(short_type_name(s.type_name(s.type[chain[k]]))) + " at " +
                         hex_address(s.address[chain[k]]) + " in " + path);
@@ -219,7 +219,7 @@ void run(const BackrefsOptions& o) {
     }
     if (o.output.empty()) return;
     if (o.chain_only) {
-        if (all_chains.empty()) throw Error("--chain-only: there is no chain to draw");
+        if (all_chains.empty()) throw not_found_error("--chain-only: there is no chain to draw");
         write_drawing(draw_chains(g, all_chains, nullptr, &names), o.output);
         return;
     }

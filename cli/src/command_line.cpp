@@ -8,18 +8,28 @@
 #include <new>
 
 #include "commands.h"
+#include "format_text.h"
 #include "heapdiff/error.h"
+#include "heapdiff/format.h"
 #include "heapdiff/printable_text.h"
+#include "heapdiff/version.h"
 
 namespace heapdiff::cli {
 namespace {
 
-// Messages name paths, types and addresses the user or the heap chose: printable()
-// keeps each one line, whatever they hold.
-int error_line(const std::string& message) {
+// Every error is one line on stderr and an exit code that says its kind; with --json on
+// the command line, stdout also gets {"error": {"kind": ..., "message": ...}} so a program
+// reading the JSON learns what happened without parsing the line. Messages name paths,
+// types and addresses the user or the heap chose: printable() keeps each one line.
+int error_line(const std::string& message, ErrorKind kind, bool json) {
     std::fflush(stdout);  // what a command printed before comes first in a shared log
     std::cerr << "heapdiff: " << printable(message) << "\n";
-    return 1;
+    if (json) {
+        std::printf("{\"error\": {\"kind\": %s, \"message\": %s}}\n", json_string(error_kind_name(kind)).c_str(),
+                    json_string(message).c_str());
+        std::fflush(stdout);
+    }
+    return error_exit_code(kind);
 }
 
 }  // namespace
@@ -32,6 +42,8 @@ int run_command_line(std::vector<std::string> args) {
     app.failure_message([](const CLI::App*, const CLI::Error& e) {
         return "heapdiff: " + printable(e.what()) + " (see heapdiff --help)\n";
     });
+    app.set_version_flag("--version", std::string("heapdiff ") + kVersion + " (snapshot format " +
+                                          std::to_string(format::kMajor) + "." + std::to_string(format::kMinor) + ")");
     set_summary_command(app);
     set_diff_command(app);
     set_orphans_command(app);
@@ -53,20 +65,23 @@ int run_command_line(std::vector<std::string> args) {
     };
     if (!args.empty() && !args[0].empty() && args[0][0] != '-' && !is_command(args[0]))
         args.insert(args.begin(), "diff");
+    const bool json = std::find(args.begin(), args.end(), "--json") != args.end();
     std::reverse(args.begin(), args.end());  // CLI11 takes the arguments last first
     try {
         app.parse(args);
     } catch (const CLI::ParseError& e) {
         // --help and --version are "errors" that exit 0; every other mistake on the
-        // command line exits 2, a bad input (file, type, address) exits 1.
-        return app.exit(e) == 0 ? 0 : 2;
+        // command line is a usage error (exit 2).
+        if (e.get_exit_code() == 0) return app.exit(e);
+        if (!json) return app.exit(e), error_exit_code(ErrorKind::Usage);
+        return error_line(std::string(e.what()) + " (see heapdiff --help)", ErrorKind::Usage, json);
     } catch (const Error& e) {
-        return error_line(e.what());
+        return error_line(e.what(), e.kind(), json);
     } catch (const std::bad_alloc&) {
-        return error_line("out of memory");
+        return error_line("out of memory", ErrorKind::Failed, json);
     } catch (const std::exception& e) {
         // A bug, not the input's fault; still one line and an exit code, never an abort.
-        return error_line(std::string("internal error: ") + e.what());
+        return error_line(std::string("internal error: ") + e.what(), ErrorKind::Failed, json);
     }
     std::fflush(stdout);
     return 0;

@@ -164,16 +164,16 @@ private:
 
 void run(DiffCommandOptions& o) {
     auto group_by = parse_group_by(o.group_by);
-    if (!group_by) throw Error("unknown --group-by '" + o.group_by + "': use type, module, traceback, filename or lineno");
+    if (!group_by) throw usage_error("unknown --group-by '" + o.group_by + "': use type, module, traceback, filename or lineno");
     auto sort = parse_sort_by(o.sort);
-    if (!sort) throw Error("unknown --sort '" + o.sort + "': use size, count or name");
-    if (o.json && o.csv) throw Error("--json and --csv cannot be used together");
+    if (!sort) throw usage_error("unknown --sort '" + o.sort + "': use size, count or name");
+    if (o.json && o.csv) throw usage_error("--json and --csv cannot be used together");
     o.diff.group_by = *group_by;
     o.diff.sort = *sort;
     if (o.diff.cumulative && *group_by != GroupBy::Filename && *group_by != GroupBy::Lineno)
-        throw Error("--cumulative goes with --group-by filename or lineno");
+        throw usage_error("--cumulative goes with --group-by filename or lineno");
     if (!o.diff.types.empty() && groups_traces(*group_by) && o.paths.size() < 3)
-        throw Error("--type selects objects; with --group-by " + o.group_by +
+        throw usage_error("--type selects objects; with --group-by " + o.group_by +
                     " two snapshots are compared by tracemalloc's traces, which have no type");
 
     LoadOptions load;

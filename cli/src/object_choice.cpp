@@ -7,7 +7,9 @@
 #include <cstdlib>
 
 #include "heapdiff/error.h"
+#include "heapdiff/garbage.h"
 #include "heapdiff/object_text.h"
+#include "heapdiff/orphans.h"
 #include "heapdiff/retained.h"
 #include "heapdiff/type_lookup.h"
 
@@ -23,7 +25,8 @@ void add_object_choice(CLI::App* cmd, ObjectChoice& c, bool several) {
     if (!several) address->expected(1)->multi_option_policy(CLI::MultiOptionPolicy::Throw);
     cmd->add_option("--pick", c.pick,
                     std::string("Which object of --type: last (like objgraph.by_type(...)[-1]), first, largest (retained "
-                                "size), ") +
+                                "size), orphan (the last one nothing in the snapshot refers to), trash (the last one "
+                                "only a reference cycle keeps), ") +
                         (several ? "all, " : "") + "or N (an index into them; negative counts from the end)")
         ->capture_default_str()
         ->needs(type);
@@ -37,7 +40,7 @@ std::uint64_t parse_address(const std::string& text) {
     char* end = nullptr;
     unsigned long long v = std::strtoull(text.c_str(), &end, 0);
     if (text.empty() || text[0] == '-' || errno || !end || *end)
-        throw Error("--address '" + text + "' is not an address (give it as 0x7f3a1c2b4e10 or in decimal)");
+        throw usage_error("--address '" + text + "' is not an address (give it as 0x7f3a1c2b4e10 or in decimal)");
     return v;
 }
 
@@ -52,7 +55,7 @@ ObjectIndex by_address(const Snapshot& s, const AddressIndex& index, const std::
     if (it != index.objects().begin()) {
         ObjectIndex before = *(it - 1);
         if (a < s.address[before] + s.size[before])
-            throw Error(message + "; it is inside the " + std::string(short_type_name(s.type_name(s.type[before]))) +
+            throw not_found_error(message + "; it is inside the " + std::string(short_type_name(s.type_name(s.type[before]))) +
                         " at " + hex_address(s.address[before]) + " (offset " + std::to_string(a - s.address[before]) +
                         ")");
     }
@@ -62,7 +65,27 @@ ObjectIndex by_address(const Snapshot& s, const AddressIndex& index, const std::
     };
     if (it != index.objects().begin()) near += describe(*(it - 1));
     if (it != index.objects().end()) near += (near.empty() ? "" : " and ") + describe(*it);
-    throw Error(message + (near.empty() ? " (it holds no objects)" : "; the nearest objects are " + near));
+    throw not_found_error(message + (near.empty() ? " (it holds no objects)" : "; the nearest objects are " + near));
+}
+
+// --pick orphan / trash: the last of `found` that nothing in the snapshot refers to (held
+// by C code: heapdiff orphans), or that only a reference cycle keeps (heapdiff garbage).
+ObjectIndex last_of_kind(const HeapGraph& g, const std::vector<ObjectIndex>& found, const std::string& kind,
+                         const std::string& type, const std::string& path) {
+    std::vector<bool> marked(g.object_count(), false);
+    if (kind == "orphan") {
+        for (ObjectIndex i : orphan_objects(g.snapshot())) marked[i] = true;
+    } else {
+        const std::vector<bool> reached = reachable_from_roots(g);
+        for (ObjectIndex i = 0; i < g.object_count(); ++i) marked[i] = !reached[i];
+    }
+    for (auto it = found.rbegin(); it != found.rend(); ++it)
+        if (marked[*it]) return *it;
+    const std::string what = kind == "orphan" ? "is an orphan (every one has a referrer in the snapshot)"
+                                              : "is cyclic trash (the roots reach every one)";
+    throw not_found_error("--pick " + kind + ": none of the " + std::to_string(found.size()) + " objects of type '" +
+                          type + "' in " + path + " " + what + "; heapdiff " +
+                          (kind == "orphan" ? "orphans" : "garbage") + " " + path + " lists those there are");
 }
 
 std::vector<ObjectIndex> by_type(const HeapGraph& g, const ObjectChoice& c, const std::string& path) {
@@ -73,9 +96,10 @@ std::vector<ObjectIndex> by_type(const HeapGraph& g, const ObjectChoice& c, cons
         for (ObjectIndex i = 0; i < s.object_count(); ++i)
             if (std::find(types.begin(), types.end(), s.type[i]) != types.end()) found.push_back(i);
     if (found.empty()) {
-        throw Error("no object of type '" + c.type + "' in " + path + similar_types_clause(s, c.type));
+        throw not_found_error("no object of type '" + c.type + "' in " + path + similar_types_clause(s, c.type));
     }
     const std::string& p = c.pick;
+    if (p == "orphan" || p == "trash") return {last_of_kind(g, found, p, c.type, path)};
     if (p == "all") return found;
     if (p == "last") return {found.back()};
     if (p == "first") return {found.front()};
@@ -89,10 +113,11 @@ std::vector<ObjectIndex> by_type(const HeapGraph& g, const ObjectChoice& c, cons
     errno = 0;
     char* end = nullptr;
     long long k = std::strtoll(p.c_str(), &end, 10);
-    if (p.empty() || errno || !end || *end) throw Error("--pick '" + p + "': use last, first, largest, all or an index");
+    if (p.empty() || errno || !end || *end)
+        throw usage_error("--pick '" + p + "': use last, first, largest, orphan, trash, all or an index");
     const long long count = static_cast<long long>(found.size());
     if (k < -count || k >= count)
-        throw Error("--pick " + p + ": there are " + std::to_string(found.size()) + " objects of type '" + c.type +
+        throw not_found_error("--pick " + p + ": there are " + std::to_string(found.size()) + " objects of type '" + c.type +
                     "' (valid: 0.." + std::to_string(count - 1) + ", or -1..-" + std::to_string(count) + ")");
     return {found[static_cast<std::size_t>(k < 0 ? count + k : k)]};
 }
@@ -100,7 +125,7 @@ std::vector<ObjectIndex> by_type(const HeapGraph& g, const ObjectChoice& c, cons
 }  // namespace
 
 std::vector<ObjectIndex> choose_objects(const HeapGraph& g, const ObjectChoice& c, const std::string& path) {
-    if (c.type.empty() && c.addresses.empty()) throw Error("say which object: --type NAME or --address 0x...");
+    if (c.type.empty() && c.addresses.empty()) throw usage_error("say which object: --type NAME or --address 0x...");
     if (!c.type.empty()) return by_type(g, c, path);
     std::vector<ObjectIndex> out;
     for (const std::string& a : c.addresses) out.push_back(by_address(g.snapshot(), g.index(), a, path));
@@ -108,9 +133,9 @@ std::vector<ObjectIndex> choose_objects(const HeapGraph& g, const ObjectChoice& 
 }
 
 ObjectIndex choose_object(const HeapGraph& g, const ObjectChoice& c, const std::string& path) {
-    if (c.pick == "all" && !c.type.empty()) throw Error("--pick all: this command takes one object");
+    if (c.pick == "all" && !c.type.empty()) throw usage_error("--pick all: this command takes one object");
     std::vector<ObjectIndex> chosen = choose_objects(g, c, path);
-    if (chosen.size() != 1) throw Error("this command takes one object (one --address)");
+    if (chosen.size() != 1) throw usage_error("this command takes one object (one --address)");
     return chosen.front();
 }
 

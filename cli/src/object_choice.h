@@ -1,4 +1,5 @@
-// The options every per-object command shares: --type NAME with --pick, or --address,
+// The options every per-object command shares: --type NAME with --pick (last, first,
+// largest, orphan, trash, N), or --address,
 // and turning them into one object of the snapshot (or one clear error line). Commands
 // that take several objects (backrefs, refs) also accept --pick all and --address
 // repeated.

@@ -154,7 +154,7 @@ void run(const SuspectsCommandOptions& o) {
     if (o.json) print_json(g, names, r, o.paths.back(), rows);
     else print_text(g, names, r, o, rows);
     if (o.output.empty()) return;
-    if (r.suspects.empty()) throw Error("-o: there is no suspect to draw");
+    if (r.suspects.empty()) throw not_found_error("-o: there is no suspect to draw");
     write_drawing(draw_chains(g, {r.suspects.front().chain}, &sizes.retained, &names), o.output);
 }
 

@@ -109,7 +109,7 @@ void types(const Snapshot& s, const HeapGraph& g, const TopOptions& o) {
 void run(TopOptions o) {
     if (o.group_by.empty()) o.group_by = o.by == "count" ? "type" : "object";
     if (o.group_by == "object" && o.by == "count")
-        throw Error("--by count counts objects per type: use it with --group-by type");
+        throw usage_error("--by count counts objects per type: use it with --group-by type");
     LoadOptions load;
     load.values = o.group_by == "object";
     PhaseTimer timer;

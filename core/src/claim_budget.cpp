@@ -51,7 +51,7 @@ void ClaimBudget::check(Claim claim, std::uint64_t more, const std::string& wher
     const std::uint64_t used = used_[static_cast<int>(claim)], limit = limit_of(limits_, claim);
     if (more <= limit && used <= limit - more) return;
     const std::string total = more > UINT64_MAX - used ? "more than 2^64" : std::to_string(used + more);
-    throw Error(name_ + ": corrupted: it claims more " + claim_name(claim) + " than its " + std::to_string(file_size_) +
+    throw snapshot_error(name_ + ": corrupted: it claims more " + claim_name(claim) + " than its " + std::to_string(file_size_) +
                 " bytes can hold (" + total + (claim == Claim::Data ? " bytes decompressed" : std::string(" ") + claim_name(claim)) +
                 " with " + where +
                 "; at most " + std::to_string(limit) + " for a file of this size)");

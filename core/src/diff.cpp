@@ -9,6 +9,7 @@
 
 #include "heapdiff/address_index.h"
 #include "heapdiff/error.h"
+#include "heapdiff/type_lookup.h"
 
 namespace heapdiff {
 
@@ -276,9 +277,24 @@ void warn_about_mismatches(const std::vector<const Snapshot*>& snaps, const std:
 void require_tracing(const Snapshot& s, const std::string& name) {
     const Fact* f = s.fact("tracemalloc.tracing");
     if (f && f->int_value == 1) return;
-    throw Error(name +
+    throw usage_error(name +
                 " was taken while tracemalloc was not tracing, so it has no allocation tracebacks to group by; "
                 "start tracing early in the program (tracemalloc.start(25), or PYTHONTRACEMALLOC=25) and dump again");
+}
+
+// --type globs that match no type of any snapshot are a typo, not "no difference".
+void require_known_types(const std::vector<const Snapshot*>& snaps, const std::vector<std::string>& names,
+                         const std::vector<std::string>& globs) {
+    for (const std::string& g : globs) {
+        bool known = false;
+        for (const Snapshot* s : snaps)
+            for (std::uint32_t t = 1; t <= s->types.size() && !known; ++t)
+                known = type_matches({g}, s->type_name(TypeId{t}));
+        if (!known)
+            throw not_found_error("--type " + g + ": no type of that name in " + names.front() +
+                                  (snaps.size() > 2 ? " ... " : " or ") + names.back() +
+                                  similar_types_clause(*snaps.back(), g));
+    }
 }
 
 const std::string* newest_file(const TracebackView& tb, TracebackId id) {
@@ -314,7 +330,7 @@ struct ObjectKeys {
 
 DiffReport diff_snapshots(const std::vector<const Snapshot*>& snaps, const std::vector<std::string>& names,
                           const DiffOptions& o) {
-    if (snaps.size() < 2) throw Error("diff needs at least two snapshots");
+    if (snaps.size() < 2) throw usage_error("diff needs at least two snapshots");
     if (names.size() != snaps.size()) throw Error("internal error: one name per snapshot");
     DiffReport report;
     report.group_by = o.group_by;
@@ -324,6 +340,7 @@ DiffReport diff_snapshots(const std::vector<const Snapshot*>& snaps, const std::
     const bool three = snaps.size() >= 3;
     if (traces)
         for (std::size_t i = three ? 1 : 0; i < snaps.size(); ++i) require_tracing(*snaps[i], names[i]);
+    require_known_types(snaps, names, o.types);
 
     GroupTable table;
     std::vector<TracebackView> tbs;

@@ -63,7 +63,7 @@ std::map<std::string, Tally> tally(const Snapshot& s, bool with_tracebacks) {
 }  // namespace
 
 OrphanReport find_orphans(const std::vector<const Snapshot*>& snaps) {
-    if (snaps.empty() || snaps.size() > 2) throw Error("orphans takes one snapshot, or two to see their growth");
+    if (snaps.empty() || snaps.size() > 2) throw usage_error("orphans takes one snapshot, or two to see their growth");
     std::map<std::string, Tally> now = tally(*snaps.back(), true);
     std::map<std::string, Tally> before;
     if (snaps.size() == 2) before = tally(*snaps.front(), false);

@@ -35,13 +35,13 @@ public:
     void read(void* out, std::size_t n) override {
         if (std::fread(out, 1, n, f_) != n) {
             // The size came from fstat: a short read means the file shrank under us.
-            if (std::feof(f_)) throw Error(path_ + ": truncated: the file got shorter while it was read");
-            throw Error(path_ + ": read error: " + std::strerror(errno));
+            if (std::feof(f_)) throw snapshot_error(path_ + ": truncated: the file got shorter while it was read");
+            throw snapshot_error(path_ + ": read error: " + std::strerror(errno));
         }
         left_ -= n;
     }
     void skip(std::uint64_t n) override {
-        if (fseeko(f_, static_cast<off_t>(n), SEEK_CUR) != 0) throw Error(path_ + ": read error: " + std::strerror(errno));
+        if (fseeko(f_, static_cast<off_t>(n), SEEK_CUR) != 0) throw snapshot_error(path_ + ": read error: " + std::strerror(errno));
         left_ -= n;
     }
 
@@ -106,7 +106,7 @@ public:
     }
 
 private:
-    [[noreturn]] void fail(const std::string& why) const { throw Error(name_ + ": " + why); }
+    [[noreturn]] void fail(const std::string& why) const { throw snapshot_error(name_ + ": " + why); }
 
     void read_header() {
         std::uint8_t raw[format::kHeaderSize];

@@ -208,7 +208,7 @@ DrawingFormat drawing_format(const std::string& path) {
     if (extension == ".png") return DrawingFormat::Png;
     if (extension == ".svg") return DrawingFormat::Svg;
     if (extension == ".dot" || extension == ".gv") return DrawingFormat::Dot;
-    throw Error("cannot draw to " + path + ": name the picture .png, .svg, .dot or .gv");
+    throw usage_error("cannot draw to " + path + ": name the picture .png, .svg, .dot or .gv");
 }
 
 void render_drawing(const Drawing& drawing, const std::string& path) {

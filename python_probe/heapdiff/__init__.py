@@ -19,9 +19,9 @@ if sysconfig.get_config_var("Py_GIL_DISABLED"):
 
 from heapdiff import _probe  # noqa: E402
 from heapdiff._probe import DumpError  # noqa: E402
+from heapdiff._probe import __version__  # noqa: E402  (declared once: CMakeLists.txt's project VERSION)
 
 __all__ = ["dump", "DumpError", "trust_sizeof"]
-__version__ = "0.1.0"
 
 # Frames running code from this directory, and the memory they allocate, are the
 # probe's own: the snapshot leaves them out, as tracemalloc leaves out its own.

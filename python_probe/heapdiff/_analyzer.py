@@ -21,7 +21,21 @@ ENV_VAR = "HEAPDIFF_CLI"
 
 
 class AnalyzerError(RuntimeError):
-    """The heapdiff command is missing, or refused its input (its message says why)."""
+    """The heapdiff command is missing, or refused its input (its message says why).
+
+    `kind` says which, for code that acts on it: "usage" (the arguments do not fit),
+    "bad_snapshot" (a file is missing, unreadable or not a sound snapshot), "not_found"
+    (no such object or type in the snapshot), or "error" (anything else: no command,
+    killed, cannot write its output). It comes from the command's exit code and, with
+    --json, from the "kind" of the JSON error it prints."""
+
+    def __init__(self, message, kind="error"):
+        super().__init__(message)
+        self.kind = kind
+
+
+# The command's exit codes (README.md, "Errors and exit codes") and the kinds they mean.
+EXIT_KINDS = {2: "usage", 3: "bad_snapshot", 4: "not_found"}
 
 
 def cli_path():
@@ -101,6 +115,20 @@ def _failure(command, returncode, err):
     return "%s exited with status %d and printed no message" % (command, returncode)
 
 
+def _error_kind(returncode, out):
+    """The kind of a failure: the "kind" of the JSON error on stdout (--json), else what the
+    exit code means; "error" when killed or unknown."""
+    for line in reversed(out.splitlines()):
+        try:
+            error = json.loads(line).get("error")
+        except (ValueError, AttributeError):
+            continue
+        if isinstance(error, dict) and isinstance(error.get("kind"), str):
+            return error["kind"]
+        break
+    return EXIT_KINDS.get(returncode, "error")
+
+
 def file_arg(path):
     """A file name among the command's arguments, as bytes: the file system's encoding,
     as open() would use. Other arguments (type names, globs) go as UTF-8, the encoding of
@@ -178,7 +206,7 @@ def start(*args, json_lines=False, stderr=None, read=None):
             raise
         out, err = _decode(out), _decode(err)
         if proc.returncode != 0:
-            raise AnalyzerError(_failure(command, proc.returncode, err))
+            raise AnalyzerError(_failure(command, proc.returncode, err), _error_kind(proc.returncode, out))
         if stderr is not None and err:
             write(stderr, err)
         if "--json" not in args:

@@ -204,7 +204,7 @@ def by_type(typename, collect=False):
         wanted = _analyzer.run("refs", _analyzer.file_arg(path), "--type", typename, "--pick", "all", "--json", json_lines=True,
                                read=_objects_of)
     except AnalyzerError as e:
-        if "no object of type" in str(e):
+        if e.kind == "not_found":
             return []
         raise
     finally:
@@ -347,7 +347,7 @@ class WhyAlive:
         """Draw the chains (png, svg or dot, by the extension), like objgraph.show_chain."""
         if not self.chains:
             said = self.text.strip().splitlines()
-            raise AnalyzerError("no chain to draw" + (": " + said[-1] if said else ""))
+            raise AnalyzerError("no chain to draw" + (": " + said[-1] if said else ""), "not_found")
         filename = _drawing_name(filename)
         _analyzer.run("backrefs", _analyzer.file_arg(self._path), *_chain_args(self.chains), "-o", _analyzer.file_arg(filename), stderr=sys.stderr)
 

@@ -10,6 +10,7 @@
 #include "cpython_internals.h"
 #include "heap_walk.h"
 #include "heapdiff/error.h"
+#include "heapdiff/version.h"
 #include "python_refs.h"
 #include "reader_binding.h"
 #include "type_registry.h"
@@ -135,5 +136,10 @@ PyMODINIT_FUNC PyInit__probe(void) {
         return nullptr;
     }
     Py_INCREF(g_dump_error);
+    // heapdiff.__version__: the version this extension was built as (CMakeLists.txt's).
+    if (PyModule_AddStringConstant(m, "__version__", heapdiff::kVersion) < 0) {
+        Py_DECREF(m);
+        return nullptr;
+    }
     return m;
 }

@@ -191,12 +191,23 @@ TEST_CASE("--type globs match the qualified or the short name") {
     CHECK(rows({"Node*"}) == "app.tree.Node;app.Nodes;");
     CHECK(rows({"app.*"}) == "app.tree.Node;app.Outer.Inner;app.Nodes;");
     CHECK(rows({"Inner"}) == "app.Outer.Inner;");
-    CHECK(rows({"Outer.Inner"}).empty());  // the short name is what follows the last dot
+    // A glob that matches no type is a typo, not "no difference": the short name is what
+    // follows the last dot, and case matters.
+    auto unknown = [&](std::vector<std::string> globs) {
+        try {
+            rows(std::move(globs));
+        } catch (const Error& e) {
+            return e.kind() == ErrorKind::NotFound && std::string(e.what()).find("no type of that name") != std::string::npos;
+        }
+        return false;
+    };
+    CHECK(unknown({"Outer.Inner"}));
     CHECK(rows({"*.Outer.Inner"}) == "app.Outer.Inner;");
     CHECK(rows({"Nod?"}) == "app.tree.Node;");
     CHECK(rows({"dict", "Inner"}) == "builtins.dict;app.Outer.Inner;");
-    CHECK(rows({"node"}).empty());  // case matters
-    CHECK(rows({"nothing"}).empty());
+    CHECK(unknown({"node"}));
+    CHECK(unknown({"nothing"}));
+    CHECK(unknown({"dict", "nothing"}));
     // The filter picks objects; the rows can still be modules.
     CHECK(rows({"Node*"}, GroupBy::Module) == "app.tree;app;");
 }

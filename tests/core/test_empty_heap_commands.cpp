@@ -5,6 +5,8 @@
 // edge columns, and the graph took that for a snapshot loaded without edges.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "cli_run.h"
 #include "heapdiff/writer.h"
 #include "temp_dir.h"
@@ -34,12 +36,16 @@ void check_ok(const std::vector<std::string>& args, const std::string& expected)
     CHECK(r.out.find(expected) != std::string::npos);
 }
 
-// Failed with one line on stderr that says `expected`, and nothing on stdout.
+// Failed as "not found" (exit 4) with one line on stderr that says `expected`, and nothing
+// on stdout but, with --json, the JSON error.
 void check_one_line(const std::vector<std::string>& args, const std::string& expected) {
     CliResult r = run_cli(args);
     CAPTURE(r.err);
-    CHECK(r.exit_code == 1);
-    CHECK(r.out.empty());
+    CHECK(r.exit_code == 4);
+    if (std::find(args.begin(), args.end(), "--json") == args.end())
+        CHECK(r.out.empty());
+    else
+        CHECK(r.out.rfind("{\"error\": {\"kind\": \"not_found\", \"message\": \"" + expected, 0) == 0);
     CHECK(r.err.find(expected) != std::string::npos);
     CHECK(r.err.find('\n') == r.err.size() - 1);
     CHECK(r.err.find("internal error") == std::string::npos);

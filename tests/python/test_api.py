@@ -211,13 +211,17 @@ def test_diff_rows_are_the_cli_rows(things, run_cli):
 
 def test_errors_are_clean(monkeypatch, tmp_path, things):
     things.append(LeakyThing())
-    with pytest.raises(heapdiff.AnalyzerError, match=r"^heapdiff: .*jpg"):
+    with pytest.raises(heapdiff.AnalyzerError, match=r"^heapdiff: .*jpg") as caught:
         heapdiff.show_refs(things[0], filename=str(tmp_path / "x.jpg"))
-    with pytest.raises(heapdiff.AnalyzerError, match="group"):
+    assert caught.value.kind == "usage"
+    with pytest.raises(heapdiff.AnalyzerError, match="group") as caught:
         heapdiff.diff(heapdiff.snapshot(), heapdiff.snapshot(), group_by="colour")
+    assert caught.value.kind == "usage"
+    assert heapdiff.by_type("NoSuchTypeAnywhere") == []  # "not_found", by its kind, not its text
     monkeypatch.setenv("HEAPDIFF_CLI", str(tmp_path / "missing"))
-    with pytest.raises(heapdiff.AnalyzerError, match="HEAPDIFF_CLI"):
+    with pytest.raises(heapdiff.AnalyzerError, match="HEAPDIFF_CLI") as caught:
         heapdiff.count("LeakyThing")
+    assert caught.value.kind == "error"
     monkeypatch.delenv("HEAPDIFF_CLI")
     monkeypatch.setattr(sys, "executable", str(tmp_path / "python"))
     monkeypatch.setenv("PATH", str(tmp_path))
@@ -243,8 +247,8 @@ def test_cli_several_objects_and_given_chains(logged_dbs, run_cli, tmp_path):
     given = cli_json(run_cli, "backrefs", snap.path, "--chain", ",".join(chain))
     assert [h["address"] for h in given["chains"][0]] == chain
     bad = run_cli("backrefs", snap.path, "--chain", ",".join([chain[0], chain[2]]))
-    assert bad.returncode == 1 and bad.stderr.startswith("heapdiff: --chain: the module") and bad.stdout == ""
+    assert bad.returncode == 4 and bad.stderr.startswith("heapdiff: --chain: the module") and bad.stdout == ""
     assert run_cli("backrefs", snap.path, "--chain", chain[0], "--type", "DB").returncode == 2
     assert run_cli("retained", snap.path, "--address", two[0], "--address", two[1]).returncode == 2
     one = run_cli("retained", snap.path, "--type", "DB", "--pick", "all")
-    assert one.returncode == 1 and one.stderr.startswith("heapdiff: --pick all")
+    assert one.returncode == 2 and one.stderr.startswith("heapdiff: --pick all")

@@ -331,8 +331,8 @@ def test_drawing_folds_many_referrers(run_cli, tmp_path):
     assert 0 < width <= 4000 and 0 < height <= 4000
 
 
-def bad(run_cli, *args, code=1):
-    """Exit code 1 (any non-zero one for code=None), nothing on stdout, one line on stderr."""
+def bad(run_cli, *args, code):
+    """Exit code `code` (any non-zero one for None), nothing on stdout, one line on stderr."""
     r = run_cli(*args)
     assert r.returncode == code if code else r.returncode != 0, (args, r.returncode, r.stdout, r.stderr)
     assert r.stdout == "", args
@@ -341,21 +341,22 @@ def bad(run_cli, *args, code=1):
     return lines[0]
 
 
+# name: (arguments, exit code: 4 not found, 2 usage)
 BAD = {
-    "unknown type": ["--type", "NoSuchTypeAtAll"],
-    "address not in the snapshot": ["--address", "0x10"],
-    "not an address": ["--address", "not-an-address"],
-    "pick past the end": ["--type", "DB", "--pick", "4"],
-    "pick before the start": ["--type", "DB", "--pick", "-5"],
-    "pick nonsense": ["--type", "DB", "--pick", "biggest"],
-    "neither type nor address": [],
-    "unknown --to type": ["--type", "DB", "--to", "NoSuchTypeAtAll"],
-    "bad drawing extension": ["--type", "DB", "-o", "{tmp}/db.jpg"],
+    "unknown type": (["--type", "NoSuchTypeAtAll"], 4),
+    "address not in the snapshot": (["--address", "0x10"], 4),
+    "not an address": (["--address", "not-an-address"], 2),
+    "pick past the end": (["--type", "DB", "--pick", "4"], 4),
+    "pick before the start": (["--type", "DB", "--pick", "-5"], 4),
+    "pick nonsense": (["--type", "DB", "--pick", "biggest"], 2),
+    "neither type nor address": ([], 2),
+    "unknown --to type": (["--type", "DB", "--to", "NoSuchTypeAtAll"], 4),
+    "bad drawing extension": (["--type", "DB", "-o", "{tmp}/db.jpg"], 2),
 }
 
 
 def test_usage_error(run_cli, suite):
-    """A command line that cannot mean anything exits 2; a bad input exits 1."""
+    """A command line that cannot mean anything exits 2."""
     bad(run_cli, "backrefs", suite.path, "--type", "DB", "--chain-only", code=2)  # no drawing to make
     bad(run_cli, "backrefs", suite.path, "--type", "DB", "--paths", "many", code=2)
     bad(run_cli, "backrefs", suite.path, "--type", "DB", "--address", "0x10", code=2)
@@ -363,11 +364,11 @@ def test_usage_error(run_cli, suite):
 
 @pytest.mark.parametrize("case", sorted(BAD))
 def test_bad_input(run_cli, suite, tmp_path, case):
-    args = [a.replace("{tmp}", str(tmp_path)) for a in BAD[case]]
-    bad(run_cli, "backrefs", suite.path, *args)
+    args, code = BAD[case]
+    bad(run_cli, "backrefs", suite.path, *[a.replace("{tmp}", str(tmp_path)) for a in args], code=code)
     assert list(tmp_path.iterdir()) == []  # no drawing left behind
 
 
 def test_unknown_type_suggests_near_matches(run_cli, suite, tmp_path):
-    assert "DB" in bad(run_cli, "backrefs", suite.path, "--type", "Db")
-    bad(run_cli, "backrefs", tmp_path / "missing.hds", "--type", "DB")
+    assert "DB" in bad(run_cli, "backrefs", suite.path, "--type", "Db", code=4)
+    bad(run_cli, "backrefs", tmp_path / "missing.hds", "--type", "DB", code=3)

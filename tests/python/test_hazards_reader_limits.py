@@ -150,10 +150,15 @@ def measured(*args):
     return json.loads(r.stdout)
 
 
-def one_line(code, out, err, status=1):
-    """Exit code `status`, nothing on stdout, exactly one line on stderr; returns it."""
+def one_line(code, out, err, status=3):
+    """Exit code `status` (3: a bad snapshot), exactly one line on stderr (returned), and
+    nothing on stdout but, with --json, the same error as JSON."""
     assert code == status, (code, out, err)
-    assert out == ""
+    if out:
+        error = json.loads(out)["error"]
+        assert "heapdiff: " + error["message"] == err.rstrip("\n"), (out, err)
+        assert error["kind"] == {2: "usage", 3: "bad_snapshot", 4: "not_found"}[status]
+    assert out == "" or out.count("\n") == 1
     lines = err.splitlines()
     assert len(lines) == 1 and lines[0].startswith("heapdiff: "), err
     assert "internal error" not in err
@@ -288,9 +293,10 @@ def test_an_empty_heap_is_empty_in_json(run_cli, empty, args):
 @pytest.mark.parametrize("json_flag", [[], ["--json"]])
 def test_an_empty_heap_has_no_object_to_show(run_cli, empty, command, json_flag):
     r = run_cli(command, empty, "--type", "DB", *json_flag)
-    assert one_line(r.returncode, r.stdout, r.stderr) == "heapdiff: no object of type 'DB' in %s" % empty
+    assert one_line(r.returncode, r.stdout, r.stderr, 4) == "heapdiff: no object of type 'DB' in %s" % empty
+    assert bool(r.stdout) == bool(json_flag)
     r = run_cli(command, empty, "--address", "0x1000", *json_flag)
-    assert "(it holds no objects)" in one_line(r.returncode, r.stdout, r.stderr)
+    assert "(it holds no objects)" in one_line(r.returncode, r.stdout, r.stderr, 4)
 
 
 # ---- 5. count options ----------------------------------------------------------------------

@@ -228,5 +228,9 @@ def test_garbage_and_orphans(snaps):
 
 def test_error_lines_stay_one_line(snaps):
     code, out, err = run("backrefs", snaps[1], "--type", "A\nC\x1b[31m")
-    assert code == 1 and out == ""
+    assert code == 4 and out == ""
+    # The JSON error keeps the name exactly, escaped as JSON escapes it: one line.
+    code, out, _ = run("backrefs", snaps[1], "--type", "A\nC\x1b[31m", "--json")
+    assert code == 4 and out.count("\n") == 1
+    assert "no object of type 'A\nC\x1b[31m'" in json.loads(out)["error"]["message"]
     assert err.count("\n") == 1 and "A\\nC\\x1b[31m" in err

@@ -131,7 +131,7 @@ public:
         return n;
     }
     [[noreturn]] void fail(const std::string& why) const {
-        throw Error(std::string("corrupted snapshot: ") + what_ + ": " + why);
+        throw snapshot_error(std::string("corrupted snapshot: ") + what_ + ": " + why);
     }
 
 private:
