@@ -52,12 +52,22 @@ def cli():
 
 
 def best(args, repeat):
-    times = []
+    """Best wall time of `repeat` runs, the output, and the largest peak RSS (MiB) among them
+    (os.wait4 gives each child's own)."""
+    times, peaks = [], []
     for _ in range(repeat):
         start = time.perf_counter()
-        out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
-        times.append(time.perf_counter() - start)
-    return min(times), out
+        with tempfile.TemporaryFile() as out:
+            proc = subprocess.Popen(args, stdout=out)
+            _, status, usage = os.wait4(proc.pid, 0)
+            times.append(time.perf_counter() - start)
+            proc.returncode = os.waitstatus_to_exitcode(status) if hasattr(os, "waitstatus_to_exitcode") else status
+            if proc.returncode != 0:
+                raise SystemExit("%s failed (%s)" % (" ".join(args), proc.returncode))
+            out.seek(0)
+            text = out.read().decode()
+        peaks.append(usage.ru_maxrss / 1024)
+    return min(times), text, max(peaks)
 
 
 def main():
@@ -71,16 +81,18 @@ def main():
         code = CHILD.format(here=HERE, n=o.objects, a=a, b=b, leak=leak)
         subprocess.run([sys.executable, "-c", code], check=True)
         exe = cli()
-        t_suspects, out = best([exe, "suspects", a, b, "--json"], o.repeat)
-        t_diff, _ = best([exe, "diff", a, b, "--json"], o.repeat)
-        t_top, _ = best([exe, "top", b, "--json"], o.repeat)
+        t_suspects, out, m_suspects = best([exe, "suspects", a, b, "--json"], o.repeat)
+        t_diff, _, m_diff = best([exe, "diff", a, b, "--json"], o.repeat)
+        t_top, _, m_top = best([exe, "top", b, "--json"], o.repeat)
         first = json.loads(out)["suspects"][0]
         print("CPython %s, %s gc-tracked objects, %s leaked Records; snapshots %.1f + %.1f MiB"
               % (sys.version.split()[0], format(o.objects, ","), format(leak, ","),
                  os.path.getsize(a) / 2**20, os.path.getsize(b) / 2**20))
-        print("heapdiff suspects A B          %7.2f s" % t_suspects)
-        print("heapdiff diff A B + top B      %7.2f s  (baseline: %.2f + %.2f)" % (t_diff + t_top, t_diff, t_top))
-        print("suspects / baseline: %.2fx" % (t_suspects / (t_diff + t_top)))
+        print("heapdiff suspects A B          %7.2f s  peak %6.0f MiB" % (t_suspects, m_suspects))
+        print("heapdiff diff A B + top B      %7.2f s  (baseline: %.2f + %.2f; peaks %.0f, %.0f MiB)"
+              % (t_diff + t_top, t_diff, t_top, m_diff, m_top))
+        print("suspects / baseline: %.2fx time, %.2fx the larger peak" % (t_suspects / (t_diff + t_top),
+                                                                        m_suspects / max(m_diff, m_top)))
         print("suspect #1: %s new %s held by %s (expected %s Record)"
               % (format(first["count"], ","), first["type"], (first["holder"] or {}).get("name"), format(leak, ",")))
 

@@ -63,6 +63,10 @@ def main(argv=None):
     if not argv or argv[0] in ("-h", "--help"):
         print("usage: " + USAGE + "\n\nSee python -m heapdiff run --help.", file=sys.stdout if argv else sys.stderr)
         return 0 if argv else 2
+    if argv[0] == "--version":
+        import heapdiff
+        print("heapdiff %s" % heapdiff.__version__)
+        return 0
     if argv[0] != "run":
         print("python -m heapdiff: unknown command %r (try: %s)" % (argv[0], USAGE), file=sys.stderr)
         return 2

@@ -7,6 +7,7 @@ import gc
 import json
 import os
 import re
+import subprocess
 import sys
 
 import pytest
@@ -22,9 +23,10 @@ def test_one_version_for_the_command_the_package_and_its_metadata(run_cli):
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("heapdiff %s (snapshot format 1." % declared.group(1))
     assert heapdiff.__version__ == declared.group(1)
-    if sys.version_info >= (3, 8):
-        from importlib import metadata
-        assert metadata.version("heapdiff") == declared.group(1)
+    r = subprocess.run([sys.executable, "-m", "heapdiff", "--version"], capture_output=True, text=True, timeout=60)
+    assert (r.returncode, r.stdout) == (0, "heapdiff %s\n" % declared.group(1)), r.stderr
+    from importlib import metadata  # 3.8+
+    assert metadata.version("heapdiff") == declared.group(1)
 
 
 @pytest.fixture(scope="module")

@@ -142,6 +142,10 @@ def test_ctrl_c_while_the_command_runs_leaves_no_command_behind(tmp_path):
         import os, signal, sys, threading, time
         import heapdiff
 
+        # As at an interactive prompt, whatever this test runs under: a shell starts a
+        # background job with SIGINT ignored, and Python then keeps it ignored.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
         def interrupt_once_started():
             while not os.path.exists(%(pid)r):
                 time.sleep(0.01)  # polling for the analyzer's pid file
