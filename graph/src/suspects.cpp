@@ -12,8 +12,14 @@ namespace heapdiff {
 namespace {
 
 // Per object of the last snapshot: born since the first snapshot and alive since.
+// Immortal objects never are: they live as long as the interpreter, and one missing from
+// the first snapshot was only not referred to then (3.15's statically allocated ints up to
+// 1024 appear as soon as a dict keys by them).
 std::vector<bool> born_and_alive(const Snapshot& last, const std::vector<const Snapshot*>& earlier) {
     std::vector<bool> out(last.object_count(), true);
+    if (last.flags.size() == out.size())
+        for (ObjectIndex i = 0; i < out.size(); ++i)
+            if (last.flags[i] & format::object_flag::kImmortal) out[i] = false;
     for (std::size_t k = 0; k < earlier.size(); ++k) {
         const Snapshot& s = *earlier[k];
         AddressIndex index(s);
