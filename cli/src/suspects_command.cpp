@@ -34,6 +34,7 @@ const char* kind_name(SuspectKind k) {
     switch (k) {
         case SuspectKind::Held: return "held";
         case SuspectKind::CyclicTrash: return "cyclic_trash";
+        case SuspectKind::Orphan: return "orphan";
         case SuspectKind::Big: return "big";
     }
     return "?";
@@ -46,15 +47,18 @@ std::vector<Frame> site_frames(const Snapshot& s, TracebackId t) {
                               s.traceback_frames.begin() + static_cast<std::ptrdiff_t>(s.traceback_begin[t.value]));
 }
 
-std::vector<std::string> next_commands(const Snapshot& s, const Suspect& sp, const std::string& path) {
+std::vector<std::string> next_commands(const Snapshot& s, const Suspect& sp, const std::string& first,
+                                       const std::string& path) {
     const std::string address = hex_address(s.address[sp.representative]);
     if (sp.kind == SuspectKind::CyclicTrash)
         return {"heapdiff backrefs " + path + " --address " + address, "heapdiff garbage " + path};
+    if (sp.kind == SuspectKind::Orphan)  // no referrer to show: what it holds, and the orphans' growth
+        return {"heapdiff refs " + path + " --address " + address, "heapdiff orphans " + first + " " + path};
     return {"heapdiff backrefs " + path + " --address " + address, "heapdiff retained " + path + " --address " + address};
 }
 
-void print_json(const HeapGraph& g, const ObjectNames& names, const SuspectsReport& r, const std::string& path,
-                std::size_t rows) {
+void print_json(const HeapGraph& g, const ObjectNames& names, const SuspectsReport& r, const std::string& first,
+                const std::string& path, std::size_t rows) {
     const Snapshot& s = g.snapshot();
     std::string out = "{\"snapshots\": " + std::to_string(r.snapshots) + ", \"candidates\": " +
                       std::to_string(r.candidates) + ", \"heap_bytes\": " + std::to_string(r.heap_bytes) +
@@ -76,7 +80,7 @@ void print_json(const HeapGraph& g, const ObjectNames& names, const SuspectsRepo
             out += std::string(f ? ", " : "") + "{\"filename\": " + json_string(s.strings.get(frames[f].filename)) +
                    ", \"lineno\": " + std::to_string(frames[f].lineno) + "}";
         out += "], \"next\": [";
-        std::vector<std::string> next = next_commands(s, sp, path);
+        std::vector<std::string> next = next_commands(s, sp, first, path);
         for (std::size_t c = 0; c < next.size(); ++c) out += std::string(c ? ", " : "") + json_string(next[c]);
         out += "]}";
     }
@@ -105,6 +109,10 @@ void print_text(const HeapGraph& g, const ObjectNames& names, const SuspectsRepo
         else if (sp.kind == SuspectKind::CyclicTrash)
             std::printf("%s new %s in cyclic trash, %s that only the collector can free\n", with_commas(sp.count).c_str(),
                         type.c_str(), human_size(sp.retained).c_str());
+        else if (sp.kind == SuspectKind::Orphan)
+            std::printf("%s new orphaned %s, retaining %s: nothing in the snapshot refers to them, C code holds them "
+                        "(a leaked reference?)\n",
+                        with_commas(sp.count).c_str(), type.c_str(), human_size(sp.retained).c_str());
         else
             std::printf("one %s retains %s (%.0f%% of the heap) in %s objects\n", type.c_str(),
                         human_size(sp.retained).c_str(), 100.0 * static_cast<double>(sp.retained) / static_cast<double>(r.heap_bytes),
@@ -113,8 +121,12 @@ void print_text(const HeapGraph& g, const ObjectNames& names, const SuspectsRepo
             std::printf("    held by   %s\n", object_text(s, sp.holder, &names).c_str());
         else if (sp.kind == SuspectKind::Big)
             std::printf("    it is     %s\n", object_text(s, sp.holder, &names).c_str());
-        std::printf("    %s\n", sp.kind == SuspectKind::CyclicTrash ? "the cycle through one of them:" : "one chain:");
-        print_chain_lines(g, sp.chain);
+        if (sp.kind == SuspectKind::Orphan) {
+            std::printf("    one of them %s\n", object_text(s, sp.representative, &names).c_str());
+        } else {
+            std::printf("    %s\n", sp.kind == SuspectKind::CyclicTrash ? "the cycle through one of them:" : "one chain:");
+            print_chain_lines(g, sp.chain);
+        }
         if (!sp.held.empty()) {
             std::printf("    holds    ");
             for (std::size_t h = 0; h < sp.held.size(); ++h)
@@ -128,7 +140,7 @@ void print_text(const HeapGraph& g, const ObjectNames& names, const SuspectsRepo
             for (const Frame& f : frames)
                 std::printf("      %s:%u\n", printable(s.strings.get(f.filename)).c_str(), f.lineno);
         }
-        for (const std::string& c : next_commands(s, sp, last)) std::printf("    next      %s\n", printable(c).c_str());
+        for (const std::string& c : next_commands(s, sp, o.paths.front(), last)) std::printf("    next      %s\n", printable(c).c_str());
     }
     if (rows < r.suspects.size()) std::printf("\n... %zu more suspects (--top)\n", r.suspects.size() - rows);
 }
@@ -143,15 +155,17 @@ void run(const SuspectsCommandOptions& o) {
     Snapshot last = read_snapshot(o.paths.back());
     timer.done("load");
     HeapGraph g(last, false);
-    ObjectNames names(g);
-    RetainedSizes sizes = retained_sizes(g);
     timer.done("graph");
+    ObjectNames names(g);
+    timer.done("names");
+    RetainedSizes sizes = retained_sizes(g);
+    timer.done("retained");
     std::vector<const Snapshot*> before;
     for (const Snapshot& s : earlier) before.push_back(&s);
     SuspectsReport r = find_suspects(g, sizes, before);
     timer.done("suspects");
     const std::size_t rows = rows_to_show(r.suspects.size(), o.top);
-    if (o.json) print_json(g, names, r, o.paths.back(), rows);
+    if (o.json) print_json(g, names, r, o.paths.front(), o.paths.back(), rows);
     else print_text(g, names, r, o, rows);
     if (o.output.empty()) return;
     if (r.suspects.empty()) throw not_found_error("-o: there is no suspect to draw");

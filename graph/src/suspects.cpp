@@ -89,6 +89,16 @@ std::vector<ObjectIndex> chain_to(const ReachTree& t, ObjectIndex object, Object
     return chain;
 }
 
+// What `heapdiff orphans` counts (core/orphans.h): nothing in the snapshot refers to it,
+// yet its reference count says something does: C code holds it (a leaked reference). The
+// interpreter's own modules, types and frames are left out there, and here.
+bool is_orphan(const HeapGraph& g, ObjectIndex i) {
+    const Snapshot& s = g.snapshot();
+    if (g.root_reasons(i) != root_reason::kExternalRefs || g.unexplained_refs(i) != s.refcount[i]) return false;
+    const std::string_view type = s.type_name(s.type[i]);
+    return type != "builtins.module" && type != "builtins.type" && type != "builtins.frame";
+}
+
 TracebackId most_common(const std::unordered_map<std::uint32_t, std::uint64_t>& sites) {
     TracebackId best;
     std::uint64_t count = 0;
@@ -165,7 +175,7 @@ SuspectsReport find_suspects(const HeapGraph& g, const RetainedSizes& sizes, con
         std::unordered_map<std::string, std::uint32_t> row_of;
         std::vector<std::uint32_t> owner(n, kNoObject);
         std::vector<std::unordered_map<std::uint32_t, std::uint64_t>> sites;
-        std::unordered_map<std::uint32_t, std::uint32_t> trash_row;  // type -> row
+        std::unordered_map<std::uint32_t, std::uint32_t> trash_row, orphan_row;  // type -> row
         for (ObjectIndex i = 0; i < n; ++i) {
             if (!born[i]) continue;
             ++r.candidates;
@@ -188,6 +198,26 @@ SuspectsReport find_suspects(const HeapGraph& g, const RetainedSizes& sizes, con
                 continue;
             }
             const ObjectIndex parent = t.parent[i];
+            if (parent == top && is_orphan(g, i)) {  // held by C code only: per type
+                auto [it, fresh] = orphan_row.emplace(s.type[i].value, static_cast<std::uint32_t>(r.suspects.size()));
+                row = it->second;
+                if (fresh) {
+                    Suspect sp;
+                    sp.kind = SuspectKind::Orphan;
+                    sp.type = s.type[i];
+                    sp.representative = i;
+                    sp.held.resize(s.types.size() + 1);
+                    r.suspects.push_back(std::move(sp));
+                    sites.emplace_back();
+                }
+                Suspect& sp = r.suspects[row];
+                owner[i] = row;
+                ++sp.count;
+                sp.retained += sizes.retained[i];
+                if (sizes.retained[i] > sizes.retained[sp.representative]) sp.representative = i;
+                ++sites[row][s.traceback[i].value];
+                continue;
+            }
             if (parent != top && born[parent]) continue;  // held by a born object: counted with it
             auto [it, fresh] = row_of.emplace(path_signature(s, t, i, top), static_cast<std::uint32_t>(r.suspects.size()));
             row = it->second;
@@ -254,6 +284,8 @@ SuspectsReport find_suspects(const HeapGraph& g, const RetainedSizes& sizes, con
                     for (ObjectIndex i = 0; i < n; ++i) trash[i] = t.parent[i] == kNoObject;
                 }
                 sp.chain = shortest_cycle_through(g, sp.representative, trash);
+            } else if (sp.kind == SuspectKind::Orphan) {
+                sp.chain = {sp.representative};  // nothing in the snapshot leads to it
             } else {
                 sp.chain = chain_to(t, sp.representative, top);
                 sp.holder = sp.chain.size() > 1 ? sp.chain[sp.chain.size() - 2] : kNoObject;

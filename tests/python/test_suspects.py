@@ -1,12 +1,16 @@
 """heapdiff suspects on a hand-made heap with two leaks held two ways: two suspects, with
-the right counts, holders and order, and the churn in between is not one of them."""
+the right counts, holders and order, and the churn in between is not one of them; and
+references leaked by C code, which only an orphan suspect can show."""
 
+import ctypes
 import json
 import os
 import subprocess
 import sys
 
 import pytest
+
+import heapdiff
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -62,3 +66,33 @@ def test_one_snapshot_finds_where_memory_piles_up(pair, run_cli):
     assert [(s["kind"], s["holder"]["name"]) for s in data["suspects"]] == [
         ("big", "__main__.Registry.items"), ("big", "__main__.CACHE")]
     assert all(s["retained"] >= data["heap_bytes"] // 10 for s in data["suspects"])
+
+
+class Handle:
+    """What a C extension hands out and, with a reference-counting bug, never releases."""
+
+    def __init__(self):
+        self.buffer = bytearray(2000)
+
+
+def leak_handles(n):
+    for _ in range(n):
+        ctypes.pythonapi.Py_IncRef(ctypes.py_object(Handle()))  # the reference nobody releases
+
+
+def test_references_leaked_by_c_code_are_an_orphan_suspect(run_cli, tmp_path):
+    a, b = str(tmp_path / "a.hds"), str(tmp_path / "b.hds")
+    heapdiff.dump(a)
+    leak_handles(300)
+    heapdiff.dump(b)
+    data = json.loads(run_cli("suspects", a, b, "--json").stdout)
+    top = data["suspects"][0]
+    assert (top["kind"], top["type"], top["count"], top["holder"]) == ("orphan", "test_suspects.Handle", 300, None)
+    assert top["retained"] >= 300 * 2000
+    assert {"type": "builtins.bytearray", "count": 300} == {k: top["holds"][0][k] for k in ("type", "count")}
+    assert [h["address"] for h in top["chain"]] == [top["representative"]["address"]]
+    assert top["next"] == ["heapdiff refs %s --address %s" % (b, top["representative"]["address"]),
+                           "heapdiff orphans %s %s" % (a, b)]
+    assert not any(s["kind"] == "orphan" for s in data["suspects"][1:] if s["count"] > 2)
+    text = run_cli("suspects", a, b).stdout
+    assert "#1  300 new orphaned test_suspects.Handle" in text and "C code holds them" in text

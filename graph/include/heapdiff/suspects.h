@@ -10,7 +10,9 @@
 // Born objects reachable from a root are clustered by their retainer path: the types
 // and labels from the root down (dict keys and list indexes left out), so 4,000 Integers
 // held in one cache are one suspect. Only the topmost born objects of each path count
-// (what they hold is theirs); born cyclic trash forms one suspect per type.
+// (what they hold is theirs); born cyclic trash forms one suspect per type, and so do
+// born orphans: objects nothing in the snapshot refers to, that only C code holds (what
+// `heapdiff orphans` counts: a C extension's leaked references).
 #pragma once
 
 #include <cstdint>
@@ -23,7 +25,7 @@
 
 namespace heapdiff {
 
-enum class SuspectKind { Held, CyclicTrash, Big };
+enum class SuspectKind { Held, CyclicTrash, Orphan, Big };
 
 struct HeldType {
     TypeId type;
