@@ -4,7 +4,7 @@
 #     `heapdiff diff` them, so the leak shows as type growth;
 #  2. run a poller whose third-party library leaks 50 KiB per iteration; `heapdiff diff
 #     --group-by traceback` finds the leaking line, and the three-snapshot form separates the
-#     objects that survive from the churn;
+#     objects that survive from the churn, and `heapdiff suspects` names what holds them;
 #  3. run a test suite whose module-level error log keeps in-memory databases alive;
 #     `heapdiff backrefs --type DB` prints the chain that holds one, `retained` what it
 #     keeps alive, `top` the biggest retainers, and -o draws the referrers;
@@ -68,6 +68,11 @@ heapdiff diff "$out/steady-1.hds" "$out/steady-2.hds" --group-by traceback --top
 echo
 echo "== heapdiff diff $out/steady-1.hds $out/steady-2.hds $out/steady-3.hds"
 heapdiff diff "$out/steady-1.hds" "$out/steady-2.hds" "$out/steady-3.hds"
+
+# The whole hunt in one command: what holds the survivors, by name, with one chain.
+echo
+echo "== heapdiff suspects $out/steady-1.hds $out/steady-2.hds $out/steady-3.hds --top 1"
+heapdiff suspects "$out/steady-1.hds" "$out/steady-2.hds" "$out/steady-3.hds" --top 1
 
 echo
 echo "== python examples/db_error_log/run_suite.py 16 $out"
