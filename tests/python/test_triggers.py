@@ -83,6 +83,14 @@ class Child:
     def stderr(self, pattern):
         return self.expect(self.err, pattern)
 
+    def signal(self, signum):
+        """Send `signum` once the child's main thread is blocked reading stdin. A signal
+        that lands after the child's last bytecode check and before its read() starts is
+        handled only when that read returns (CPython runs Python-level handlers on the main
+        thread, between bytecodes): it would wait for the next line. docs/TRIGGERS.md."""
+        wait_in_read(self.proc.pid)
+        self.proc.send_signal(signum)
+
     def send(self, line):
         self.proc.stdin.write(line + "\n")
         self.proc.stdin.flush()
@@ -97,6 +105,28 @@ class Child:
         self.proc.stderr.close()
         time.sleep(0.05)  # let the pump threads drain
         return rc
+
+
+# The read() system call's number, as /proc/PID/syscall shows a thread blocked in it.
+READ_SYSCALL = {"x86_64": "0", "aarch64": "63", "i686": "3", "armv7l": "3"}.get(os.uname().machine)
+
+
+def wait_in_read(pid, timeout=TIMEOUT):
+    """Until the process's main thread sleeps in read() (or, where the syscall table is not
+    known here, a moment)."""
+    if READ_SYSCALL is None:
+        time.sleep(0.5)
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with open("/proc/%d/syscall" % pid) as f:
+                if f.read().split(" ", 1)[0] == READ_SYSCALL:
+                    return
+        except OSError:
+            return  # gone, or not readable: sending is all that is left
+        time.sleep(0.005)
+    raise AssertionError("process %d never blocked in read()" % pid)
 
 
 def grower(tmp_path, **kwargs):
@@ -120,11 +150,11 @@ def test_two_signals_give_two_snapshots_showing_the_growth(tmp_path, run_cli):
     child = grower(tmp_path, directory=str(tmp_path / "snaps"))
     child.send("grow 1000")
     child.stdout("ok grow")
-    child.proc.send_signal(signal.SIGUSR2)
+    child.signal(signal.SIGUSR2)
     first = child.stderr(r"^heapdiff: wrote (\S+) \(SIGUSR2\)$").group(1)
     child.send("grow 3000")
     child.stdout("ok grow")
-    child.proc.send_signal(signal.SIGUSR2)
+    child.signal(signal.SIGUSR2)
     second = child.stderr(r"^heapdiff: wrote (\S+) \(SIGUSR2\)$").group(1)
     child.send("exit 0")
     assert child.finish() == 0
@@ -238,7 +268,7 @@ def test_unwritable_directory_logs_one_line_and_continues(tmp_path):
     (tmp_path / "blocker").write_text("a file where the directory should be")
     child = grower(tmp_path, directory=str(tmp_path / "blocker" / "snaps"), at_exit=True)
     for _ in range(2):
-        child.proc.send_signal(signal.SIGUSR2)
+        child.signal(signal.SIGUSR2)
         child.stderr(r"^heapdiff: could not write .*\(SIGUSR2\): ")
     child.send("grow 10")
     child.stdout("ok grow 10")
