@@ -3,6 +3,7 @@
 // objects and bytes, what they hold, where they were allocated, and what to run next.
 #include <CLI/CLI.hpp>
 
+#include <cstdint>
 #include <cstdio>
 #include <memory>
 
@@ -26,6 +27,7 @@ namespace {
 struct SuspectsCommandOptions {
     std::vector<std::string> paths;
     std::size_t top = 5;
+    std::size_t holds = 5;
     std::string output;
     bool json = false;
 };
@@ -73,7 +75,11 @@ void print_json(const HeapGraph& g, const ObjectNames& names, const SuspectsRepo
                "}, \"chain\": " + chain_json(g, sp.chain) + ", \"holds\": [";
         for (std::size_t h = 0; h < sp.held.size(); ++h)
             out += std::string(h ? ", " : "") + "{\"type\": " + json_string(s.type_name(sp.held[h].type)) +
-                   ", \"count\": " + std::to_string(sp.held[h].count) + ", \"size\": " + std::to_string(sp.held[h].size) + "}";
+                   ", \"count\": " + std::to_string(sp.held[h].count) + ", \"size\": " + std::to_string(sp.held[h].size) +
+                   ", \"example\": " +
+                   (sp.held[h].example == kNoObject ? std::string("null")
+                                                    : "{" + object_json_fields(s, sp.held[h].example, &names) + "}") +
+                   "}";
         out += "], \"allocated\": [";
         std::vector<Frame> frames = site_frames(s, sp.site);
         for (std::size_t f = 0; f < frames.size(); ++f)
@@ -162,7 +168,9 @@ void run(const SuspectsCommandOptions& o) {
     timer.done("retained");
     std::vector<const Snapshot*> before;
     for (const Snapshot& s : earlier) before.push_back(&s);
-    SuspectsReport r = find_suspects(g, sizes, before);
+    SuspectsOptions options;
+    options.held_types = o.holds ? o.holds : SIZE_MAX;
+    SuspectsReport r = find_suspects(g, sizes, before, options);
     timer.done("suspects");
     const std::size_t rows = rows_to_show(r.suspects.size(), o.top);
     if (o.json) print_json(g, names, r, o.paths.front(), o.paths.back(), rows);
@@ -181,6 +189,8 @@ void set_suspects_command(CLI::App& app) {
                     "by what holds them (one snapshot: what retains 10% of the heap)");
     cmd->add_option("snapshots", o->paths, "Snapshot files, oldest first (one, or two and more)")->required();
     add_count_option(cmd, "--top", o->top, "Suspects to show (0: all)")->capture_default_str();
+    add_count_option(cmd, "--holds", o->holds, "Types each suspect lists among what it holds, largest first (0: all)")
+        ->capture_default_str();
     cmd->add_option("-o,--output", o->output, "Draw the top suspect's chain into FILE.png, .svg or .dot");
     cmd->add_flag("--json", o->json, "Print JSON");
     cmd->callback([o] { run(*o); });

@@ -153,6 +153,7 @@ void big_objects(const HeapGraph& g, const RetainedSizes& sizes, const SuspectsO
         h.type = s.type[i];
         ++h.count;
         h.size += s.size[i];
+        if (h.example == kNoObject) h.example = i;
     }
     for (Suspect& sp : r.suspects) finish_held(sp.held, o.held_types);
 }
@@ -246,6 +247,7 @@ SuspectsReport find_suspects(const HeapGraph& g, const RetainedSizes& sizes, con
             h.type = s.type[i];
             ++h.count;
             h.size += s.size[i];
+            if (h.example == kNoObject) h.example = i;
         }
         // A born dict key belongs to its entry: fold the keys of a holder into the suspect
         // of the values it holds (4,000 int keys of a cache are not a leak of their own).
@@ -270,6 +272,7 @@ SuspectsReport find_suspects(const HeapGraph& g, const RetainedSizes& sizes, con
                 values.held[h].type = keys.held[h].type.valid() ? keys.held[h].type : values.held[h].type;
                 values.held[h].count += keys.held[h].count;
                 values.held[h].size += keys.held[h].size;
+                if (values.held[h].example == kNoObject) values.held[h].example = keys.held[h].example;
             }
             keys.count = 0;  // removed below
         }

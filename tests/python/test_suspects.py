@@ -33,6 +33,12 @@ def test_two_leaks_are_two_suspects_in_order(pair, run_cli):
     blobs, records = top
     assert blobs["retained"] > 1000 * 5000 > records["retained"] > 3000 * 200
     assert {"type": "builtins.bytearray", "count": 1000} == {k: blobs["holds"][0][k] for k in ("type", "count")}
+    # Each held type names one of its objects, as the object rows do (the plugin follows it).
+    assert blobs["holds"][0]["example"]["type"] == "builtins.bytearray"
+    assert blobs["holds"][0]["example"]["name"].startswith("__main__.Registry.items[")
+    few = json.loads(run_cli("suspects", a, b, "--json", "--holds", "1").stdout)["suspects"]
+    every = json.loads(run_cli("suspects", a, b, "--json", "--holds", "0").stdout)["suspects"]
+    assert len(few[1]["holds"]) == 1 and len(every[1]["holds"]) >= len(records["holds"])
     # The cache's int keys fold into the Record suspect instead of being one of their own.
     assert "builtins.int" in {h["type"] for h in records["holds"]}
     assert not any(s["type"] == "builtins.int" and s["count"] > 100 for s in data["suspects"])

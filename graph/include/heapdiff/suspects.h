@@ -31,6 +31,7 @@ struct HeldType {
     TypeId type;
     std::uint64_t count = 0;
     std::uint64_t size = 0;
+    ObjectIndex example = kNoObject;  // one of them, the first in the dominator tree's preorder
 };
 
 struct Suspect {
