@@ -52,6 +52,7 @@ public:
         if (r_.groups.empty()) {
             std::printf(three ? "no survivors\n" : "no difference\n");
             if (three) churn_line();
+            notes();
             return;
         }
         if (objects || three) {
@@ -84,6 +85,11 @@ public:
         }
         if (rows_ < r_.groups.size()) std::printf("... %zu more rows (--top)\n", r_.groups.size() - rows_);
         if (three) churn_line();
+        notes();
+    }
+
+    void notes() {
+        for (const std::string& n : r_.notes) std::printf("note: %s\n", printable(n).c_str());
     }
 
     void churn_line() {
@@ -96,6 +102,8 @@ public:
         for (std::size_t i = 0; i < o_.paths.size(); ++i) out += (i ? ", " : "") + json_string(o_.paths[i]);
         out += "], \"warnings\": [";
         for (std::size_t i = 0; i < r_.warnings.size(); ++i) out += (i ? ", " : "") + json_string(r_.warnings[i]);
+        out += "], \"notes\": [";
+        for (std::size_t i = 0; i < r_.notes.size(); ++i) out += (i ? ", " : "") + json_string(r_.notes[i]);
         out += "], \"groups\": [";
         for (std::size_t i = 0; i < rows_; ++i) {
             const GroupDiff& g = r_.groups[i];

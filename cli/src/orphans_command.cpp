@@ -20,17 +20,35 @@ struct OrphansOptions {
     std::size_t top = 0;
     bool top_given = false;  // default: 15 in a table, all in JSON
     bool json = false;
+    bool all = false;
 };
+
+std::string values_text(const std::vector<std::pair<std::string, std::int64_t>>& values, bool growth) {
+    std::string out;
+    for (const auto& [value, n] : values) {
+        if (!out.empty()) out += ", ";
+        out += printable(value);
+        if (n > 1) out += std::string(" (") + (growth ? "+" : "x") + with_commas(static_cast<std::uint64_t>(n)) + ")";
+    }
+    return out;
+}
 
 void print_json(const OrphanReport& r, std::size_t rows) {
     std::string out = "{\"objects\": " + std::to_string(r.objects) + ", \"bytes\": " + std::to_string(r.bytes) +
-                      ", \"types\": [";
+                      ", \"unreferenced_searched\": " + (r.search.searched ? "true" : "false") +
+                      ", \"unreferenced_search\": " + json_string(r.search.where) +
+                      ", \"unreferenced_objects\": " + std::to_string(r.search.objects) + ", \"types\": [";
     for (std::size_t i = 0; i < rows; ++i) {
         const OrphanTypeStat& t = r.types[i];
         out += (i ? ", " : "");
         out += "{\"type\": " + json_string(t.type) + ", \"count\": " + std::to_string(t.count) +
                ", \"size\": " + std::to_string(t.size) + ", \"count_diff\": " + std::to_string(t.count_diff) +
-               ", \"size_diff\": " + std::to_string(t.size_diff) + ", \"traceback\": [";
+               ", \"size_diff\": " + std::to_string(t.size_diff) +
+               ", \"unreferenced\": " + std::to_string(t.unreferenced) + ", \"values\": [";
+        for (std::size_t v = 0; v < t.values.size(); ++v)
+            out += std::string(v ? ", " : "") + "{\"value\": " + json_string(t.values[v].first) +
+                   ", \"count\": " + std::to_string(t.values[v].second) + "}";
+        out += "], \"traceback\": [";
         for (std::size_t f = 0; f < t.traceback.size(); ++f)
             out += std::string(f ? ", " : "") + "{\"filename\": " + json_string(t.traceback[f].filename) +
                    ", \"lineno\": " + std::to_string(t.traceback[f].lineno) + "}";
@@ -40,12 +58,33 @@ void print_json(const OrphanReport& r, std::size_t rows) {
     std::fwrite(out.data(), 1, out.size(), stdout);
 }
 
-void print_text(const OrphanReport& r, std::size_t rows, bool growth) {
+void print_search(const UnreferencedSearch& s) {
+    if (s.searched)
+        std::printf("objects nothing refers to at all (searched %s): %s of them\n", printable(s.where).c_str(),
+                    with_commas(s.objects).c_str());
+    else if (!s.where.empty())
+        std::printf("unreferenced objects %s: only objects reached through references are counted\n",
+                    printable(s.where).c_str());
+    else
+        std::printf("unreferenced objects not searched (a snapshot from before the allocator scan): only objects\n"
+                    "reached through references are counted\n");
+}
+
+void print_text(const OrphanReport& r, std::size_t rows, bool growth, bool all) {
     std::printf("heapdiff orphans: %s objects (%s) that nothing in the snapshot refers to, although their\n"
                 "reference count says something does: references held by C code (the interpreter's own,\n"
                 "or a C extension that never released them; growth between snapshots is the tell)\n",
                 with_commas(r.objects).c_str(), human_size(r.bytes).c_str());
-    if (r.types.empty()) return;
+    print_search(r.search);
+    if (!growth)
+        std::printf("a bare interpreter already has a few hundred (its own caches, held from C): one snapshot\n"
+                    "cannot tell them from a leak; compare two: heapdiff orphans A B\n");
+    else if (!all)
+        std::printf("types whose orphans grew (--all: every type)\n");
+    if (r.types.empty()) {
+        if (growth) std::printf("no growth\n");
+        return;
+    }
     if (growth)
         std::printf("%12s %11s %12s %12s  %s\n", "count", "size", "count diff", "size diff", "type");
     else
@@ -59,6 +98,8 @@ void print_text(const OrphanReport& r, std::size_t rows, bool growth) {
         else
             std::printf("%12s %11s  %s\n", with_commas(t.count).c_str(), human_size(t.size).c_str(),
                         printable(t.type).c_str());
+        if (!t.values.empty() && i < 10)
+            std::printf("%14s values: %s\n", "", values_text(t.values, growth).c_str());
         if (t.traceback.empty()) continue;
         const FrameText& f = t.traceback.back();
         std::printf("%14s %s of them allocated at File \"%s\", line %u\n", "", with_commas(t.traceback_count).c_str(),
@@ -79,20 +120,21 @@ void set_orphans_command(CLI::App& app) {
     CLI::Option* top =
         add_count_option(cmd, "--top", o->top, "Types to show (0: all; default: 15 in a table, all in JSON)");
     cmd->add_flag("--json", o->json, "Print JSON");
+    cmd->add_flag("--all", o->all, "With two snapshots, every type, not only those whose orphans grew");
     cmd->callback([o, top] {
         o->top_given = top->count() > 0;
         LoadOptions load;
-        load.values = false;
+        load.values = true;  // the values of small orphans are the clue
         std::vector<Snapshot> snaps;
         for (const std::string& p : o->paths) snaps.push_back(read_snapshot(p, load));
         std::vector<const Snapshot*> ptrs;
         for (const Snapshot& s : snaps) ptrs.push_back(&s);
-        OrphanReport report = find_orphans(ptrs);
+        OrphanReport report = find_orphans(ptrs, o->all);
         std::size_t rows = rows_to_show(report.types.size(), o->top_given ? o->top : o->json ? 0 : 15);
         if (o->json)
             print_json(report, rows);
         else
-            print_text(report, rows, snaps.size() == 2);
+            print_text(report, rows, snaps.size() == 2, o->all);
     });
 }
 

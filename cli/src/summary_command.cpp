@@ -13,6 +13,7 @@
 #include "format_text.h"
 #include "heapdiff/garbage.h"
 #include "heapdiff/heap_graph.h"
+#include "heapdiff/orphans.h"
 #include "heapdiff/printable_text.h"
 #include "heapdiff/reader.h"
 #include "heapdiff/summary.h"
@@ -54,6 +55,25 @@ void print_table(const Snapshot& s, const char* order, const std::vector<TypeSta
                     printable(s.type_name(rows[i].type)).c_str());
 }
 
+// How much of the process's memory the walk accounts for, and what tracemalloc saw: a
+// large gap is memory the objects do not explain (buffers of C libraries, fragmentation,
+// or objects nothing refers to).
+void print_memory_explained(const Snapshot& s, std::uint64_t object_bytes) {
+    const std::int64_t rss = int_fact(s, "process.rss");
+    std::string line;
+    if (rss > 0)
+        line = "the objects' " + human_size(object_bytes) + " are " +
+               std::to_string(static_cast<int>(100.0 * static_cast<double>(object_bytes) / static_cast<double>(rss) + 0.5)) +
+               "% of RSS";
+    if (int_fact(s, "tracemalloc.tracing", 0) > 0) {
+        const std::int64_t traced = int_fact(s, "tracemalloc.traced"), peak = int_fact(s, "tracemalloc.peak");
+        if (traced >= 0)
+            line += std::string(line.empty() ? "" : "; ") + "tracemalloc traced " + human_size(static_cast<std::uint64_t>(traced)) +
+                    (peak >= 0 ? " (peak " + human_size(static_cast<std::uint64_t>(peak)) + ")" : std::string());
+    }
+    if (!line.empty()) std::printf("%s\n", line.c_str());
+}
+
 void print_text(const SummaryOptions& o, const Snapshot& s, const Summary& sum, const GarbageReport& trash) {
     std::string label = printable(string_fact(s, "label"));
     std::printf("snapshot %s%s%s%s\n", printable(o.path).c_str(), label.empty() ? "" : "  label '", label.c_str(),
@@ -70,8 +90,16 @@ void print_text(const SummaryOptions& o, const Snapshot& s, const Summary& sum, 
     std::printf("objects %s  bytes %s  gc-tracked %s  RSS %s\n", with_commas(sum.objects).c_str(),
                 human_size(sum.bytes).c_str(), with_commas(sum.gc_tracked).c_str(),
                 rss >= 0 ? human_size(static_cast<std::uint64_t>(rss)).c_str() : "?");
+    print_memory_explained(s, sum.bytes);
     std::printf("cyclic trash: %s objects (%s) that no root reaches%s\n", with_commas(trash.objects).c_str(),
                 human_size(trash.bytes).c_str(), trash.objects ? ("; heapdiff garbage " + printable(o.path)).c_str() : "");
+    const UnreferencedSearch search = unreferenced_search(s);
+    if (search.searched)
+        std::printf("nothing refers to %s objects at all (searched %s)%s\n", with_commas(search.objects).c_str(),
+                    printable(search.where).c_str(), search.objects ? ("; heapdiff orphans " + printable(o.path)).c_str() : "");
+    else
+        std::printf("unreferenced objects %s\n",
+                    search.where.empty() ? "not searched (a snapshot from before the allocator scan)" : printable(search.where).c_str());
     if (sum.objects == 0) {
         std::printf("no objects\n");
         return;
@@ -86,6 +114,12 @@ void print_json(const Snapshot& s, const Summary& sum, const GarbageReport& tras
     std::int64_t rss = int_fact(s, "process.rss");
     if (rss >= 0) out += ", \"rss\": " + std::to_string(rss);
     out += ", \"label\": " + json_string(string_fact(s, "label"));
+    if (int_fact(s, "tracemalloc.tracing", 0) > 0)
+        out += ", \"tracemalloc\": {\"traced\": " + std::to_string(int_fact(s, "tracemalloc.traced")) +
+               ", \"peak\": " + std::to_string(int_fact(s, "tracemalloc.peak")) + "}";
+    const UnreferencedSearch search = unreferenced_search(s);
+    out += std::string(", \"unreferenced\": {\"searched\": ") + (search.searched ? "true" : "false") +
+           ", \"search\": " + json_string(search.where) + ", \"objects\": " + std::to_string(search.objects) + "}";
     if (int_fact(s, "probe.during_collection", 0) > 0)
         out += ", \"during_collection\": {\"collecting_objects\": " +
                std::to_string(int_fact(s, "probe.collecting_objects", 0)) + "}";

@@ -326,6 +326,45 @@ struct ObjectKeys {
     }
 };
 
+
+std::int64_t int_fact_or(const Snapshot& s, std::string_view key, std::int64_t fallback) {
+    const Fact* f = s.fact(key);
+    return f && f->kind == format::FactKind::Int ? f->int_value : fallback;
+}
+
+std::uint64_t walked_bytes(const Snapshot& s) {
+    std::uint64_t total = 0;
+    for (std::uint64_t size : s.size) total += size;
+    return total;
+}
+
+// Memory the walk cannot explain: RSS (or tracemalloc's traced total) grew while the
+// walked objects did not grow as much. Said with what to run next, since the answer is
+// then in tracemalloc's traces or in objects nothing refers to, not in the table above.
+void note_unexplained_growth(const Snapshot& first, const Snapshot& last, bool traces, DiffReport& report) {
+    constexpr std::int64_t kMin = 1 << 20;  // below a MiB, allocator noise
+    const std::int64_t walked = static_cast<std::int64_t>(walked_bytes(last)) - static_cast<std::int64_t>(walked_bytes(first));
+    auto mib = [](std::int64_t b) { return std::to_string((b + (1 << 19)) >> 20) + " MiB"; };
+    auto check = [&](const char* what, std::string_view key) {
+        const std::int64_t a = int_fact_or(first, key, -1), b = int_fact_or(last, key, -1);
+        if (a < 0 || b < 0 || b - a < kMin || b - a < 2 * std::max<std::int64_t>(walked, 0)) return;
+        std::string note = std::string(what) + " grew by " + mib(b - a) + " while the walked objects grew by " +
+                           (walked >= 0 ? mib(walked) : "-" + mib(-walked)) + ": memory the objects do not explain.";
+        const bool tracing = int_fact_or(last, "tracemalloc.tracing", 0) > 0;
+        if (tracing && !traces) note += " See where it was allocated: --group-by lineno.";
+        else if (!tracing) note += " Take the snapshots with tracemalloc on (dump(tracebacks=True) after tracemalloc.start()) to see where.";
+        note += " Objects nothing refers to: heapdiff orphans A B.";
+        report.notes.push_back(note);
+    };
+    check("RSS", "process.rss");
+    if (!traces) check("tracemalloc's traced memory", "tracemalloc.traced");
+    const Fact* searched = last.fact("probe.unreferenced_objects");
+    if (!traces && report.groups.empty() && (!searched || searched->int_value < 0))
+        report.notes.push_back("unreferenced objects not searched in the newest snapshot: objects nothing refers to "
+                               "are not counted, so no difference may hide a C reference leak (docs/PROBE.md, "
+                               "\"Objects nothing refers to\")");
+}
+
 }  // namespace
 
 DiffReport diff_snapshots(const std::vector<const Snapshot*>& snaps, const std::vector<std::string>& names,
@@ -422,6 +461,7 @@ DiffReport diff_snapshots(const std::vector<const Snapshot*>& snaps, const std::
         report.groups = table.finish();
     }
     sort_groups(report.groups, o.sort);
+    note_unexplained_growth(*snaps.front(), *snaps.back(), traces, report);
     return report;
 }
 

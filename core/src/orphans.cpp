@@ -37,19 +37,46 @@ std::vector<ObjectIndex> orphan_objects(const Snapshot& s) {
     return out;
 }
 
+UnreferencedSearch unreferenced_search(const Snapshot& s) {
+    UnreferencedSearch out;
+    if (const Fact* f = s.fact("probe.unreferenced_search"); f && f->kind == format::FactKind::String)
+        out.where = f->string_value;
+    if (const Fact* f = s.fact("probe.unreferenced_objects"); f && f->kind == format::FactKind::Int && f->int_value >= 0) {
+        out.searched = true;
+        out.objects = std::min<std::uint64_t>(static_cast<std::uint64_t>(f->int_value), s.object_count());
+    }
+    return out;
+}
+
 namespace {
 
+// Values worth showing: short ones. Distinct values per type are capped so that a heap
+// of ten million distinct strs does not make a table of them.
+constexpr std::size_t kMaxValueBytes = 40;
+constexpr std::size_t kMaxDistinctValues = 4096;
+constexpr std::size_t kValuesShown = 5;
+
 struct Tally {
-    std::uint64_t count = 0, size = 0;
+    std::uint64_t count = 0, size = 0, unreferenced = 0;
     std::map<std::vector<std::pair<std::string, std::uint32_t>>, std::uint64_t> tracebacks;
+    std::unordered_map<std::string, std::int64_t> values;
 };
 
 std::map<std::string, Tally> tally(const Snapshot& s, bool with_tracebacks) {
     std::map<std::string, Tally> out;
+    const UnreferencedSearch search = unreferenced_search(s);
+    const ObjectIndex first_unreferenced = static_cast<ObjectIndex>(s.object_count() - search.objects);
     for (ObjectIndex i : orphan_objects(s)) {
         Tally& t = out[std::string(s.type_name(s.type[i]))];
         ++t.count;
         t.size += s.size[i];
+        if (i >= first_unreferenced) ++t.unreferenced;
+        std::string_view v = s.value(i);
+        if (!v.empty() && v.size() <= kMaxValueBytes && !(s.flags[i] & format::object_flag::kValueCut)) {
+            auto it = t.values.find(std::string(v));
+            if (it != t.values.end()) ++it->second;
+            else if (t.values.size() < kMaxDistinctValues) t.values.emplace(std::string(v), 1);
+        }
         TracebackId tb = s.traceback[i];
         if (!with_tracebacks || !tb.valid()) continue;
         std::vector<std::pair<std::string, std::uint32_t>> frames;
@@ -62,19 +89,41 @@ std::map<std::string, Tally> tally(const Snapshot& s, bool with_tracebacks) {
 
 }  // namespace
 
-OrphanReport find_orphans(const std::vector<const Snapshot*>& snaps) {
+// The values that are most common (one snapshot) or grew most (two), most first.
+std::vector<std::pair<std::string, std::int64_t>> top_values(const Tally& now, const Tally* before) {
+    std::vector<std::pair<std::string, std::int64_t>> out;
+    for (const auto& [value, n] : now.values) {
+        std::int64_t grew = n;
+        if (before) {
+            auto b = before->values.find(value);
+            if (b != before->values.end()) grew -= b->second;
+        }
+        if (grew > 0) out.emplace_back(value, grew);
+    }
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+        return a.second != b.second ? a.second > b.second : a.first < b.first;
+    });
+    if (out.size() > kValuesShown) out.resize(kValuesShown);
+    return out;
+}
+
+OrphanReport find_orphans(const std::vector<const Snapshot*>& snaps, bool all_types) {
     if (snaps.empty() || snaps.size() > 2) throw usage_error("orphans takes one snapshot, or two to see their growth");
     std::map<std::string, Tally> now = tally(*snaps.back(), true);
     std::map<std::string, Tally> before;
     if (snaps.size() == 2) before = tally(*snaps.front(), false);
 
     OrphanReport report;
+    report.search = unreferenced_search(*snaps.back());
+    report.growth = snaps.size() == 2;
     for (auto& [type, t] : now) {
         OrphanTypeStat row;
         row.type = type;
         row.count = t.count;
         row.size = t.size;
+        row.unreferenced = t.unreferenced;
         auto b = before.find(type);
+        row.values = top_values(t, b == before.end() ? nullptr : &b->second);
         row.count_diff = static_cast<std::int64_t>(t.count) - (b == before.end() ? 0 : static_cast<std::int64_t>(b->second.count));
         row.size_diff = static_cast<std::int64_t>(t.size) - (b == before.end() ? 0 : static_cast<std::int64_t>(b->second.size));
         for (const auto& [frames, n] : t.tracebacks)
@@ -96,6 +145,10 @@ OrphanReport find_orphans(const std::vector<const Snapshot*>& snaps) {
             report.types.push_back(std::move(row));
         }
     const bool growth = snaps.size() == 2;
+    if (growth && !all_types)
+        report.types.erase(std::remove_if(report.types.begin(), report.types.end(),
+                                          [](const OrphanTypeStat& r) { return r.count_diff <= 0 && r.size_diff <= 0; }),
+                           report.types.end());
     std::stable_sort(report.types.begin(), report.types.end(), [&](const OrphanTypeStat& a, const OrphanTypeStat& b) {
         auto key = [&](const OrphanTypeStat& r) {
             return growth ? std::make_tuple(std::llabs(r.size_diff), r.size, std::llabs(r.count_diff), r.count)

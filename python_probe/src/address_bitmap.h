@@ -25,6 +25,16 @@ public:
         ++size_;
         return true;
     }
+    bool contains(std::uint64_t address) const {
+        const std::uint64_t key = address >> kRegionShift;
+        if (keys_.empty()) return false;
+        const std::size_t mask = keys_.size() - 1;
+        std::size_t i = hash(key) & mask;
+        while (keys_[i] != kEmpty && keys_[i] != key) i = (i + 1) & mask;
+        if (keys_[i] == kEmpty) return false;
+        const std::uint64_t slot = (address & (kRegionBytes - 1)) >> kAlignShift;
+        return regions_[values_[i]][slot >> 6] >> (slot & 63) & 1;
+    }
     std::size_t size() const { return size_; }
     std::size_t memory_bytes() const {
         return regions_.size() * kWordsPerRegion * 8 + keys_.capacity() * 8 + values_.capacity() * 4;

@@ -185,10 +185,9 @@ struct heapdiff_trace_walk {
 
 static int heapdiff_each_trace(_Py_hashtable_t* ht, const void* key, const void* value, void* user) {
     (void)ht;
-    (void)key;
     struct heapdiff_trace_walk* w = (struct heapdiff_trace_walk*)user;
     const heapdiff_trace_t* t = (const heapdiff_trace_t*)value;
-    w->visit(w->ctx, w->domain, t->size, t->traceback);
+    w->visit(w->ctx, w->domain, (uintptr_t)key, t->size, t->traceback);
     return 0;
 }
 

@@ -43,7 +43,8 @@ int heapdiff_inline_attributes(PyObject* obj, heapdiff_frame_visit visit, void* 
 int heapdiff_tracemalloc_in_place(void);
 // Every traced block of every domain, under tracemalloc's table lock; `visit` must not
 // allocate through Python. Returns 1, 0 when not tracing, -1 when not supported here.
-typedef void (*heapdiff_trace_visit)(void* ctx, unsigned int domain, size_t size, const void* traceback);
+typedef void (*heapdiff_trace_visit)(void* ctx, unsigned int domain, uintptr_t address, size_t size,
+                                     const void* traceback);
 int heapdiff_tracemalloc_traces(heapdiff_trace_visit visit, void* ctx);
 // The interned traceback of the block at `block` in the default domain, or NULL.
 const void* heapdiff_tracemalloc_block(uintptr_t block);

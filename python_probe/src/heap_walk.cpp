@@ -20,6 +20,7 @@
 #include "referents.h"
 #include "tracemalloc_bridge.h"
 #include "type_registry.h"
+#include "unreferenced_scan.h"
 #include "utf8_text.h"
 
 namespace heapdiff::probe {
@@ -158,6 +159,12 @@ public:
         drain();
     }
 
+    // An object found by the allocator scan (unreferenced_scan.h): written without its
+    // references, which are never followed out of memory the walk did not reach by them.
+    void write_unreferenced(PyObject* obj) { emit(obj, false, 3, false); }
+    const TypeRegistry& types() const { return types_; }
+    const AddressBitmap& reached_unlisted() const { return seen_; }
+
     std::uint64_t listed_written() const { return listed_written_; }
     std::uint64_t untracked() const { return unlisted_written_ - found_collecting_; }
     std::uint64_t bookkeeping_bytes() const {
@@ -189,7 +196,7 @@ private:
         emit(obj, false, 3);
     }
 
-    void emit(PyObject* obj, bool listed, int generation) {
+    void emit(PyObject* obj, bool listed, int generation, bool with_references = true) {
         const TypeEntry& type = types_.get(Py_TYPE(obj));
         bool approximate = false;
         std::uint64_t size = object_size(obj, type, max_size_, &approximate);
@@ -204,6 +211,7 @@ private:
         std::uint64_t refcount = static_cast<std::uint64_t>(Py_REFCNT(obj)) - (listed ? 1 : 0);
         if (!display_value(obj, value_)) flags |= format::object_flag::kValueCut;
         w_.add_object(addr(obj), type.id, size, refcount, flags, tm_.object_traceback(obj), value_);
+        if (!with_references) return;
 
         referents_.collect(obj, type, edges_);
         for (const Edge& e : edges_) prefetch_object(e.target);
@@ -321,6 +329,16 @@ DumpStats dump_heap(const DumpRequest& request) {
         }
     }
     for (PyObject* root : roots) walker.walk_root(root);
+
+    // Last, so that they are the file's last objects (docs/FORMAT.md, "Facts").
+    const auto scan_start = std::chrono::steady_clock::now();
+    UnreferencedScan unreferenced = find_unreferenced(walker.types(), walker.reached_unlisted(), excluded.objects, tm.tracing());
+    for (PyObject* obj : unreferenced.objects) walker.write_unreferenced(obj);
+    writer.add_fact("probe.unreferenced_seconds",
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - scan_start).count());
+    writer.add_fact("probe.unreferenced_blocks", static_cast<std::int64_t>(unreferenced.blocks));
+    writer.add_fact("probe.unreferenced_search", std::string_view(unreferenced.where));
+    writer.add_fact("probe.unreferenced_objects", static_cast<std::int64_t>(unreferenced.searched ? unreferenced.objects.size() : -1));
 
     DumpStats stats;
     stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -50,6 +50,47 @@ void ReferentCollector::add_field(PyObject* target, const char* name) {
     if (target) known_.push_back({target, EdgeKind::Field, field_name(name).value, false});
 }
 
+// Fields tp_traverse does not visit because they hold only atomic objects (str, bytes,
+// tuples of them), yet they keep those objects alive: without them a code object's
+// constants and names, or a class's name, would look like objects nothing refers to.
+void ReferentCollector::add_untraversed(PyObject* target, const char* name) {
+    if (target) known_.push_back({target, EdgeKind::Field, field_name(name).value, false, true});
+}
+
+void ReferentCollector::code_fields(PyCodeObject* co) {
+    add_untraversed(co->co_consts, "co_consts");
+    add_untraversed(co->co_names, "co_names");
+    add_untraversed(co->co_filename, "co_filename");
+    add_untraversed(co->co_name, "co_name");
+#if PY_VERSION_HEX >= 0x030B0000
+    add_untraversed(co->co_qualname, "co_qualname");
+    add_untraversed(co->co_localsplusnames, "co_localsplusnames");
+    add_untraversed(co->co_localspluskinds, "co_localspluskinds");
+    add_untraversed(co->co_linetable, "co_linetable");
+    add_untraversed(co->co_exceptiontable, "co_exceptiontable");
+#if PY_VERSION_HEX >= 0x030C0000
+    if (co->_co_cached) {
+        add_untraversed(co->_co_cached->_co_code, "co_code");
+        add_untraversed(co->_co_cached->_co_varnames, "co_varnames");
+        add_untraversed(co->_co_cached->_co_cellvars, "co_cellvars");
+        add_untraversed(co->_co_cached->_co_freevars, "co_freevars");
+    }
+#else
+    add_untraversed(co->_co_code, "co_code");
+#endif
+#else
+    add_untraversed(co->co_code, "co_code");
+    add_untraversed(co->co_varnames, "co_varnames");
+    add_untraversed(co->co_freevars, "co_freevars");
+    add_untraversed(co->co_cellvars, "co_cellvars");
+#if PY_VERSION_HEX >= 0x030A0000
+    add_untraversed(co->co_linetable, "co_linetable");
+#else
+    add_untraversed(co->co_lnotab, "co_lnotab");
+#endif
+#endif
+}
+
 void ReferentCollector::traverse(PyObject* obj) {
     raw_.clear();
     if (!PyObject_IS_GC(obj)) return;  // as gc.get_referents: no traverse, no referents
@@ -97,8 +138,16 @@ void ReferentCollector::known_fields(PyObject* obj, const TypeEntry& type) {
         add_field(f->func_qualname, "__qualname__");
     } else if (PyModule_Check(obj)) {
         add_field(PyModule_GetDict(obj), "__dict__");
+    } else if (PyCode_Check(obj)) {
+        code_fields(reinterpret_cast<PyCodeObject*>(obj));
     } else if (PyType_Check(obj)) {
         auto* t = reinterpret_cast<PyTypeObject*>(obj);
+        if (t->tp_flags & Py_TPFLAGS_HEAPTYPE) {
+            auto* ht = reinterpret_cast<PyHeapTypeObject*>(t);
+            add_untraversed(ht->ht_name, "__name__");
+            add_untraversed(ht->ht_qualname, "__qualname__");
+            add_untraversed(ht->ht_slots, "__slots__");
+        }
         add_field(t->tp_dict, "__dict__");
         add_field(t->tp_bases, "__bases__");
         add_field(t->tp_mro, "__mro__");
@@ -186,6 +235,7 @@ void ReferentCollector::collect(PyObject* obj, const TypeEntry& type, std::vecto
         return;
     }
     traverse(obj);
+    known_.clear();
     if (PyAnySet_CheckExact(obj)) {
         for (PyObject* r : raw_) out.push_back({r, EdgeKind::SetItem, 0});
         return;
@@ -209,9 +259,9 @@ void ReferentCollector::collect(PyObject* obj, const TypeEntry& type, std::vecto
     }
     // A running frame's code and locals are not in its traverse, but they keep objects
     // alive all the same: they become edges of the frame.
-    if (frame_running_)
-        for (const Known& k : known_)
-            if (!k.used && k.kind != EdgeKind::Class) out.push_back({k.target, k.kind, k.arg});
+    for (const Known& k : known_)
+        if (!k.used && (k.untraversed || (frame_running_ && k.kind != EdgeKind::Class)))
+            out.push_back({k.target, k.kind, k.arg});
 }
 
 }  // namespace heapdiff::probe

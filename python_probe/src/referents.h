@@ -35,6 +35,8 @@ private:
     void known_fields(PyObject* obj, const TypeEntry& type);
     void add_known(PyObject* target, EdgeKind kind, std::uint64_t arg = 0);
     void add_field(PyObject* target, const char* name);
+    void add_untraversed(PyObject* target, const char* name);
+    void code_fields(PyCodeObject* co);
     StringId field_name(const char* name);
     StringId intern_str(PyObject* str);
     StringId name_id(PyObject* names, Py_ssize_t i);
@@ -48,6 +50,7 @@ private:
         EdgeKind kind;
         std::uint64_t arg;
         bool used;
+        bool untraversed = false;  // an edge even when tp_traverse does not visit it
     };
     std::vector<Known> known_;
     AddressSet dict_members_;

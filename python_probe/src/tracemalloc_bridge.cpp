@@ -121,7 +121,7 @@ void TracemallocBridge::write_trace_stats_in_place() {
     // tracebacks are read after, when Python may run again.
     std::unordered_map<Key, Sum, KeyHash> sums;
     heapdiff_tracemalloc_traces(
-        [](void* ctx, unsigned int domain, std::size_t size, const void* traceback) {
+        [](void* ctx, unsigned int domain, std::uintptr_t, std::size_t size, const void* traceback) {
             Sum& s = (*static_cast<std::unordered_map<Key, Sum, KeyHash>*>(ctx))[Key{traceback, domain}];
             ++s.count;
             s.size += size;

@@ -48,6 +48,9 @@ public:
         return *last_entry_;
     }
 
+    // Whether the walk met an instance of this type; never dereferences `type`.
+    bool known(const PyTypeObject* type) const { return entries_.count(const_cast<PyTypeObject*>(type)) != 0; }
+
 private:
     const TypeEntry& lookup(PyTypeObject* type);
     TypeEntry make(PyTypeObject* type);

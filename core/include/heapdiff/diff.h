@@ -60,6 +60,7 @@ struct DiffReport {
     std::size_t snapshots = 0;
     std::vector<GroupDiff> groups;      // sorted as DiffOptions::sort says
     std::vector<std::string> warnings;  // one line each: different processes, wrong time order ...
+    std::vector<std::string> notes;     // memory the rows do not explain, and what to run next
     // Three or more snapshots: objects born between the first two (and selected by the
     // filters) that are gone by a later one.
     std::uint64_t churn_count = 0;

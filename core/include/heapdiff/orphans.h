@@ -22,18 +22,34 @@ struct OrphanTypeStat {
     std::int64_t size_diff = 0;
     std::vector<FrameText> traceback;  // the most common allocation traceback, most recent call last
     std::uint64_t traceback_count = 0;  // how many of the orphans were allocated there
+    std::uint64_t unreferenced = 0;     // of `count`, found only by the allocator (no referrer at all)
+    // The most common display values (ints, floats, short strs and bytes: a leak's values
+    // are often its clue, e.g. line numbers), with two snapshots those that grew, most first.
+    std::vector<std::pair<std::string, std::int64_t>> values;
 };
+
+// Whether the probe searched the allocator for objects nothing refers to, from the facts.
+struct UnreferencedSearch {
+    bool searched = false;
+    std::string where;   // what was searched, or "not searched: why"; empty in old snapshots
+    std::uint64_t objects = 0;  // found, the snapshot's last objects
+};
+UnreferencedSearch unreferenced_search(const Snapshot& snapshot);
 
 struct OrphanReport {
     std::uint64_t objects = 0;
     std::uint64_t bytes = 0;
     std::vector<OrphanTypeStat> types;  // by |size diff| (or size), count, name
+    UnreferencedSearch search;          // of the newest snapshot
+    bool growth = false;                // two snapshots
 };
 
 // The objects of one snapshot, loaded with edges, that are orphans.
 std::vector<ObjectIndex> orphan_objects(const Snapshot& snapshot);
 
-// One snapshot, or two (oldest first) for growth.
-OrphanReport find_orphans(const std::vector<const Snapshot*>& snapshots);
+// One snapshot, or two (oldest first) for growth. With two, only types that grew are
+// kept unless `all_types`: the interpreter's own orphans (a few hundred in a bare one)
+// are the same in both and would bury the leak.
+OrphanReport find_orphans(const std::vector<const Snapshot*>& snapshots, bool all_types = false);
 
 }  // namespace heapdiff
