@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <tuple>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "heapdiff/address_index.h"
 #include "heapdiff/error.h"
@@ -327,6 +328,58 @@ struct ObjectKeys {
 };
 
 
+bool has_trace_blocks(const Snapshot& s) {
+    const Fact* f = s.fact("probe.trace_blocks");
+    return f && f->kind == format::FactKind::Int && f->int_value >= 0;
+}
+
+// The three-snapshot form grouped by traces, from every snapshot's traced blocks: a block
+// born between the first two (not in the first with the same address, size, domain and
+// traceback) that is still in every later one is a survivor. Raw buffers count, not only
+// objects the walk found; a block freed and its address reused by another allocation is
+// told apart by its size or traceback.
+void surviving_blocks(const std::vector<const Snapshot*>& snaps, const std::vector<TracebackView>& tbs,
+                      GroupTable& table, DiffReport& report) {
+    struct Key {
+        std::uint64_t address, size, traceback_hash;
+        std::uint32_t domain;
+        bool operator==(const Key& o) const {
+            return address == o.address && size == o.size && traceback_hash == o.traceback_hash && domain == o.domain;
+        }
+    };
+    struct KeyHash {
+        std::size_t operator()(const Key& k) const {
+            return static_cast<std::size_t>((k.address * 0x9E3779B97F4A7C15ull) ^ k.traceback_hash ^ (k.size << 17) ^ k.domain);
+        }
+    };
+    auto key = [&](std::size_t k, const TraceBlock& b) { return Key{b.address, b.size, tbs[k].hash[b.traceback.value], b.domain}; };
+    std::unordered_set<Key, KeyHash> first;
+    first.reserve(snaps[0]->trace_blocks.size());
+    for (const TraceBlock& b : snaps[0]->trace_blocks) first.insert(key(0, b));
+    std::vector<const TraceBlock*> born;
+    for (const TraceBlock& b : snaps[1]->trace_blocks)
+        if (!first.count(key(1, b)) && !tbs[1].groups[b.traceback.value].empty()) born.push_back(&b);
+    std::vector<bool> alive(born.size(), true);
+    for (std::size_t k = 2; k < snaps.size(); ++k) {
+        std::unordered_set<Key, KeyHash> later;
+        later.reserve(snaps[k]->trace_blocks.size());
+        for (const TraceBlock& b : snaps[k]->trace_blocks) later.insert(key(k, b));
+        for (std::size_t n = 0; n < born.size(); ++n)
+            if (alive[n] && !later.count(key(1, *born[n]))) alive[n] = false;
+    }
+    for (std::size_t n = 0; n < born.size(); ++n) {
+        if (!alive[n]) {
+            ++report.churn_count;
+            report.churn_size += born[n]->size;
+            continue;
+        }
+        for (std::size_t g : tbs[1].groups[born[n]->traceback.value]) {
+            table.add_new(g, 1, born[n]->size);
+            ++table.row(g).new_objects;
+        }
+    }
+}
+
 std::int64_t int_fact_or(const Snapshot& s, std::string_view key, std::int64_t fallback) {
     const Fact* f = s.fact(key);
     return f && f->kind == format::FactKind::Int ? f->int_value : fallback;
@@ -422,7 +475,14 @@ DiffReport diff_snapshots(const std::vector<const Snapshot*>& snaps, const std::
                 }
         }
         report.groups = table.finish();
+    } else if (traces && std::all_of(snaps.begin(), snaps.end(), [](const Snapshot* s) { return has_trace_blocks(*s); })) {
+        surviving_blocks(snaps, tbs, table, report);
+        report.groups = table.finish();
     } else {
+        if (traces)
+            report.notes.push_back("the snapshots have no list of traced blocks (taken before CPython 3.12 or "
+                                   "heapdiff 0.1's format 1.1, or the first without tracemalloc): only objects the "
+                                   "walk found are followed, not raw buffers");
         // The three-snapshot technique: born between the first two, alive in every later
         // one. Each born object is followed forward snapshot by snapshot.
         const Snapshot& first = *snaps[0];

@@ -153,6 +153,7 @@ private:
 
         bool known = tag == format::kStrings || tag == format::kTypes || tag == format::kObjects ||
                      tag == format::kEdges || tag == format::kTracebacks || tag == format::kTraceStats ||
+                     tag == format::kTraceBlocks ||
                      tag == format::kRoots || tag == format::kFacts || tag == format::kEnd;
         if (!known) {
             if (flags & format::kSectionRequired)
@@ -188,6 +189,7 @@ private:
             case format::kEdges: read_edges(p); break;
             case format::kTracebacks: read_tracebacks(p); break;
             case format::kTraceStats: read_trace_stats(p); break;
+            case format::kTraceBlocks: read_trace_blocks(p); break;
             case format::kRoots: read_roots(p); break;
             case format::kFacts: read_facts(p); break;
         }
@@ -214,6 +216,7 @@ private:
             case format::kTypes: return {detail::Claim::TableRows, 4};
             case format::kTracebacks: return {detail::Claim::TableRows, 2};
             case format::kTraceStats: return {detail::Claim::TableRows, 4};
+            case format::kTraceBlocks: return {detail::Claim::TableRows, 4};
             case format::kRoots: return {detail::Claim::TableRows, 2};
             case format::kFacts: return {detail::Claim::TableRows, 3};
         }
@@ -412,6 +415,18 @@ private:
         }
     }
 
+    void read_trace_blocks(ByteReader& p) {
+        std::uint64_t n = claimed_count(p, 4, detail::Claim::TableRows);
+        for (std::uint64_t i = 0; i < n; ++i) {
+            TraceBlock b;
+            b.address = p.varint();
+            b.size = p.varint();
+            b.traceback = TracebackId(checked32(p, p.varint()));
+            b.domain = checked32(p, p.varint());
+            snap_.trace_blocks.push_back(b);
+        }
+    }
+
     void read_roots(ByteReader& p) {
         std::uint64_t modules = claimed_count(p, 2, detail::Claim::TableRows);
         for (std::uint64_t i = 0; i < modules; ++i) {
@@ -475,6 +490,9 @@ private:
             if (t.value > snap_.traceback_count()) fail("corrupted: an object has an unknown traceback id");
         for (const TraceStat& t : snap_.trace_stats)
             if (t.traceback.value > snap_.traceback_count()) fail("corrupted: a trace names an unknown traceback");
+        for (const TraceBlock& b : snap_.trace_blocks)
+            if (!b.traceback.valid() || b.traceback.value > snap_.traceback_count())
+                fail("corrupted: a traced block names an unknown traceback");
         if (!snap_.has_edges() || snap_.edge_kind.empty()) return;
         for (std::size_t i = 0; i < snap_.object_count(); ++i) {
             std::uint64_t begin = snap_.edge_begin[i], end = snap_.edge_begin[i + 1];

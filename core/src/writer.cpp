@@ -229,6 +229,16 @@ void SnapshotWriter::add_trace_stat(const TraceStat& stat) {
     maybe_flush_table(format::kTraceStats, trace_stats_);
 }
 
+void SnapshotWriter::add_trace_block(const TraceBlock& block) {
+    auto& rows = trace_blocks_.rows;
+    rows.varint(block.address);
+    rows.varint(block.size);
+    rows.varint(block.traceback.value);
+    rows.varint(block.domain);
+    ++trace_blocks_.count;
+    maybe_flush_table(format::kTraceBlocks, trace_blocks_);
+}
+
 void SnapshotWriter::add_module_root(std::uint64_t address, StringId name) {
     module_roots_.varint(address);
     module_roots_.varint(name.value);
@@ -271,6 +281,7 @@ void SnapshotWriter::finish() {
     flush_table(format::kTypes, types_);
     flush_table(format::kTracebacks, tracebacks_);
     flush_table(format::kTraceStats, trace_stats_);
+    flush_table(format::kTraceBlocks, trace_blocks_);
     flush_table(format::kFacts, facts_);
     ByteWriter roots;
     roots.varint(module_root_count_);
@@ -324,6 +335,7 @@ void write_snapshot(const Snapshot& s, const std::string& path, WriterOptions op
         }
     }
     for (const TraceStat& t : s.trace_stats) w.add_trace_stat(t);
+    for (const TraceBlock& b : s.trace_blocks) w.add_trace_block(b);
     for (const ModuleRoot& m : s.module_roots) w.add_module_root(m.address, map(m.name));
     for (const ThreadRoot& t : s.thread_roots) w.add_thread_root(t.thread_id, t.frames.data(), t.frames.size());
     for (const Fact& f : s.facts) {

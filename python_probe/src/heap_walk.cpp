@@ -60,6 +60,9 @@ bool in_probe_dir(PyCodeObject* code, const std::string& probe_dir) {
 // The objects the probe itself holds during the dump; never written.
 struct Exclusions {
     std::vector<const PyObject*> objects;
+    // What the probe's own frames hold (the path's bytes, the label): not written by the
+    // walk, so the allocator scan would take them for objects nothing refers to.
+    std::vector<const PyObject*> probe_locals;
     bool contains(const PyObject* p) const { return std::find(objects.begin(), objects.end(), p) != objects.end(); }
 };
 
@@ -97,8 +100,15 @@ std::vector<PyObject*> write_roots(SnapshotWriter& w, const std::string& probe_d
             PyCodeObject* code = frame_code(f);
             bool ours = in_probe_dir(code, probe_dir);
             Py_DECREF(code);
-            if (ours)
+            if (ours) {
                 excluded.objects.push_back(frame.get());
+                heapdiff_frame_fields(
+                    frame.get(),
+                    [](void* ctx, PyObject* target, int kind, const char*, PyObject*) {
+                        if (kind == 1) static_cast<Exclusions*>(ctx)->probe_locals.push_back(target);
+                    },
+                    &excluded);
+            }
             else {
                 stack.push_back(addr(frame.get()));
                 roots.push_back(frame.get());
@@ -332,7 +342,9 @@ DumpStats dump_heap(const DumpRequest& request) {
 
     // Last, so that they are the file's last objects (docs/FORMAT.md, "Facts").
     const auto scan_start = std::chrono::steady_clock::now();
-    UnreferencedScan unreferenced = find_unreferenced(walker.types(), walker.reached_unlisted(), excluded.objects, tm.tracing());
+    std::vector<const PyObject*> not_found(excluded.objects);
+    not_found.insert(not_found.end(), excluded.probe_locals.begin(), excluded.probe_locals.end());
+    UnreferencedScan unreferenced = find_unreferenced(walker.types(), walker.reached_unlisted(), not_found, tm.tracing());
     for (PyObject* obj : unreferenced.objects) walker.write_unreferenced(obj);
     writer.add_fact("probe.unreferenced_seconds",
                     std::chrono::duration<double>(std::chrono::steady_clock::now() - scan_start).count());

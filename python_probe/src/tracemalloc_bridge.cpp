@@ -1,5 +1,7 @@
 #include "tracemalloc_bridge.h"
 
+#include <algorithm>
+
 #include "heapdiff/error.h"
 #include "cpython_internals.h"
 #include "python_refs.h"
@@ -117,16 +119,30 @@ void TracemallocBridge::write_trace_stats_in_place() {
             return std::hash<const void*>()(k.traceback) ^ (static_cast<std::size_t>(k.domain) * 0x9E3779B97F4A7C15ull);
         }
     };
-    // Summed under tracemalloc's lock with nothing but malloc (never traced); the
-    // tracebacks are read after, when Python may run again.
-    std::unordered_map<Key, Sum, KeyHash> sums;
+    struct Block {
+        std::uintptr_t address;
+        std::size_t size;
+        const void* traceback;
+        unsigned int domain;
+    };
+    // Summed (and each block listed, for the three-snapshot trace diff) under
+    // tracemalloc's lock with nothing but malloc (never traced); the tracebacks are read
+    // after, when Python may run again. The list costs 32 bytes per traced block until
+    // it is written, below.
+    struct Tables {
+        std::unordered_map<Key, Sum, KeyHash> sums;
+        std::vector<Block> blocks;
+    } tables;
     heapdiff_tracemalloc_traces(
-        [](void* ctx, unsigned int domain, std::uintptr_t, std::size_t size, const void* traceback) {
-            Sum& s = (*static_cast<std::unordered_map<Key, Sum, KeyHash>*>(ctx))[Key{traceback, domain}];
+        [](void* ctx, unsigned int domain, std::uintptr_t address, std::size_t size, const void* traceback) {
+            auto* t = static_cast<Tables*>(ctx);
+            Sum& s = t->sums[Key{traceback, domain}];
             ++s.count;
             s.size += size;
+            t->blocks.push_back(Block{address, size, traceback, domain});
         },
-        &sums);
+        &tables);
+    std::unordered_map<Key, Sum, KeyHash>& sums = tables.sums;
     for (const auto& [key, sum] : sums) {
         bool is_probe = false;
         TracebackId id = intern_native(key.traceback, &is_probe);
@@ -138,6 +154,18 @@ void TracemallocBridge::write_trace_stats_in_place() {
         stat.size = sum.size;
         writer_.add_trace_stat(stat);
     }
+    std::sort(tables.blocks.begin(), tables.blocks.end(),
+              [](const Block& a, const Block& b) { return a.address < b.address; });
+    std::uint64_t written = 0;
+    for (const Block& b : tables.blocks) {
+        bool is_probe = false;
+        TracebackId id = intern_native(b.traceback, &is_probe);
+        if (is_probe || !id) continue;
+        writer_.add_trace_block(TraceBlock{b.address, b.size, id, b.domain});
+        ++written;
+    }
+    std::vector<Block>().swap(tables.blocks);
+    writer_.add_fact("probe.trace_blocks", static_cast<std::int64_t>(written));
 }
 
 void TracemallocBridge::write_trace_stats() {

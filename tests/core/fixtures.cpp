@@ -75,6 +75,7 @@ Snapshot full_snapshot() {
 
     Snapshot& s = b.snapshot();
     s.trace_stats = {{tb_deep, 0, 12, 4096}, {tb_one, 42, 1, 64}, {tb_empty, 0, 0, 0}};
+    s.trace_blocks = {{0x7f0000001000, 4096, tb_deep, 0}, {0x7f0000003000, 64, tb_one, 42}};
     s.module_roots = {{0x7f00000a0000, app_module}, {0x7f00000a1000, odd}};
     s.thread_roots = {{140000000000001ull, {0x7f0000004000, 0x7f0000003000, 0x7f0000009000}}, {2, {}}};
 
@@ -194,6 +195,13 @@ void check_same_snapshot(const Snapshot& a, const Snapshot& b) {
         CHECK(a.traceback_frames[i].lineno == b.traceback_frames[i].lineno);
     }
     CHECK(a.traceback_total_frames == b.traceback_total_frames);
+    REQUIRE(a.trace_blocks.size() == b.trace_blocks.size());
+    for (std::size_t i = 0; i < a.trace_blocks.size(); ++i) {
+        CHECK(a.trace_blocks[i].address == b.trace_blocks[i].address);
+        CHECK(a.trace_blocks[i].size == b.trace_blocks[i].size);
+        CHECK(a.trace_blocks[i].traceback == b.trace_blocks[i].traceback);
+        CHECK(a.trace_blocks[i].domain == b.trace_blocks[i].domain);
+    }
     REQUIRE(a.trace_stats.size() == b.trace_stats.size());
     for (std::size_t i = 0; i < a.trace_stats.size(); ++i) {
         CHECK(a.trace_stats[i].traceback == b.trace_stats[i].traceback);

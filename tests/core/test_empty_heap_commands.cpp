@@ -59,8 +59,11 @@ TEST_CASE("summary of an empty heap: zero totals and no objects") {
     check_ok({"summary", path}, "objects 0  bytes 0 B  gc-tracked 0");
     check_ok({"summary", path}, "\nno objects\n");
     check_ok({"summary", path, "--json"},
-             "{\"objects\": 0, \"bytes\": 0, \"gc_tracked\": 0, \"label\": \"nothing\", \"garbage\": {\"objects\": 0, "
-             "\"bytes\": 0}, \"types\": []}\n");
+             "{\"objects\": 0, \"bytes\": 0, \"gc_tracked\": 0, \"label\": \"nothing\", \"unreferenced\": "
+             "{\"searched\": false, \"search\": \"\", \"objects\": 0}, \"garbage\": {\"objects\": 0, \"bytes\": 0}, "
+             "\"types\": []}\n");
+    // A snapshot without the allocator scan's facts says so, never "none found".
+    check_ok({"summary", path}, "unreferenced objects not searched");
 }
 
 TEST_CASE("diff and orphans of empty heaps: no difference, no orphans") {
@@ -73,7 +76,11 @@ TEST_CASE("diff and orphans of empty heaps: no difference, no orphans") {
     check_ok({path, path, "--group-by", "module"}, "no difference");
     check_ok({"orphans", path}, "0 objects (0 B)");
     check_ok({"orphans", path, path}, "0 objects (0 B)");
-    check_ok({"orphans", path, "--json"}, "{\"objects\": 0, \"bytes\": 0, \"types\": []}");
+    check_ok({"orphans", path, "--json"},
+             "{\"objects\": 0, \"bytes\": 0, \"unreferenced_searched\": false, \"unreferenced_search\": \"\", "
+             "\"unreferenced_objects\": 0, \"types\": []}");
+    check_ok({"orphans", path}, "unreferenced objects not searched");
+    check_ok({"diff", path, path}, "note: unreferenced objects not searched");
 }
 
 TEST_CASE("top and garbage of an empty heap: no objects") {

@@ -26,7 +26,7 @@ namespace heapdiff::format {
 
 constexpr char kMagic[8] = {'H', 'E', 'A', 'P', 'D', 'I', 'F', 'F'};
 constexpr std::uint16_t kMajor = 1;  // a reader refuses a larger major
-constexpr std::uint16_t kMinor = 0;  // a larger minor only adds optional sections
+constexpr std::uint16_t kMinor = 1;  // a larger minor only adds optional sections (1.1: TRBL)
 constexpr std::uint32_t kHeaderSize = 16;
 constexpr std::uint32_t kSectionHeaderSize = 28;
 // No section may claim more than this decompressed: a corrupted size cannot make the
@@ -68,6 +68,7 @@ constexpr std::uint32_t kObjects = tag("OBJS");  // a chunk of objects; claims t
 constexpr std::uint32_t kEdges = tag("EDGE");    // edges of the next OBJS section's objects
 constexpr std::uint32_t kTracebacks = tag("TRBK");
 constexpr std::uint32_t kTraceStats = tag("TRAC");
+constexpr std::uint32_t kTraceBlocks = tag("TRBL");  // optional (1.1): every traced block
 constexpr std::uint32_t kRoots = tag("ROOT");
 constexpr std::uint32_t kFacts = tag("FACT");
 constexpr std::uint32_t kEnd = tag("END ");

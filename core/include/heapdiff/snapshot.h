@@ -32,6 +32,15 @@ struct TraceStat {
     std::uint64_t size = 0;
 };
 
+// One block tracemalloc traced: where, how big, allocated where. The three-snapshot trace
+// diff follows blocks (raw buffers too), not only the objects the walk found.
+struct TraceBlock {
+    std::uint64_t address = 0;
+    std::uint64_t size = 0;
+    TracebackId traceback;
+    std::uint32_t domain = 0;
+};
+
 struct ModuleRoot {
     std::uint64_t address = 0;
     StringId name;
@@ -106,6 +115,7 @@ struct Snapshot {
     std::vector<std::uint32_t> traceback_total_frames;
 
     std::vector<TraceStat> trace_stats;
+    std::vector<TraceBlock> trace_blocks;  // optional: 3.12+ snapshots taken while tracing
     std::vector<ModuleRoot> module_roots;
     std::vector<ThreadRoot> thread_roots;
     std::vector<Fact> facts;

@@ -57,6 +57,7 @@ public:
     void add_edge(std::uint64_t target, EdgeKind kind, std::uint64_t arg = 0);
 
     void add_trace_stat(const TraceStat& stat);
+    void add_trace_block(const TraceBlock& block);
     void add_module_root(std::uint64_t address, StringId name);
     void add_thread_root(std::uint64_t thread_id, const std::uint64_t* frames, std::size_t count);
     void add_fact(std::string_view key, std::int64_t value);
@@ -95,7 +96,7 @@ private:
 
     std::unordered_map<std::string, StringId> interned_;
     std::uint32_t next_string_ = 1, next_type_ = 1, next_traceback_ = 1;
-    Table strings_, types_, tracebacks_, trace_stats_, facts_;
+    Table strings_, types_, tracebacks_, trace_stats_, trace_blocks_, facts_;
     ByteWriter module_roots_, thread_roots_;
     std::uint64_t module_root_count_ = 0, thread_root_count_ = 0;
 

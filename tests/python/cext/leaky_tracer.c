@@ -63,10 +63,26 @@ static PyObject* leak_keys(PyObject* self, PyObject* d) {
     return PyLong_FromLong(n);
 }
 
+/* ujson 5.3.0's other leak: a buffer of `size` bytes (PyMem_Malloc, so tracemalloc traces
+ * it) kept on an error path and never freed. No object at all: only traced blocks show it.
+ * With keep=0 the buffer is freed again (churn). */
+static PyObject* leak_buffer(PyObject* self, PyObject* args) {
+    (void)self;
+    Py_ssize_t size;
+    int keep = 1;
+    if (!PyArg_ParseTuple(args, "n|p:leak_buffer", &size, &keep)) return NULL;
+    char* buffer = PyMem_Malloc((size_t)size);
+    if (!buffer) return PyErr_NoMemory();
+    memset(buffer, 'u', (size_t)size);
+    if (!keep) PyMem_Free(buffer);
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef methods[] = {
     {"start", start, METH_NOARGS, "start tracing lines"},
     {"stop", stop, METH_NOARGS, "stop tracing lines"},
     {"leaked", leaked_ints, METH_NOARGS, "how many ints the tracer leaked so far"},
+    {"leak_buffer", leak_buffer, METH_VARARGS, "leak_buffer(size, keep=True): allocate a raw buffer, keep it"},
     {"leak_keys", leak_keys, METH_O, "keep a reference to every non-str key of a dict"},
     {NULL, NULL, 0, NULL},
 };
