@@ -397,7 +397,9 @@ std::uint64_t walked_bytes(const Snapshot& s) {
 void note_unexplained_growth(const Snapshot& first, const Snapshot& last, bool traces, DiffReport& report) {
     constexpr std::int64_t kMin = 1 << 20;  // below a MiB, allocator noise
     const std::int64_t walked = static_cast<std::int64_t>(walked_bytes(last)) - static_cast<std::int64_t>(walked_bytes(first));
-    auto mib = [](std::int64_t b) { return std::to_string((b + (1 << 19)) >> 20) + " MiB"; };
+    auto mib = [](std::int64_t b) {
+        return b < (1 << 20) ? std::to_string((b + 512) >> 10) + " KiB" : std::to_string((b + (1 << 19)) >> 20) + " MiB";
+    };
     auto check = [&](const char* what, std::string_view key) {
         const std::int64_t a = int_fact_or(first, key, -1), b = int_fact_or(last, key, -1);
         if (a < 0 || b < 0 || b - a < kMin || b - a < 2 * std::max<std::int64_t>(walked, 0)) return;

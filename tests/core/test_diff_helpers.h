@@ -50,6 +50,12 @@ public:
         b_.snapshot().trace_stats.push_back(t);
         return *this;
     }
+    // A traced block (the TRBL section); the first call also says the snapshot has them.
+    DiffSnap& block(std::uint64_t address, std::uint64_t size, TracebackId traceback, std::uint32_t domain = 0) {
+        if (!b_.snapshot().fact("probe.trace_blocks")) b_.fact("probe.trace_blocks", std::int64_t(1));
+        b_.snapshot().trace_blocks.push_back(TraceBlock{address, size, traceback, domain});
+        return *this;
+    }
     DiffSnap& tracing(std::int64_t on = 1) {
         b_.fact("tracemalloc.tracing", on);
         return *this;

@@ -205,3 +205,36 @@ TEST_CASE("three snapshots grouped by traces: churn counts the objects that have
     CHECK(r.churn_size == 10);
     CHECK(diff({s0, s1, s2}).churn_count == 2);  // by type, both count
 }
+
+// The same window over traced blocks (raw buffers: no object at all), grouped by line.
+TEST_CASE("three snapshots grouped by lineno follow traced blocks, so leaked buffers survive and churn does not") {
+    DiffSnap s0, s1, s2;
+    for (DiffSnap* s : {&s0, &s1, &s2}) s->tracing();
+    auto leak = [](DiffSnap& s) { return s.traceback({{"/srv/ujson.py", 12}, {"/srv/main.py", 1}}); };
+    auto temp = [](DiffSnap& s) { return s.traceback({{"/srv/temp.py", 9}}); };
+    s0.block(0x1000, 512, temp(s0));  // before the window
+    s1.block(0x1000, 512, temp(s1));
+    s1.block(0x2000, 524288, leak(s1)).block(0x90000, 524288, leak(s1));  // two leaked buffers
+    s1.block(0x3000, 100, temp(s1)).block(0x3100, 100, temp(s1));         // churn
+    s2.block(0x1000, 512, temp(s2));
+    s2.block(0x2000, 524288, leak(s2)).block(0x90000, 524288, leak(s2));
+    s2.block(0x3000, 200, temp(s2));  // the address reused by another block: not the same
+    s2.block(0x5000, 524288, leak(s2));  // born after s1: not counted
+    DiffOptions o;
+    o.group_by = GroupBy::Lineno;
+    DiffReport r = diff({s0, s1, s2}, o);
+    CHECK(object_rows(r) == "/srv/ujson.py:12: 2 1048576 (+2 +1048576) new 2 freed 0\n");
+    CHECK(r.churn_count == 2);
+    CHECK(r.churn_size == 200);
+    CHECK(r.notes.empty());
+}
+
+TEST_CASE("three snapshots grouped by traces without block lists say that only objects are followed") {
+    Window w;
+    for (DiffSnap* s : {&w.s0, &w.s1, &w.s2}) s->tracing();
+    DiffOptions o;
+    o.group_by = GroupBy::Lineno;
+    DiffReport r = diff({w.s0, w.s1, w.s2}, o);
+    REQUIRE(r.notes.size() == 1);
+    CHECK(r.notes[0].find("no list of traced blocks") != std::string::npos);
+}
