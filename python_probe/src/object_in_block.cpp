@@ -7,9 +7,10 @@ namespace heapdiff::probe {
 // Each size is the one the type's own allocation asked for, computed from fields that
 // are read only after the fields before them were found sane.
 // The scan runs on 3.12+ only (allocator_blocks.h): the layouts below are 3.12's and later.
-std::size_t checked_object_size(PyObject* obj, std::size_t room) {
+std::size_t checked_object_size(PyObject* obj, const TypeEntry& type, std::size_t room) {
 #if PY_VERSION_HEX < 0x030C0000
     (void)obj;
+    (void)type;
     (void)room;
     return 0;
 #else
@@ -40,8 +41,9 @@ std::size_t checked_object_size(PyObject* obj, std::size_t room) {
         if (length <= 0 || static_cast<std::size_t>(length) > room / sizeof(PyObject*)) return 0;
         return static_cast<std::size_t>(tp->tp_basicsize) + static_cast<std::size_t>(length) * sizeof(PyObject*);
     }
-    // Any other type: only fixed-size ones without GC, whose size is the type's alone.
-    if (PyType_IS_GC(tp) || tp->tp_itemsize != 0 || tp->tp_basicsize <= 0) return 0;
+    // Any other type: only fixed-size ones without GC, whose size is the type's alone and
+    // whose __sizeof__ (if any) the probe would not run anyway.
+    if (PyType_IS_GC(tp) || tp->tp_itemsize != 0 || tp->tp_basicsize <= 0 || type.size_rule != SizeRule::Basic) return 0;
     return static_cast<std::size_t>(tp->tp_basicsize);
 #endif
 }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "py_compat.h"
+#include "type_registry.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -22,7 +23,8 @@ constexpr std::size_t kBlockHeadBytes = 96;
 // positive and plausible (a free block's or free-listed object's first word is a link, a
 // freed object's count is 0), a type the walk met (`known_type`), and a kind whose size is
 // computable from its header and fits the block: exact int, str (compact), float, bytes,
-// untracked tuple, and fixed-size types without GC. The block must also have been sized
+// untracked tuple, and fixed-size types without GC sized by the basic formula (no C
+// __sizeof__ of theirs is run on a candidate: it might follow a pointer). The block must also have been sized
 // for the object (pymalloc rounds up by less than a size class, a resize in place keeps
 // at least 3/4 of the block): a small "object" in a big block is taken for a coincidence.
 template <class KnownType>
@@ -30,8 +32,8 @@ long object_offset_in_block(const unsigned char* head, std::size_t size, const K
 
 // The size the object's own allocation asked for, from its header only; 0 when it is not
 // an accepted kind or a field is out of range. `room`: the bytes from the object to the
-// block's end.
-std::size_t checked_object_size(PyObject* obj, std::size_t room);
+// block's end. `type`: what the walk knows of its type (its size rule).
+std::size_t checked_object_size(PyObject* obj, const TypeEntry& type, std::size_t room);
 
 template <class KnownType>
 long object_offset_in_block(const unsigned char* head, std::size_t size, const KnownType& known_type) {
@@ -45,13 +47,14 @@ long object_offset_in_block(const unsigned char* head, std::size_t size, const K
         const Py_ssize_t refcount = Py_REFCNT(obj);
         if (refcount <= 0 || refcount > kMaxRefcount) continue;
         PyTypeObject* tp = Py_TYPE(obj);
-        if (!known_type(tp)) continue;
+        const TypeEntry* entry = known_type(tp);
+        if (!entry) continue;
         // A GC object's block starts with its GC header; a tracked one is in a gc list.
         const bool gc = PyType_IS_GC(tp);
         if (gc != (offset == kGcHeader)) continue;
         if (gc && reinterpret_cast<const std::uintptr_t*>(head)[0] != 0) continue;  // _gc_next: tracked
         const std::size_t room = size - offset;
-        const std::size_t need = checked_object_size(obj, room);
+        const std::size_t need = checked_object_size(obj, *entry, room);
         if (need == 0 || need > room) continue;
         if ((need + offset) * 4 + 64 < size * 3) continue;  // far smaller than its block
         return static_cast<long>(offset);

@@ -48,8 +48,11 @@ public:
         return *last_entry_;
     }
 
-    // Whether the walk met an instance of this type; never dereferences `type`.
-    bool known(const PyTypeObject* type) const { return entries_.count(const_cast<PyTypeObject*>(type)) != 0; }
+    // What the walk knows of a type it met an instance of, or null; never dereferences `type`.
+    const TypeEntry* find(const PyTypeObject* type) const {
+        auto it = entries_.find(const_cast<PyTypeObject*>(type));
+        return it == entries_.end() ? nullptr : &it->second;
+    }
 
 private:
     const TypeEntry& lookup(PyTypeObject* type);

@@ -47,7 +47,7 @@ struct ScanState {
 
     void consider(const void* block, std::size_t size, const unsigned char* head) {
         ++out.blocks;
-        const long offset = object_offset_in_block(head, size, [this](const PyTypeObject* tp) { return types.known(tp); });
+        const long offset = object_offset_in_block(head, size, [this](const PyTypeObject* tp) { return types.find(tp); });
         if (offset < 0) return;
         auto* obj = reinterpret_cast<PyObject*>(const_cast<char*>(static_cast<const char*>(block)) + offset);
         const auto a = reinterpret_cast<std::uintptr_t>(obj);

@@ -6,6 +6,7 @@
  * non-str key of every dict it encoded. */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <frameobject.h> /* PyFrameObject: not in Python.h before 3.11 */
 
 static PyObject* counts; /* line -> hits */
 static long leaked;      /* ints leaked so far: the tests' expected answer */
