@@ -84,7 +84,7 @@ void SnapshotWriter::write_section(std::uint32_t tag, const ByteWriter& raw) {
 
     ByteWriter header;
     header.fixed32(tag);
-    header.fixed32(format::kSectionRequired);
+    header.fixed32(format::section_flags(tag));
     header.fixed64(n);
     header.fixed64(in.size());
     header.fixed32(detail::fnv1a32(header.buffer().data(), header.size()));

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "fixtures.h"
+#include "raw_file.h"
 #include "temp_dir.h"
 
 using namespace heapdiff;
@@ -56,7 +57,7 @@ TEST_CASE("the full snapshot round-trips across chunks and table flushes") {
     std::vector<std::size_t> edge_sections_per_chunk;
     std::size_t edge_sections = 0;
     for (const SectionSpan& span : spans) {
-        CHECK(span.flags == format::kSectionRequired);
+        CHECK(span.flags == format::section_flags(span.tag));
         if (span.tag == format::kEdges) ++edge_sections;
         if (span.tag == format::kObjects) {
             edge_sections_per_chunk.push_back(edge_sections);
@@ -78,6 +79,22 @@ TEST_CASE("a file written by the tiny fixture has the documented header") {
     CHECK(bytes[10] == format::kMinor);
     CHECK(bytes[12] == format::kHeaderSize);
     check_same_snapshot(tiny_snapshot(), load(bytes));
+}
+
+TEST_CASE("a 1.0 reader skips the traced blocks of a 1.1 file and reads the rest unchanged") {
+    // A 1.0 reader does not know TRBL: it sees an unknown section. Renamed to a tag no
+    // version knows, the section must be skippable (required flag clear) and the rest of
+    // the snapshot must read back as written.
+    Snapshot original = full_snapshot();
+    REQUIRE_FALSE(original.trace_blocks.empty());
+    RawFile file = decode(snapshot_bytes(original));
+    const std::size_t blocks = find_section(file, format::kTraceBlocks);
+    CHECK(file.sections[blocks].flags == 0);
+    file.sections[blocks].tag = format::tag("ZZZZ");
+    Snapshot read = load(encode(file));
+    CHECK(read.trace_blocks.empty());
+    original.trace_blocks.clear();
+    check_same_snapshot(original, read);
 }
 
 TEST_CASE("an empty snapshot round-trips") {

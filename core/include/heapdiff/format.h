@@ -75,6 +75,13 @@ constexpr std::uint32_t kEnd = tag("END ");
 
 constexpr std::uint32_t kSectionRequired = 1u << 0;
 
+// The flags a writer gives a section. TRBL only adds detail (which traced blocks are
+// alive, for following blocks across snapshots): a 1.0 reader that skips it still reads
+// the snapshot right, so it is the one section written without the required flag.
+constexpr std::uint32_t section_flags(std::uint32_t section_tag) {
+    return section_tag == kTraceBlocks ? 0 : kSectionRequired;
+}
+
 // Object flags, one byte per object.
 namespace object_flag {
 constexpr std::uint8_t kGcTracked = 1u << 0;
