@@ -14,6 +14,7 @@ chain from a module), and where they were allocated. ``docs/PYTEST.md`` has the 
 heapdiff itself is imported only when asked (see the package's docstring).
 """
 
+import hashlib
 import json
 import os
 import shutil
@@ -286,8 +287,15 @@ def _finish_teardown(item, nextitem, reports):
 
 
 def _safe_name(nodeid):
-    keep = "".join(c if c.isalnum() or c in "-_." else "_" for c in nodeid)
-    return keep[-120:]
+    """A file name for a test's snapshots: the node id, readable, at most 120 characters,
+    and one per test. Parametrized ids (test_x[a b], test_x[a_b]) and cut ids would map to
+    the same characters, so any id not kept as it is (but for :: -> __) gets a digest."""
+    readable = nodeid.replace("::", "__")
+    keep = "".join(c if (c.isascii() and c.isalnum()) or c in "-_." else "_" for c in readable)
+    if keep == readable and "__" not in nodeid and len(keep) <= 120:
+        return keep
+    digest = hashlib.sha1(nodeid.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return keep[-111:] + "-" + digest
 
 
 def _fail_call_report(reports, leak):

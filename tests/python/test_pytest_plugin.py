@@ -146,3 +146,16 @@ def test_bad_options_and_markers_are_usage_errors(tmp_path):
     r = run_suite("--heapdiff", cwd=tmp_path)
     assert r.returncode == 4 and "0 passed" not in r.stdout, r.stdout + r.stderr
     assert "test_marked.py::test_two: @pytest.mark.heapdiff(runs=2): takes runs=N (at least 3)" in r.stderr
+
+
+def test_every_test_gets_its_own_snapshot_names():
+    from heapdiff_pytest.plugin import _safe_name
+
+    ids = ["t.py::test_x[a b]", "t.py::test_x[a_b]", "t.py::test_x[a/b]", "t.py::C::test_y", "t.py::C__test_y",
+           "t.py::test_" + "z" * 200 + "[1]", "t.py::test_" + "z" * 200 + "[2]", "t.py::test_x[\u00e9\udcff]"]
+    names = [_safe_name(i) for i in ids]
+    assert len(set(names)) == len(ids)
+    assert all(len(n) <= 120 and all(c.isalnum() or c in "-_." for c in n) for n in names)
+    assert all(n.isascii() for n in names)
+    # An id that is already a file name but for its "::" stays readable, without a digest.
+    assert _safe_name("suite_app.py::test_caches_a_result_per_call") == "suite_app.py__test_caches_a_result_per_call"
