@@ -52,7 +52,7 @@ def judge(test, paths, allow):
     # What holds the leak: for each growing type, in that order, the suspect that holds the
     # most of it (born in the runs and alive after all of them), and one of its objects.
     holders, seen = [], set()
-    suspects = [sp for sp in suspects if not _runner_bookkeeping(sp)]
+    suspects = [sp for sp in suspects if not _runner_bookkeeping(sp, lambda a: _referent_types(paths[-1], a))]
     for g in growing:
         if holders and _program_first(g)[0]:
             break
@@ -75,12 +75,29 @@ def judge(test, paths, allow):
     return {"test": test, "growing": growing, "holders": holders, "snapshots": list(paths)}
 
 
-def _runner_bookkeeping(suspect):
+def _runner_bookkeeping(suspect, referent_types):
     """Objects pytest itself keeps per run: a function-scoped fixture that uses a wider one
     (tmp_path uses tmp_path_factory) leaves a finalizer on the wider one, with its request,
     until that one is torn down, for every test and every run. Their chain passes through
-    pytest's own objects (the session, its fixture manager); the test's leaks do not."""
-    return any(hop["type"].startswith(_RUNNER_OBJECTS) for hop in suspect["chain"])
+    pytest's own objects (the session, its fixture manager); the test's leaks do not.
+    Some of them are held from C only, where no chain can show it: under xdist, 1 run in
+    5 here, `FixtureDef.finish` bound to a fixture definition was such an orphan (a value
+    on a running frame's stack). An orphan that holds or refers to pytest's objects is
+    pytest's. `referent_types(address)`: the types an object refers to."""
+    if any(hop["type"].startswith(_RUNNER_OBJECTS) for hop in suspect["chain"]):
+        return True
+    if suspect["kind"] != "orphan":
+        return False
+    types = [h["type"] for h in suspect["holds"]] + referent_types(suspect["representative"]["address"])
+    return any(t.startswith(_RUNNER_OBJECTS) for t in types)
+
+
+def _referent_types(path, address):
+    try:
+        found = _analyzer.run("refs", _analyzer.file_arg(path), "--address", address, "--json")
+    except _analyzer.AnalyzerError:
+        return []
+    return [r["type"] for r in found.get("refs", [])]
 
 
 # pytest and its plugins' own objects; not builtins, whose frames hold the test's leaks too.
