@@ -165,3 +165,21 @@ def test_garbage_shows_cycle_shapes(tmp_path, run_cli):
     text = run_cli("garbage", snap).stdout
     assert "3 of 3 sampled: ValueError -> __traceback__ ->" in text
     assert run_cli("garbage", snap, "--shapes", "0", "--json").stdout.count('"shape"') == 0
+
+
+def test_drawings_carry_names_and_cycles(tmp_path, run_cli):
+    # What the text and JSON say, the pictures say too: the target's name, and for trash
+    # the cycle's labelled edges.
+    subprocess.run([sys.executable, os.path.join(EXAMPLES, "db_error_log", "run_suite.py"), "16", str(tmp_path)],
+                   check=True, capture_output=True, timeout=120)
+    named = tmp_path / "db.dot"
+    r = run_cli("backrefs", tmp_path / "suite.hds", "--type", "app.DB", "-o", named)
+    assert r.returncode == 0, r.stderr
+    assert re.search(r"errorlog\._temp_logs\[[0-3]\]\['tb'\]\.tb_frame\.f_locals\['db'\]", named.read_text())
+    cycle = tmp_path / "cycle.dot"
+    r = run_cli("backrefs", six_snapshot(tmp_path), "--type", "ValueError", "-o", cycle)
+    assert r.returncode == 0, r.stderr
+    dot = cycle.read_text()
+    for edge in ("__traceback__", "tb_next", "tb_frame", "local 'value'"):
+        assert edge in dot, edge
+    assert "reraise" in dot
