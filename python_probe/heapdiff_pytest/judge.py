@@ -80,10 +80,10 @@ def _runner_bookkeeping(suspect, referent_types):
     (tmp_path uses tmp_path_factory) leaves a finalizer on the wider one, with its request,
     until that one is torn down, for every test and every run. Their chain passes through
     pytest's own objects (the session, its fixture manager); the test's leaks do not.
-    Some of them are held from C only, where no chain can show it: under xdist, 1 run in
-    5 here, `FixtureDef.finish` bound to a fixture definition was such an orphan (a value
-    on a running frame's stack). An orphan that holds or refers to pytest's objects is
-    pytest's. `referent_types(address)`: the types an object refers to."""
+    Some of them are held from C only, where no chain can show it: under xdist (1 run in
+    5 here) a born bound method, in all likelihood `FixtureDef.finish` (a value left on a
+    running frame's stack), was such an orphan. An orphan that holds or refers to pytest's
+    objects is pytest's. `referent_types(address)`: the types an object refers to."""
     if any(hop["type"].startswith(_RUNNER_OBJECTS) for hop in suspect["chain"]):
         return True
     if suspect["kind"] != "orphan":

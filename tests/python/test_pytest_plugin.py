@@ -162,8 +162,8 @@ def test_every_test_gets_its_own_snapshot_names():
 
 
 def test_pytest_bookkeeping_held_from_c_is_not_a_leak():
-    # Seen under xdist: FixtureDef.finish bound to a fixture definition, only C holding it
-    # (a running frame's value stack), came out as the fixture test's "leak".
+    # Seen under xdist: a bound method only C held (in all likelihood FixtureDef.finish,
+    # bound to a fixture definition) came out as the fixture test's "leak".
     from heapdiff_pytest.judge import _runner_bookkeeping
 
     def orphan(*held):
