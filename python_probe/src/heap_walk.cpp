@@ -221,6 +221,13 @@ private:
         std::uint64_t refcount = static_cast<std::uint64_t>(Py_REFCNT(obj)) - (listed ? 1 : 0);
         if (!display_value(obj, value_)) flags |= format::object_flag::kValueCut;
         w_.add_object(addr(obj), type.id, size, refcount, flags, tm_.object_traceback(obj), value_);
+#if PY_VERSION_HEX >= 0x030F0000
+        // 3.15 keeps a bytearray's buffer in a bytes object of its own, which tp_traverse
+        // does not visit and the bytearray's __sizeof__ already counts: part of the
+        // bytearray, never written apart, never an object nothing refers to.
+        if (PyByteArray_Check(obj))
+            if (PyObject* storage = reinterpret_cast<PyByteArrayObject*>(obj)->ob_bytes_object) seen_.insert(addr(storage));
+#endif
         if (!with_references) return;
 
         referents_.collect(obj, type, edges_);

@@ -200,3 +200,25 @@ def test_three_snapshot_trace_diff_finds_exactly_the_leaked_blocks(run_cli, ext_
     assert not at(short_line), at(short_line)
     assert data["churn"]["count"] >= 40, data["churn"]
     assert data["groups"][0] == rows[0]
+
+
+BYTEARRAYS = """
+import sys
+heapdiff.dump("a.hds")
+kept = [bytearray(100 + i % 50) for i in range(3000)]
+heapdiff.dump("b.hds")
+print(sum(sys.getsizeof(b) for b in kept))
+"""
+
+
+def test_a_bytearrays_buffer_is_part_of_it(run_cli, ext_dir, tmp_path):
+    # 3.15 keeps a bytearray's buffer in a bytes object that tp_traverse does not visit and
+    # __sizeof__ already counts: it is neither a second object nor one nothing refers to.
+    size = int(run_child(ext_dir, tmp_path, BYTEARRAYS))
+    a, b = str(tmp_path / "a.hds"), str(tmp_path / "b.hds")
+    diff = json.loads(run_cli("diff", a, b, "--json").stdout)
+    groups = {g["key"]: g for g in diff["groups"]}
+    assert (groups["builtins.bytearray"]["count_diff"], groups["builtins.bytearray"]["size_diff"]) == (3000, size)
+    assert "builtins.bytes" not in groups or groups["builtins.bytes"]["count_diff"] < 20, groups["builtins.bytes"]
+    grown = {t["type"]: t["count_diff"] for t in orphans(run_cli, a, b)["types"]}
+    assert grown.get("builtins.bytes", 0) < 20, grown
