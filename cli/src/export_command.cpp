@@ -1,0 +1,148 @@
+// heapdiff export SNAP --format chrome -o FILE.heapsnapshot: the snapshot in Chrome
+// DevTools' heap snapshot format, so that a Python heap opens in the Memory tab of any
+// Chromium browser (Summary by type, Containment from the roots, Retainers, Dominators).
+// The model is graph/'s ChromeHeap; this file only writes it as JSON, under a temporary
+// name renamed into place, so FILE is whole or absent.
+#include <CLI/CLI.hpp>
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+
+#include "commands.h"
+#include "format_text.h"
+#include "heapdiff/chrome_heap.h"
+#include "heapdiff/error.h"
+#include "heapdiff/heap_graph.h"
+#include "heapdiff/reader.h"
+
+namespace heapdiff::cli {
+namespace {
+
+struct ExportOptions {
+    std::string path;
+    std::string format = "chrome";
+    std::string output;
+};
+
+// A FILE* that fails with one line naming the file.
+class OutputFile {
+public:
+    explicit OutputFile(std::string final_path)
+        : final_(std::move(final_path)), temp_(final_ + ".tmp-" + std::to_string(::getpid())) {
+        file_ = std::fopen(temp_.c_str(), "wb");
+        if (!file_) throw Error("cannot write " + final_ + ": " + std::strerror(errno));
+    }
+    ~OutputFile() {
+        if (file_) std::fclose(file_);
+        if (!done_) std::remove(temp_.c_str());
+    }
+    void put(std::string_view text) {
+        if (std::fwrite(text.data(), 1, text.size(), file_) != text.size()) fail();
+    }
+    void put(std::uint64_t n) {
+        char buf[24];
+        auto end = std::to_chars(buf, buf + sizeof buf, n).ptr;
+        put(std::string_view(buf, static_cast<std::size_t>(end - buf)));
+    }
+    void commit() {
+        const bool ok = std::fflush(file_) == 0 && ::fsync(::fileno(file_)) == 0;
+        std::fclose(file_);
+        file_ = nullptr;
+        if (!ok) fail();
+        if (std::rename(temp_.c_str(), final_.c_str()) != 0) fail();
+        done_ = true;
+    }
+
+private:
+    [[noreturn]] void fail() const { throw Error("cannot write " + final_ + ": " + std::strerror(errno)); }
+
+    std::string final_, temp_;
+    std::FILE* file_ = nullptr;
+    bool done_ = false;
+};
+
+void put_names(OutputFile& out, const std::vector<std::string>& names) {
+    out.put("[");
+    for (std::size_t k = 0; k < names.size(); ++k) {
+        if (k) out.put(",");
+        out.put(json_string(names[k]));
+    }
+    out.put("]");
+}
+
+// Fields of one row per line: readable with a pager, and still one JSON document.
+void put_rows(OutputFile& out, const std::vector<std::uint32_t>& values, std::size_t per_row) {
+    out.put("[");
+    for (std::size_t k = 0; k < values.size(); ++k) {
+        if (k) out.put(k % per_row ? "," : ",\n");
+        out.put(values[k]);
+    }
+    out.put("]");
+}
+
+void write_chrome(const ChromeHeap& heap, const std::string& path) {
+    OutputFile out(path);
+    out.put("{\"snapshot\":{\"meta\":{\"node_fields\":");
+    put_names(out, ChromeHeap::node_fields());
+    out.put(",\"node_types\":[");
+    put_names(out, ChromeHeap::node_types());
+    out.put(",\"string\",\"number\",\"number\",\"number\",\"number\",\"number\"],\"edge_fields\":");
+    put_names(out, ChromeHeap::edge_fields());
+    out.put(",\"edge_types\":[");
+    put_names(out, ChromeHeap::edge_types());
+    out.put(",\"string_or_number\",\"node\"],"
+            "\"trace_function_info_fields\":[\"function_id\",\"name\",\"script_name\",\"script_id\",\"line\",\"column\"],"
+            "\"trace_node_fields\":[\"id\",\"function_info_index\",\"count\",\"size\",\"children\"],"
+            "\"sample_fields\":[\"timestamp_us\",\"last_assigned_id\"],"
+            "\"location_fields\":[\"object_index\",\"script_id\",\"line\",\"column\"]},\"node_count\":");
+    out.put(heap.node_count());
+    out.put(",\"edge_count\":");
+    out.put(heap.edge_count());
+    out.put(",\"trace_function_count\":0},\n\"nodes\":");
+    put_rows(out, heap.nodes, ChromeHeap::node_fields().size());
+    out.put(",\n\"edges\":");
+    put_rows(out, heap.edges, ChromeHeap::edge_fields().size());
+    out.put(",\n\"trace_function_infos\":[],\"trace_tree\":[],\"samples\":[],\"locations\":[],\n\"strings\":[");
+    for (std::size_t k = 0; k < heap.strings.size(); ++k) {
+        if (k) out.put(",\n");
+        out.put(json_string(heap.strings[k]));
+    }
+    out.put("]}\n");
+    out.commit();
+}
+
+void run(const ExportOptions& o) {
+    if (o.output.empty()) throw usage_error("export needs -o FILE");
+    Snapshot s = read_snapshot(o.path);
+    HeapGraph g(s, false);
+    ChromeHeap heap = chrome_heap(g);
+    write_chrome(heap, o.output);
+    std::printf("wrote %s: %s nodes, %s edges, %s strings (Chrome DevTools: Memory tab, Load profile)\n",
+                o.output.c_str(), with_commas(heap.node_count()).c_str(), with_commas(heap.edge_count()).c_str(),
+                with_commas(heap.strings.size()).c_str());
+    if (heap.clamped_sizes)
+        std::printf("note: %s objects over 4 GiB are shown as 4 GiB (the format's sizes are 32-bit)\n",
+                    with_commas(heap.clamped_sizes).c_str());
+    if (heap.unresolved_edges)
+        std::printf("note: %s references to objects the snapshot does not hold are left out\n",
+                    with_commas(heap.unresolved_edges).c_str());
+}
+
+}  // namespace
+
+void set_export_command(CLI::App& app) {
+    auto o = std::make_shared<ExportOptions>();
+    CLI::App* cmd = app.add_subcommand("export", "Write the snapshot in another tool's format: chrome (DevTools' "
+                                                 ".heapsnapshot, for the Memory tab of a Chromium browser)");
+    cmd->add_option("snapshot", o->path, "Snapshot file written by heapdiff.dump()")->required();
+    cmd->add_option("--format", o->format, "chrome")->check(CLI::IsMember({"chrome"}))->capture_default_str();
+    cmd->add_option("-o,--output", o->output, "The file to write, e.g. heap.heapsnapshot")->required();
+    cmd->callback([o] { run(*o); });
+}
+
+}  // namespace heapdiff::cli

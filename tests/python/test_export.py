@@ -1,0 +1,109 @@
+"""heapdiff export SNAP --format chrome: a Python heap in Chrome DevTools' heap snapshot
+format. Checked against the format as DevTools reads it (meta's field lists, flat node and
+edge arrays, edge counts sharing out the edges in node order, to_node as an offset into
+the node array, string indexes) and on a real heap: the chain from the root group
+"(modules)" down to a list's items, with heapdiff's labels as edge names."""
+
+import json
+import os
+import sys
+
+HERE_NAME = __name__
+
+
+class Leaf:
+    pass
+
+
+class Holder:
+    def __init__(self, leaves, name):
+        self.leaves = leaves
+        self.name = name
+
+
+class Heap:
+    """The exported file, read as DevTools reads it."""
+
+    def __init__(self, path):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        meta = data["snapshot"]["meta"]
+        assert meta["node_fields"] == ["type", "name", "id", "self_size", "edge_count", "trace_node_id", "detachedness"]
+        assert meta["edge_fields"] == ["type", "name_or_index", "to_node"]
+        assert meta["node_types"][1:] == ["string", "number", "number", "number", "number", "number"]
+        assert meta["edge_types"][1:] == ["string_or_number", "node"]
+        self.node_types, self.edge_types = meta["node_types"][0], meta["edge_types"][0]
+        self.nodes, self.edges, self.strings = data["nodes"], data["edges"], data["strings"]
+        self.count = data["snapshot"]["node_count"]
+        assert len(self.nodes) == 7 * self.count
+        assert len(self.edges) == 3 * data["snapshot"]["edge_count"]
+        self.first_edge = [0] * (self.count + 1)
+        for k in range(self.count):
+            self.first_edge[k + 1] = self.first_edge[k] + self.nodes[7 * k + 4]
+        assert self.first_edge[-1] == data["snapshot"]["edge_count"]
+
+    def type(self, k):
+        return self.node_types[self.nodes[7 * k]]
+
+    def name(self, k):
+        return self.strings[self.nodes[7 * k + 1]]
+
+    def out(self, k):
+        """(edge type, name or index, target node) of node k's edges."""
+        for e in range(self.first_edge[k], self.first_edge[k + 1]):
+            kind = self.edge_types[self.edges[3 * e]]
+            key = self.edges[3 * e + 1]
+            yield kind, (key if kind in ("element", "hidden") else self.strings[key]), self.edges[3 * e + 2] // 7
+
+    def follow(self, k, name):
+        found = [to for kind, key, to in self.out(k) if key == name]
+        assert found, (self.name(k), name, list(self.out(k))[:20])
+        return found[0]
+
+
+def test_export_opens_as_a_devtools_heap_with_the_chain_to_the_objects(snap, run_cli, tmp_path):
+    global HELD
+    needle = "needle-%d-%s" % (os.getpid(), "x" * 8)
+    HELD = Holder([Leaf() for _ in range(77)], needle)
+    s = snap()
+    out = tmp_path / "heap.heapsnapshot"
+    r = run_cli("export", s.path, "--format", "chrome", "-o", out)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("wrote %s: " % out), r.stdout
+    assert not [p for p in os.listdir(str(tmp_path)) if ".tmp-" in p]
+    heap = Heap(out)
+    # Every object once, after the root and its three groups; ids unique and odd.
+    assert heap.count == len(s) + 4
+    ids = heap.nodes[2::7]
+    assert len(set(ids)) == heap.count and all(i % 2 for i in ids)
+    assert all(t % 7 == 0 and t // 7 < heap.count for t in heap.edges[2::3])
+    assert all(0 <= heap.nodes[7 * k + 1] < len(heap.strings) for k in range(heap.count))
+    assert (heap.type(0), heap.name(0)) == ("synthetic", "(Python roots)")
+    assert [key for _, key, _ in heap.out(0)] == [1, 2, 3]
+    assert [heap.name(k) for k in (1, 2, 3)] == ["(modules)", "(thread stacks)", "(held by C)"]
+    # (modules) -> this module -> __dict__ -> ['HELD'] -> the Holder -> its leaves.
+    module = heap.follow(1, HERE_NAME)
+    holder = heap.follow(heap.follow(module, "__dict__"), "['HELD']")
+    assert (heap.type(holder), heap.name(holder)) == ("object", Holder.__module__ + ".Holder")
+    attributes = {key: to for _, key, to in heap.out(holder)}
+    leaves = attributes[".leaves"] if ".leaves" in attributes else heap.follow(attributes["__dict__"], "['leaves']")
+    assert heap.name(leaves) == "builtins.list"
+    items = [(kind, key, heap.name(to)) for kind, key, to in heap.out(leaves)]
+    assert items == [("element", i, Leaf.__module__ + ".Leaf") for i in range(77)]
+    # Sizes are heapdiff's; a str is a string node named by its value.
+    assert heap.nodes[7 * leaves + 3] == sys.getsizeof(HELD.leaves)
+    name = attributes[".name"] if ".name" in attributes else heap.follow(attributes["__dict__"], "['name']")
+    assert (heap.type(name), heap.name(name)) == ("string", needle)
+
+
+def test_export_errors_are_one_line(snap, run_cli, tmp_path):
+    s = snap()
+    for args, code, text in [
+        (["export", tmp_path / "missing.hds", "-o", tmp_path / "x.heapsnapshot"], 3, "cannot open"),
+        (["export", s.path, "--format", "pprof", "-o", tmp_path / "x.heapsnapshot"], 2, "--format"),
+        (["export", s.path], 2, "--output"),
+        (["export", s.path, "-o", tmp_path / "no" / "dir" / "x.heapsnapshot"], 1, "cannot write"),
+    ]:
+        r = run_cli(*args)
+        assert r.returncode == code, (args, r.returncode, r.stderr)
+        assert r.stderr.count("\n") == 1 and text in r.stderr, (args, r.stderr)
+    assert os.listdir(str(tmp_path)) == ["heap.hds"]
