@@ -2,10 +2,8 @@
 // DevTools' heap snapshot format, so that a Python heap opens in the Memory tab of any
 // Chromium browser (Summary by type, Containment from the roots, Retainers, Dominators).
 // The model is graph/'s ChromeHeap; this file only writes it as JSON, under a temporary
-// name renamed into place, so FILE is whole or absent.
+// name renamed into place (PendingFile), so FILE is whole or absent.
 #include <CLI/CLI.hpp>
-
-#include <unistd.h>
 
 #include <cerrno>
 #include <charconv>
@@ -18,6 +16,7 @@
 #include "heapdiff/chrome_heap.h"
 #include "heapdiff/error.h"
 #include "heapdiff/heap_graph.h"
+#include "heapdiff/pending_file.h"
 #include "heapdiff/reader.h"
 
 namespace heapdiff::cli {
@@ -29,41 +28,24 @@ struct ExportOptions {
     std::string output;
 };
 
-// A FILE* that fails with one line naming the file.
+// Buffered writes into a PendingFile: the file appears whole, or not at all.
 class OutputFile {
 public:
-    explicit OutputFile(std::string final_path)
-        : final_(std::move(final_path)), temp_(final_ + ".tmp-" + std::to_string(::getpid())) {
-        file_ = std::fopen(temp_.c_str(), "wb");
-        if (!file_) throw Error("cannot write " + final_ + ": " + std::strerror(errno));
-    }
-    ~OutputFile() {
-        if (file_) std::fclose(file_);
-        if (!done_) std::remove(temp_.c_str());
-    }
+    explicit OutputFile(const std::string& path) : file_(path), path_(path) {}
     void put(std::string_view text) {
-        if (std::fwrite(text.data(), 1, text.size(), file_) != text.size()) fail();
+        if (std::fwrite(text.data(), 1, text.size(), file_.get()) != text.size())
+            throw Error("cannot write " + path_ + ": " + std::strerror(errno));
     }
     void put(std::uint64_t n) {
         char buf[24];
         auto end = std::to_chars(buf, buf + sizeof buf, n).ptr;
         put(std::string_view(buf, static_cast<std::size_t>(end - buf)));
     }
-    void commit() {
-        const bool ok = std::fflush(file_) == 0 && ::fsync(::fileno(file_)) == 0;
-        std::fclose(file_);
-        file_ = nullptr;
-        if (!ok) fail();
-        if (std::rename(temp_.c_str(), final_.c_str()) != 0) fail();
-        done_ = true;
-    }
+    void commit() { file_.commit(); }
 
 private:
-    [[noreturn]] void fail() const { throw Error("cannot write " + final_ + ": " + std::strerror(errno)); }
-
-    std::string final_, temp_;
-    std::FILE* file_ = nullptr;
-    bool done_ = false;
+    PendingFile file_;
+    std::string path_;
 };
 
 void put_names(OutputFile& out, const std::vector<std::string>& names) {

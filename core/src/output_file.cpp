@@ -51,7 +51,7 @@ std::string resolve_target(const std::string& path) {
         if (S_ISREG(st.st_mode)) return current;
         if (!S_ISLNK(st.st_mode))
             throw Error("cannot write " + path + ": it exists and is " + kind_of(st.st_mode) +
-                        "; a snapshot only replaces a regular file");
+                        "; heapdiff only replaces a regular file");
         std::string link(static_cast<std::size_t>(st.st_size > 0 ? st.st_size : 4096) + 1, '\0');
         const ssize_t n = readlink(current.c_str(), link.data(), link.size());
         if (n < 0) throw Error("cannot write " + path + ": " + errno_text());

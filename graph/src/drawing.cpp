@@ -1,14 +1,12 @@
 #include "heapdiff/drawing.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 
 #include "heapdiff/error.h"
 #include "heapdiff/graphviz_context.h"
+#include "heapdiff/pending_file.h"
 #include "heapdiff/printable_text.h"
 
 namespace heapdiff {
@@ -20,67 +18,6 @@ std::string base_name(const std::string& path) {
     std::string::size_type slash = path.rfind('/');
     return slash == std::string::npos ? path : path.substr(slash + 1);
 }
-
-std::string directory_of(const std::string& path) {
-    std::string::size_type slash = path.rfind('/');
-    if (slash == std::string::npos) return ".";
-    return slash == 0 ? "/" : path.substr(0, slash);
-}
-
-// The picture goes to a hidden file beside the target (same file system, so rename is
-// atomic) and is renamed over it only once complete. open(O_EXCL) with mode 0666 rather
-// than mkstemp: the finished picture gets the umask's permissions like any file the
-// user writes, not mkstemp's 0600.
-class PendingFile {
-public:
-    explicit PendingFile(const std::string& path) : path_(path) {
-        const std::string stem = directory_of(path) + "/." + base_name(path) + ".tmp" + std::to_string(getpid()) + "-";
-        for (unsigned attempt = 0;; ++attempt) {
-            temp_ = stem + std::to_string(attempt);
-            int fd = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-            if (fd >= 0) {
-                file_ = fdopen(fd, "wb");
-                if (!file_) {
-                    int err = errno;
-                    ::close(fd);
-                    ::unlink(temp_.c_str());
-                    fail(err);
-                }
-                return;
-            }
-            if (errno != EEXIST || attempt == 100) fail(errno);
-        }
-    }
-    ~PendingFile() {
-        if (file_) std::fclose(file_);
-        if (!committed_ && !temp_.empty()) ::unlink(temp_.c_str());
-    }
-    PendingFile(const PendingFile&) = delete;
-    PendingFile& operator=(const PendingFile&) = delete;
-
-    std::FILE* get() const { return file_; }
-
-    void commit() {
-        std::FILE* f = file_;
-        file_ = nullptr;
-        bool write_error = std::ferror(f) != 0;
-        int err = errno;
-        if (std::fclose(f) != 0 && !write_error) {
-            write_error = true;
-            err = errno;
-        }
-        if (write_error) fail(err ? err : EIO);
-        if (std::rename(temp_.c_str(), path_.c_str()) != 0) fail(errno);
-        committed_ = true;
-    }
-
-private:
-    [[noreturn]] void fail(int err) const { throw Error("cannot write " + path_ + ": " + std::strerror(err)); }
-
-    std::string path_, temp_;
-    std::FILE* file_ = nullptr;
-    bool committed_ = false;
-};
 
 // ---- labels ---------------------------------------------------------------------
 

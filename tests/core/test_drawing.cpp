@@ -239,10 +239,10 @@ TEST_CASE("drawing: failures throw one line and leave no file") {
                          Error);
     CHECK_THROWS_WITH_AS(render_drawing(small_drawing(), dir.file("plain/g.svg")),
                          doctest::Contains("Not a directory"), Error);
-    // A name that is a directory: rendering works, the rename fails, the temp goes.
+    // A name that is a directory is refused before anything is written.
     std::filesystem::create_directory(dir.file("taken.png"));
     CHECK_THROWS_WITH_AS(render_drawing(small_drawing(), dir.file("taken.png")),
-                         doctest::Contains("Is a directory"), Error);
+                         doctest::Contains("it exists and is a directory"), Error);
 
     Drawing broken = small_drawing();
     broken.edges.push_back({0, 9, "dangling"});
@@ -251,6 +251,17 @@ TEST_CASE("drawing: failures throw one line and leave no file") {
     std::vector<std::string> left = files_in(dir.path());
     std::sort(left.begin(), left.end());
     CHECK(left == std::vector<std::string>{"plain", "taken.png"});
+}
+
+TEST_CASE("drawing: a symlink is followed, as open() follows it, and stays a link") {
+    TempDir dir;
+    std::filesystem::create_symlink(dir.file("real.dot"), dir.file("link.dot"));
+    render_drawing(small_drawing(), dir.file("link.dot"));
+    CHECK(std::filesystem::is_symlink(dir.file("link.dot")));
+    CHECK(read_text(dir.file("real.dot")).rfind("digraph", 0) == 0);
+    std::vector<std::string> left = files_in(dir.path());
+    std::sort(left.begin(), left.end());
+    CHECK(left == std::vector<std::string>{"link.dot", "real.dot"});
 }
 
 TEST_CASE("drawing: a failed drawing leaves an older file of that name as it was") {

@@ -41,7 +41,7 @@ TEST_CASE("special files are refused and left as they are") {
     TempDir dir;
     REQUIRE(mkfifo(dir.file("fifo").c_str(), 0600) == 0);
     CHECK(write_error(dir.file("fifo")) == "cannot write " + dir.file("fifo") +
-                                               ": it exists and is a FIFO; a snapshot only replaces a regular file");
+                                               ": it exists and is a FIFO; heapdiff only replaces a regular file");
     CHECK(fs::is_fifo(dir.file("fifo")));
     fs::create_directory(dir.file("sub"));
     CHECK(write_error(dir.file("sub")).find("is a directory") != std::string::npos);

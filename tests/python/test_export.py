@@ -6,6 +6,7 @@ the node array, string indexes) and on a real heap: the chain from the root grou
 
 import json
 import os
+import stat
 import sys
 
 HERE_NAME = __name__
@@ -102,8 +103,11 @@ def test_export_errors_are_one_line(snap, run_cli, tmp_path):
         (["export", s.path, "--format", "pprof", "-o", tmp_path / "x.heapsnapshot"], 2, "--format"),
         (["export", s.path], 2, "--output"),
         (["export", s.path, "-o", tmp_path / "no" / "dir" / "x.heapsnapshot"], 1, "cannot write"),
+        # Never renamed over a device, even as root.
+        (["export", s.path, "-o", "/dev/null"], 1, "it exists and is a character device"),
     ]:
         r = run_cli(*args)
         assert r.returncode == code, (args, r.returncode, r.stderr)
         assert r.stderr.count("\n") == 1 and text in r.stderr, (args, r.stderr)
     assert os.listdir(str(tmp_path)) == ["heap.hds"]
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
