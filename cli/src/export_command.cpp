@@ -1,7 +1,9 @@
 // heapdiff export SNAP --format chrome -o FILE.heapsnapshot: the snapshot in Chrome
 // DevTools' heap snapshot format, so that a Python heap opens in the Memory tab of any
 // Chromium browser (Summary by type, Containment from the roots, Retainers, Dominators).
-// The model is graph/'s ChromeHeap; this file only writes it as JSON, under a temporary
+// --format speedscope: tracemalloc's allocation sites as a flame graph (speedscope's
+// file format). The models are graph/'s ChromeHeap and core's AllocationProfile; this
+// file only writes them as JSON, under a temporary
 // name renamed into place (PendingFile), so FILE is whole or absent.
 #include <CLI/CLI.hpp>
 
@@ -13,11 +15,13 @@
 
 #include "commands.h"
 #include "format_text.h"
+#include "heapdiff/allocation_profile.h"
 #include "heapdiff/chrome_heap.h"
 #include "heapdiff/error.h"
 #include "heapdiff/heap_graph.h"
 #include "heapdiff/pending_file.h"
 #include "heapdiff/reader.h"
+#include "heapdiff/version.h"
 
 namespace heapdiff::cli {
 namespace {
@@ -98,8 +102,74 @@ void write_chrome(const ChromeHeap& heap, const std::string& path) {
     out.commit();
 }
 
+std::string base_name(const std::string& path) {
+    const std::string::size_type slash = path.rfind('/');
+    return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+// speedscope's file format (https://www.speedscope.app/file-format-schema.json): one
+// "sampled" profile whose samples are the allocation stacks and whose weights are bytes.
+void write_speedscope(const AllocationProfile& profile, const std::string& title, const std::string& path) {
+    OutputFile out(path);
+    out.put("{\"$schema\":\"https://www.speedscope.app/file-format-schema.json\",\"exporter\":");
+    out.put(json_string(std::string("heapdiff ") + kVersion));
+    out.put(",\"name\":");
+    out.put(json_string(title));
+    out.put(",\"activeProfileIndex\":0,\n\"shared\":{\"frames\":[");
+    for (std::size_t k = 0; k < profile.sites.size(); ++k) {
+        const AllocationProfile::Site& site = profile.sites[k];
+        out.put(k ? ",\n{\"name\":" : "\n{\"name\":");
+        out.put(json_string(base_name(site.file) + ":" + std::to_string(site.line)));
+        out.put(",\"file\":");
+        out.put(json_string(site.file));
+        out.put(",\"line\":");
+        out.put(std::uint64_t(site.line));
+        out.put("}");
+    }
+    out.put("]},\n\"profiles\":[{\"type\":\"sampled\",\"name\":");
+    out.put(json_string(title + ": memory still allocated, by allocation site"));
+    out.put(",\"unit\":\"bytes\",\"startValue\":0,\"endValue\":");
+    out.put(profile.total_bytes);
+    out.put(",\n\"samples\":[");
+    for (std::size_t k = 0; k < profile.stacks.size(); ++k) {
+        out.put(k ? ",\n[" : "\n[");
+        for (std::size_t f = 0; f < profile.stacks[k].size(); ++f) {
+            if (f) out.put(",");
+            out.put(std::uint64_t(profile.stacks[k][f]));
+        }
+        out.put("]");
+    }
+    out.put("],\n\"weights\":[");
+    for (std::size_t k = 0; k < profile.bytes.size(); ++k) {
+        if (k) out.put(",");
+        out.put(profile.bytes[k]);
+    }
+    out.put("]}]}\n");
+    out.commit();
+}
+
+void export_speedscope(const ExportOptions& o) {
+    LoadOptions load;
+    load.edges = false;
+    load.values = false;
+    Snapshot s = read_snapshot(o.path, load);
+    AllocationProfile profile = allocation_profile(s, o.path);
+    const Fact* label = s.fact("label");
+    const std::string title = base_name(o.path) + (label && label->kind == format::FactKind::String && !label->string_value.empty()
+                                                      ? " (" + label->string_value + ")" : "");
+    write_speedscope(profile, title, o.output);
+    std::printf("wrote %s: %s allocation stacks, %s in all, %s frames (open it in https://www.speedscope.app or any "
+                "speedscope viewer)\n",
+                o.output.c_str(), with_commas(profile.stacks.size()).c_str(), human_size(profile.total_bytes).c_str(),
+                with_commas(profile.sites.size()).c_str());
+    if (profile.cut_stacks)
+        std::printf("note: %s stacks were cut at tracemalloc's frame limit: their outermost frames are missing "
+                    "(trace more frames: PYTHONTRACEMALLOC=50)\n", with_commas(profile.cut_stacks).c_str());
+}
+
 void run(const ExportOptions& o) {
     if (o.output.empty()) throw usage_error("export needs -o FILE");
+    if (o.format == "speedscope") return export_speedscope(o);
     Snapshot s = read_snapshot(o.path);
     HeapGraph g(s, false);
     ChromeHeap heap = chrome_heap(g);
@@ -120,9 +190,14 @@ void run(const ExportOptions& o) {
 void set_export_command(CLI::App& app) {
     auto o = std::make_shared<ExportOptions>();
     CLI::App* cmd = app.add_subcommand("export", "Write the snapshot in another tool's format: chrome (DevTools' "
-                                                 ".heapsnapshot, for the Memory tab of a Chromium browser)");
+                                                 ".heapsnapshot, for the Memory tab of a Chromium browser) or "
+                                                 "speedscope (allocation sites as a flame graph)");
     cmd->add_option("snapshot", o->path, "Snapshot file written by heapdiff.dump()")->required();
-    cmd->add_option("--format", o->format, "chrome")->check(CLI::IsMember({"chrome"}))->capture_default_str();
+    cmd->add_option("--format", o->format,
+                    "chrome: the objects, for DevTools' Memory tab; speedscope: tracemalloc's allocation sites as a "
+                    "flame graph")
+        ->check(CLI::IsMember({"chrome", "speedscope"}))
+        ->capture_default_str();
     cmd->add_option("-o,--output", o->output, "The file to write, e.g. heap.heapsnapshot")->required();
     cmd->callback([o] { run(*o); });
 }

@@ -7,6 +7,7 @@ the node array, string indexes) and on a real heap: the chain from the root grou
 import json
 import os
 import stat
+import subprocess
 import sys
 
 HERE_NAME = __name__
@@ -111,3 +112,58 @@ def test_export_errors_are_one_line(snap, run_cli, tmp_path):
         assert r.stderr.count("\n") == 1 and text in r.stderr, (args, r.stderr)
     assert os.listdir(str(tmp_path)) == ["heap.hds"]
     assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+
+
+ALLOCATING = """
+import sys, tracemalloc
+import heapdiff
+tracemalloc.start(10)
+
+def make():
+    return [bytearray(1000) for _ in range(300)]  # THE SITE
+
+def outer():
+    return make()  # ITS CALLER
+
+kept = outer()
+heapdiff.dump(sys.argv[1], label="speedscope test")
+"""
+
+
+def test_export_speedscope_is_a_flame_graph_of_the_allocation_sites(run_cli, tmp_path):
+    script = tmp_path / "allocating.py"
+    script.write_text(ALLOCATING)
+    lines = ALLOCATING.splitlines()
+    site = next(i for i, line in enumerate(lines, 1) if line.endswith("# THE SITE"))
+    caller = next(i for i, line in enumerate(lines, 1) if line.endswith("# ITS CALLER"))
+    snapshot = tmp_path / "traced.hds"
+    subprocess.run([sys.executable, str(script), str(snapshot)], check=True, timeout=120)
+    out = tmp_path / "traced.speedscope.json"
+    r = run_cli("export", snapshot, "--format", "speedscope", "-o", out)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("wrote %s: " % out), r.stdout
+    data = json.loads(out.read_text(encoding="utf-8"))
+    # speedscope's file format: a schema, shared frames, one sampled profile in bytes.
+    assert data["$schema"] == "https://www.speedscope.app/file-format-schema.json"
+    frames = data["shared"]["frames"]
+    (profile,) = data["profiles"]
+    assert (profile["type"], profile["unit"], profile["startValue"]) == ("sampled", "bytes", 0)
+    assert "speedscope test" in profile["name"]
+    assert len(profile["samples"]) == len(profile["weights"]) > 0
+    assert all(0 <= f < len(frames) for stack in profile["samples"] for f in stack)
+    assert sum(profile["weights"]) == profile["endValue"]
+    # The heaviest stack ends at the allocating line, called from outer(), outermost first.
+    heaviest = max(range(len(profile["weights"])), key=profile["weights"].__getitem__)
+    stack = [frames[f] for f in profile["samples"][heaviest]]
+    assert os.path.samefile(stack[-1]["file"], str(script)) and stack[-1]["line"] == site, stack
+    assert stack[-1]["name"] == "allocating.py:%d" % site
+    # (before 3.12 the list comprehension is a frame of its own, on the same line)
+    assert [f["line"] for f in stack if f["line"] != site][-1] == caller, stack
+    assert profile["weights"][heaviest] >= 300 * 1000
+    # Without tracemalloc there are no allocation sites: one line, a usage error.
+    plain = tmp_path / "plain.hds"
+    subprocess.run([sys.executable, "-c", "import sys, heapdiff; heapdiff.dump(sys.argv[1])", str(plain)], check=True,
+                   timeout=120)
+    r = run_cli("export", plain, "--format", "speedscope", "-o", tmp_path / "plain.json")
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "tracemalloc was not tracing" in r.stderr, r.stderr
+    assert not (tmp_path / "plain.json").exists()
