@@ -9,7 +9,9 @@
 #     `heapdiff backrefs --type DB` prints the chain that holds one, `retained` what it
 #     keeps alive, `top` the biggest retainers, and -o draws the referrers;
 #  4. run a two-phase program whose tuned collector hoards cyclic trash; `heapdiff garbage`
-#     counts it.
+#     counts it;
+#  5. `heapdiff export` the suite's heap for Chrome DevTools' Memory tab and the poller's
+#     allocation sites as a speedscope flame graph.
 #
 #   bash scripts/demo.sh [REQUESTS [ITERATIONS]]   # defaults: 5000 requests, 200 iterations
 set -euo pipefail
@@ -101,3 +103,11 @@ python examples/cyclic_trash.py "$out"
 echo
 echo "== heapdiff garbage $out/trash.hds"
 heapdiff garbage "$out/trash.hds"
+
+# The same heaps in other tools: DevTools' Memory tab (Load profile) and a flame graph.
+echo
+echo "== heapdiff export $out/suite.hds --format chrome -o $out/suite.heapsnapshot"
+heapdiff export "$out/suite.hds" --format chrome -o "$out/suite.heapsnapshot"
+echo
+echo "== heapdiff export $out/steady-3.hds --format speedscope -o $out/steady-3.speedscope.json"
+heapdiff export "$out/steady-3.hds" --format speedscope -o "$out/steady-3.speedscope.json"

@@ -33,8 +33,8 @@ namespace {
 
 // Indexes into node_types() and edge_types().
 constexpr std::uint32_t kString = 2, kObject = 3, kSynthetic = 9;
-constexpr std::uint32_t kElement = 1, kProperty = 2, kInternal = 3, kHidden = 4;
-constexpr std::uint32_t kFirstObjectNode = 4;  // after the root and the three root groups
+constexpr std::uint32_t kElement = 1, kProperty = 2, kInternal = 3, kHidden = 4, kShortcut = 5;
+constexpr std::uint32_t kFirstObjectNode = 4;  // after the root and three synthetic groups
 
 class Builder {
 public:
@@ -65,10 +65,15 @@ public:
                 !(g_.root_reasons(i) & (root_reason::kModule | root_reason::kThreadFrame)))
                 held.push_back(i);  // a module or frame is listed once, in its own group
 
-        node(kSynthetic, intern("(Python roots)"), 0, 3);
-        for (std::uint32_t k = 1; k <= 3; ++k) edge(kElement, k, k);
-        node(kSynthetic, intern("(modules)"), 0, modules.size());
-        for (std::size_t k = 0; k < modules.size(); ++k) edge(kProperty, module_names[k], object_node(modules[k]));
+        // As V8 lays it out, which DevTools relies on: the root's non-synthetic children
+        // (reached by "shortcut" edges, V8's global objects) are the user roots its
+        // distances start from; its child "(GC roots)" holds the system's roots.
+        node(kSynthetic, intern("(Python roots)"), 0, modules.size() + 1);
+        for (std::size_t k = 0; k < modules.size(); ++k) edge(kShortcut, module_names[k], object_node(modules[k]));
+        edge(kElement, 1, 1);
+        node(kSynthetic, intern("(GC roots)"), 0, 2);
+        edge(kElement, 1, 2);
+        edge(kElement, 2, 3);
         node(kSynthetic, intern("(thread stacks)"), 0, frames.size());
         for (std::size_t k = 0; k < frames.size(); ++k) edge(kElement, static_cast<std::uint32_t>(k), object_node(frames[k]));
         node(kSynthetic, intern("(held by C)"), 0, held.size());

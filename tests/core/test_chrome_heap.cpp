@@ -27,7 +27,8 @@ struct View {
         for (std::size_t e = first_edge(node), end = e + field(node, 4); e < end; ++e) {
             const std::string type = ChromeHeap::edge_types()[h.edges[e * 3]];
             const std::uint32_t n = h.edges[e * 3 + 1];
-            out.emplace_back(type, type == "element" || type == "hidden" ? std::to_string(n) : h.strings[n], h.edges[e * 3 + 2] / 7);
+            out.emplace_back(type, type == "element" || type == "hidden" ? std::to_string(n) : h.strings[n],
+                             h.edges[e * 3 + 2] / 7);
         }
         return out;
     }
@@ -55,16 +56,18 @@ TEST_CASE("chrome heap: the root, its groups, and every object with its labelled
         CHECK(h.edges[e * 3 + 2] % 7 == 0);
         CHECK(h.edges[e * 3 + 2] / 7 < h.node_count());
     }
-    // The root and its groups; the modules by name.
+    // The root reaches the modules by name (DevTools' user roots) and "(GC roots)".
     CHECK((v.type(0) == "synthetic" && v.name(0) == "(Python roots)"));
-    CHECK(v.name(1) == "(modules)");
+    CHECK(v.name(1) == "(GC roots)");
     CHECK(v.name(2) == "(thread stacks)");
     CHECK(v.name(3) == "(held by C)");
     auto node_of = [&](std::uint64_t address) { return g.index().find(address) + 4; };
-    auto modules = v.edges(1);
-    REQUIRE(modules.size() == 2);
-    CHECK(modules[0] == std::make_tuple(std::string("property"), std::string("errorlog"), node_of(0x100)));
-    CHECK(std::get<1>(modules[1]) == "app");
+    auto roots = v.edges(0);
+    REQUIRE(roots.size() == 3);
+    CHECK(roots[0] == std::make_tuple(std::string("shortcut"), std::string("errorlog"), node_of(0x100)));
+    CHECK(roots[1] == std::make_tuple(std::string("shortcut"), std::string("app"), node_of(0x900)));
+    CHECK(roots[2] == std::make_tuple(std::string("element"), std::string("1"), std::size_t(1)));
+    CHECK(v.edges(1).size() == 2);
     CHECK(v.edges(3).size() == 0);  // the modules (sys.modules holds them) are listed once, as modules
     // Objects are "object" nodes named by type, with their sizes; strs are strings.
     CHECK((v.type(node_of(0x700)) == "object" && v.name(node_of(0x700)) == "app.models.DB"));

@@ -1,8 +1,8 @@
 """heapdiff export SNAP --format chrome: a Python heap in Chrome DevTools' heap snapshot
 format. Checked against the format as DevTools reads it (meta's field lists, flat node and
 edge arrays, edge counts sharing out the edges in node order, to_node as an offset into
-the node array, string indexes) and on a real heap: the chain from the root group
-"(modules)" down to a list's items, with heapdiff's labels as edge names."""
+the node array, string indexes) and on a real heap: the chain from the root's shortcut to
+a module down to a list's items, with heapdiff's labels as edge names."""
 
 import json
 import os
@@ -80,10 +80,16 @@ def test_export_opens_as_a_devtools_heap_with_the_chain_to_the_objects(snap, run
     assert all(t % 7 == 0 and t // 7 < heap.count for t in heap.edges[2::3])
     assert all(0 <= heap.nodes[7 * k + 1] < len(heap.strings) for k in range(heap.count))
     assert (heap.type(0), heap.name(0)) == ("synthetic", "(Python roots)")
-    assert [key for _, key, _ in heap.out(0)] == [1, 2, 3]
-    assert [heap.name(k) for k in (1, 2, 3)] == ["(modules)", "(thread stacks)", "(held by C)"]
-    # (modules) -> this module -> __dict__ -> ['HELD'] -> the Holder -> its leaves.
-    module = heap.follow(1, HERE_NAME)
+    assert [heap.name(k) for k in (1, 2, 3)] == ["(GC roots)", "(thread stacks)", "(held by C)"]
+    # The root reaches every module by a shortcut named after it (DevTools' user roots),
+    # and (GC roots) by an element edge.
+    roots = list(heap.out(0))
+    assert {kind for kind, _, _ in roots} == {"shortcut", "element"}
+    assert [to for kind, _, to in roots if kind == "element"] == [1]
+    assert {key for kind, key, _ in roots if kind == "shortcut"} >= {"sys", "builtins", HERE_NAME}
+    assert heap.name(heap.follow(0, "sys")) == "builtins.module"
+    # the root -> this module -> __dict__ -> ['HELD'] -> the Holder -> its leaves.
+    module = heap.follow(0, HERE_NAME)
     holder = heap.follow(heap.follow(module, "__dict__"), "['HELD']")
     assert (heap.type(holder), heap.name(holder)) == ("object", Holder.__module__ + ".Holder")
     attributes = {key: to for _, key, to in heap.out(holder)}

@@ -6,9 +6,11 @@
 // object is an "object" named after its type ("builtins.dict", "app.DB"), but a str,
 // which is a "string" named by its value as V8's strings are. Edges carry the labels
 // heapdiff prints (['db'], tb_frame, local 'db'); list and tuple items are "element"
-// edges with their index. Under the root, three synthetic nodes hold the roots:
-// "(modules)", "(thread stacks)" and "(held by C)" (objects whose reference count is more
-// than the snapshot's references explain, and immortal objects).
+// edges with their index. The root (node 0) reaches every module by a "shortcut" edge
+// named after it, as V8's root reaches its global objects: DevTools measures distances
+// from these user roots. Its synthetic child "(GC roots)" holds "(thread stacks)" (every
+// thread's frames) and "(held by C)" (objects whose reference count is more than the
+// snapshot's references explain, and immortal objects).
 #pragma once
 
 #include <cstdint>
@@ -36,7 +38,7 @@ struct ChromeHeap {
     std::size_t edge_count() const { return edges.size() / edge_fields().size(); }
 };
 
-// Node k is the snapshot's object k - 4 for k >= 4 (0: root, 1-3: the root groups); its
+// Node k is the snapshot's object k - 4 for k >= 4 (0: the root, 1-3: the groups); its
 // id is 2k + 1, odd as V8's object ids are. Fails (heapdiff::Error) for a heap of more
 // than 2^31 - 4 objects, whose ids would not fit the format.
 ChromeHeap chrome_heap(const HeapGraph& graph);
