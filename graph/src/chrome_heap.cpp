@@ -42,8 +42,11 @@ public:
 
     ChromeHeap build() {
         const std::uint32_t n = g_.object_count();
-        if (n > std::numeric_limits<std::int32_t>::max() - kFirstObjectNode)
-            throw Error("the Chrome heap snapshot format cannot hold " + std::to_string(n) + " objects (ids are 32-bit)");
+        // Edges point at a node by its offset in the node array (node x 7), a 32-bit field.
+        const std::uint64_t max_nodes = std::numeric_limits<std::uint32_t>::max() / ChromeHeap::node_fields().size();
+        if (std::uint64_t(n) + kFirstObjectNode > max_nodes)
+            throw Error("the Chrome heap snapshot format cannot hold " + std::to_string(n) +
+                        " objects (its node offsets are 32-bit: " + std::to_string(max_nodes - kFirstObjectNode) + " at most)");
         out_.nodes.reserve((std::size_t(n) + kFirstObjectNode) * ChromeHeap::node_fields().size());
         out_.edges.reserve((s_.edge_target.size() + g_.roots().size() + 3) * ChromeHeap::edge_fields().size());
         intern("");  // string 0: the empty name

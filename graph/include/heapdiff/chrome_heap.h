@@ -40,7 +40,7 @@ struct ChromeHeap {
 
 // Node k is the snapshot's object k - 4 for k >= 4 (0: the root, 1-3: the groups); its
 // id is 2k + 1, odd as V8's object ids are. Fails (heapdiff::Error) for a heap of more
-// than 2^31 - 4 objects, whose ids would not fit the format.
+// objects than the format's 32-bit node offsets reach (about 613 million).
 ChromeHeap chrome_heap(const HeapGraph& graph);
 
 }  // namespace heapdiff
