@@ -102,11 +102,6 @@ void write_chrome(const ChromeHeap& heap, const std::string& path) {
     out.commit();
 }
 
-std::string base_name(const std::string& path) {
-    const std::string::size_type slash = path.rfind('/');
-    return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
 // speedscope's file format (https://www.speedscope.app/file-format-schema.json): one
 // "sampled" profile whose samples are the allocation stacks and whose weights are bytes.
 void write_speedscope(const AllocationProfile& profile, const std::string& title, const std::string& path) {

@@ -10,12 +10,12 @@
 #include "output_file.h"
 
 namespace heapdiff {
-namespace {
-
 std::string base_name(const std::string& path) {
     std::string::size_type slash = path.rfind('/');
     return slash == std::string::npos ? path : path.substr(slash + 1);
 }
+
+namespace {
 
 std::string directory_of(const std::string& path) {
     std::string::size_type slash = path.rfind('/');

@@ -12,13 +12,6 @@
 namespace heapdiff {
 namespace {
 
-// ---- file names -----------------------------------------------------------------
-
-std::string base_name(const std::string& path) {
-    std::string::size_type slash = path.rfind('/');
-    return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
 // ---- labels ---------------------------------------------------------------------
 
 // Our labels are literal text; Graphviz reads a label as an "escString" (\n \l \r end

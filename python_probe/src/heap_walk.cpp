@@ -225,7 +225,7 @@ private:
         // 3.15 keeps a bytearray's buffer in a bytes object of its own, which tp_traverse
         // does not visit and the bytearray's __sizeof__ already counts: part of the
         // bytearray, never written apart, never an object nothing refers to.
-        if (PyByteArray_Check(obj))
+        if (type.is_bytearray)  // decided once per type, not per object
             if (PyObject* storage = reinterpret_cast<PyByteArrayObject*>(obj)->ob_bytes_object) seen_.insert(addr(storage));
 #endif
         if (!with_references) return;

@@ -160,6 +160,7 @@ TypeEntry TypeRegistry::make(PyTypeObject* type) {
     e.name = name.qualified();
     choose_size_rule(type, e);
     e.has_finalizer = defines_finalizer(type);
+    e.is_bytearray = PyType_IsSubtype(type, &PyByteArray_Type) != 0;
     collect_slots(type, writer_, e.slots);
     std::uint32_t flags = 0;
     if (type->tp_flags & Py_TPFLAGS_HEAPTYPE) flags |= format::type_flag::kHeapType;

@@ -35,6 +35,7 @@ struct TypeEntry {
     SizeRule size_rule = SizeRule::Approximate;
     PyObject* sizeof_method = nullptr;  // borrowed C method descriptor, for TrustedC
     bool has_finalizer = false;
+    bool is_bytearray = false;  // bytearray or a subclass: on 3.15+ its buffer is an object of its own
     std::vector<SlotMember> slots;  // object members of this type and its bases
 };
 

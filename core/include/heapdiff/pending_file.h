@@ -11,6 +11,10 @@
 
 namespace heapdiff {
 
+// The last component of a path ("a/b.svg" -> "b.svg"): what an output's name and
+// extension are judged by.
+std::string base_name(const std::string& path);
+
 class PendingFile {
 public:
     // Throws heapdiff::Error ("cannot write PATH: ...") when the target cannot be written.
