@@ -1,0 +1,22 @@
+// The one way a command prints JSON: a document built with nlohmann::json, written as
+// one line. Every --json output and the HTML report's embedded data go through here.
+#pragma once
+
+#include <cstdio>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace heapdiff::cli {
+
+using Json = nlohmann::json;
+
+// One line of JSON that any parser accepts and that puts no control character on a
+// terminal: non-ASCII is written as \u escapes, and bytes that are not UTF-8 (heap text
+// is cut at a byte limit) become U+FFFD instead of an exception.
+std::string json_text(const Json& document);
+
+// json_text() and a newline on `out` (stdout unless told).
+void print_json(const Json& document, std::FILE* out = stdout);
+
+}  // namespace heapdiff::cli
