@@ -9,6 +9,7 @@
 
 #include "commands.h"
 #include "format_text.h"
+#include "json_output.h"
 #include "heapdiff/error.h"
 #include "heapdiff/format.h"
 #include "heapdiff/printable_text.h"
@@ -25,8 +26,7 @@ int error_line(const std::string& message, ErrorKind kind, bool json) {
     std::fflush(stdout);  // what a command printed before comes first in a shared log
     std::cerr << "heapdiff: " << printable(message) << "\n";
     if (json) {
-        std::printf("{\"error\": {\"kind\": %s, \"message\": %s}}\n", json_string(error_kind_name(kind)).c_str(),
-                    json_string(message).c_str());
+        print_json({{"error", {{"kind", error_kind_name(kind)}, {"message", message}}}});
         std::fflush(stdout);
     }
     return error_exit_code(kind);

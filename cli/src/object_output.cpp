@@ -19,6 +19,18 @@ std::string object_json_fields(const Snapshot& s, ObjectIndex i, const ObjectNam
     return out;
 }
 
+Json object_json(const Snapshot& s, ObjectIndex i, const ObjectNames* names) {
+    Json out = {{"address", hex_address(s.address[i])},
+                {"type", s.type_name(s.type[i])},
+                {"label", describe_object(s, i)},
+                {"size", s.size[i]}};
+    if (names) {
+        std::string name = names->name(i);
+        out["name"] = name.empty() ? Json(nullptr) : Json(name);
+    }
+    return out;
+}
+
 std::string object_text(const Snapshot& s, ObjectIndex i, const ObjectNames* names) {
     std::string out = printable(describe_object(s, i)) + " at " + hex_address(s.address[i]) + " (" + human_size(s.size[i]) + ")";
     if (std::string name = names ? names->name(i) : std::string(); !name.empty()) out += ", reachable as " + printable(name);
@@ -49,6 +61,16 @@ std::string chain_json(const HeapGraph& g, const std::vector<ObjectIndex>& c) {
                json_string(k ? g.label_between(c[k - 1], c[k]) : "") + "}";
     }
     return out + "]";
+}
+
+Json chain_json_value(const HeapGraph& g, const std::vector<ObjectIndex>& c) {
+    Json out = Json::array();
+    for (std::size_t k = 0; k < c.size(); ++k) {
+        Json hop = object_json(g.snapshot(), c[k]);
+        hop["edge"] = k ? g.label_between(c[k - 1], c[k]) : "";
+        out.push_back(std::move(hop));
+    }
+    return out;
 }
 
 void print_chain_lines(const HeapGraph& g, const std::vector<ObjectIndex>& chain) {

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "json_output.h"
 #include "heapdiff/drawing.h"
 #include "heapdiff/heap_graph.h"
 #include "heapdiff/object_names.h"
@@ -14,6 +15,10 @@ namespace heapdiff::cli {
 // "\"address\": \"0x...\", \"type\": \"app.DB\", \"label\": \"DB\", \"size\": 56" (no braces); with
 // names, also "\"name\": \"app.cache['db']\"" (null when the object has no short name).
 std::string object_json_fields(const Snapshot& snapshot, ObjectIndex object, const ObjectNames* names = nullptr);
+
+// The same fields as a JSON object: {"address": "0x…", "type", "label", "size"} and, with
+// names, "name" (null when the object has no short name). docs/JSON.md, "An object".
+Json object_json(const Snapshot& snapshot, ObjectIndex object, const ObjectNames* names = nullptr);
 
 // "DB at 0x7f3a1c2b4e10 (56 B)", printable (heap text escaped: printable_text.h); with a
 // name, "DB at 0x7f3a1c2b4e10 (56 B), reachable as app.cache['db']".
@@ -31,6 +36,7 @@ std::string hop_line(const std::string& edge, const std::string& object, std::ui
 // A chain of objects (the start first, each referring to the next) as a JSON array of
 // hops: each object's fields and "edge", the label of the reference to it.
 std::string chain_json(const HeapGraph& graph, const std::vector<ObjectIndex>& chain);
+Json chain_json_value(const HeapGraph& graph, const std::vector<ObjectIndex>& chain);
 
 // The same chain as text, one aligned hop_line per reference.
 void print_chain_lines(const HeapGraph& graph, const std::vector<ObjectIndex>& chain);
