@@ -144,4 +144,15 @@ void GraphvizLayout::render(const std::string& format, std::FILE* out) {
     GraphvizContext::check(rc, "Graphviz cannot write " + format, "is Graphviz's " + format + " plugin installed?");
 }
 
+std::string GraphvizLayout::render_to_string(const std::string& format) {
+    GraphvizContext::clear_errors();
+    char* data = nullptr;
+    unsigned int length = 0;
+    int rc = gvRenderData(context_.get(), graph_.get(), format.c_str(), &data, &length);
+    std::string out = rc == 0 && data ? std::string(data, length) : std::string();
+    if (data) gvFreeRenderData(data);
+    GraphvizContext::check(rc, "Graphviz cannot write " + format, "is Graphviz's " + format + " plugin installed?");
+    return out;
+}
+
 }  // namespace heapdiff
