@@ -142,15 +142,15 @@ private:
         }
         memory.series = {rss, objects};
         LineChart sizes{"Size of the types that grew most", x, {}, bytes};
-        LineChart counts{"Count of the types that grew most", x, {}, count};
-        for (const TypeTrend& t : r_.trends) {
-            sizes.series.push_back({t.type, t.size, false});
-            counts.series.push_back({t.type, t.count, false});
-        }
+        LineChart counts{"Count of the types whose count grew most", x, {}, count};
+        for (const TypeTrend& t : r_.trends) sizes.series.push_back({t.type, t.size, false});
+        for (const TypeTrend& t : r_.count_trends) counts.series.push_back({t.type, t.count, false});
         out += "<div class=\"charts\">" + line_chart_svg(memory);
-        if (!r_.trends.empty()) out += line_chart_svg(sizes) + line_chart_svg(counts);
+        if (!r_.trends.empty()) out += line_chart_svg(sizes);
+        if (!r_.count_trends.empty()) out += line_chart_svg(counts);
         out += "</div>";
-        if (r_.trends.empty()) out += "<p class=\"note\">No type grew from the first snapshot to the last.</p>";
+        if (r_.trends.empty() && r_.count_trends.empty())
+            out += "<p class=\"note\">No type grew from the first snapshot to the last.</p>";
         return out;
     }
 

@@ -36,9 +36,9 @@ SnapshotPoint point_of(const std::string& path, const Snapshot& s, const Summary
 }
 
 // Per type name (types are per snapshot ids: names are what the snapshots share), one
-// count and size per snapshot; then the types whose size grew most, first to last.
+// count and size per snapshot; then the types whose size (or count) grew most, first to last.
 std::vector<TypeTrend> growing_types(const std::vector<Summary>& sums, const std::vector<const Snapshot*>& snaps,
-                                     std::size_t keep) {
+                                     std::size_t keep, bool by_count) {
     std::unordered_map<std::string, std::uint32_t> row_of;
     std::vector<TypeTrend> rows;
     const std::size_t n = sums.size();
@@ -50,7 +50,8 @@ std::vector<TypeTrend> growing_types(const std::vector<Summary>& sums, const std
             rows[it->second].size[k] = t.size;
         }
     auto growth = [&](const TypeTrend& t) {
-        return static_cast<std::int64_t>(t.size.back()) - static_cast<std::int64_t>(n > 1 ? t.size.front() : 0);
+        const std::vector<std::uint64_t>& v = by_count ? t.count : t.size;
+        return static_cast<std::int64_t>(v.back()) - static_cast<std::int64_t>(n > 1 ? v.front() : 0);
     };
     const std::size_t shown = std::min(keep, rows.size());
     std::partial_sort(rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(shown), rows.end(),
@@ -120,7 +121,8 @@ IncidentReport build_incident_report(const std::vector<std::string>& paths, cons
         sums.push_back(summarize(*all[k]));
         r.points.push_back(point_of(paths[k], *all[k], sums.back()));
     }
-    r.trends = growing_types(sums, all, options.trend_types);
+    r.trends = growing_types(sums, all, options.trend_types, false);
+    r.count_trends = growing_types(sums, all, options.trend_types, true);
 
     r.graph = std::make_unique<HeapGraph>(*r.last, true);
     r.names = std::make_unique<ObjectNames>(*r.graph);

@@ -44,7 +44,8 @@ struct IncidentOptions {
 
 struct IncidentReport {
     std::vector<SnapshotPoint> points;  // one per snapshot, oldest first
-    std::vector<TypeTrend> trends;      // by size growth, largest first (one snapshot: by size)
+    std::vector<TypeTrend> trends;        // by size growth, largest first (one snapshot: by size)
+    std::vector<TypeTrend> count_trends;  // the same by count
 
     // The newest snapshot and what the object pages read from it.
     std::unique_ptr<Snapshot> last;
