@@ -7,12 +7,12 @@ the suspect's chain drawn as SVG."""
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 import textwrap
 
 import pytest
+from chromium import run_browser
 
 # Three snapshots of a process that leaks 300 objects of a type named like a script
 # element between each, each holding a str that is one too, with tracemalloc on.
@@ -38,20 +38,6 @@ LEAKY_PROGRAM = textwrap.dedent(
     heapdiff.dump(out + '/three.hds', label='after 600')
     """
 )
-
-
-def browser():
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    assert found, "no chromium: scripts/setup.sh --tests installs Debian's chromium"
-    return found
-
-
-def run_browser(page, *args):
-    """Headless Chromium on a file:// URL; its console messages go to stderr (CONSOLE lines)."""
-    command = [browser(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-               "--no-first-run", "--user-data-dir=" + str(page.parent / "profile"),
-               "--enable-logging=stderr", "--v=0", *args, page.as_uri()]
-    return subprocess.run(command, capture_output=True, text=True, timeout=120)
 
 
 @pytest.fixture(scope="module")
