@@ -26,11 +26,14 @@ def run_browser(page, *args):
     return subprocess.run(command, capture_output=True, text=True, timeout=120)
 
 
-class DevTools:
-    """DevTools' front end (devtools://devtools/bundled/devtools_app.html, shipped inside
-    Chromium) open in headless Chromium, driven over the DevTools protocol on a pipe
+class Page:
+    """One page of headless Chromium, driven over the DevTools protocol on a pipe
     (--remote-debugging-pipe: NUL-separated JSON on fds 3 and 4, so no websocket library).
-    evaluate() runs an expression in the front end's page and returns its value."""
+    open(url) loads a page; evaluate() runs an expression in it and returns its value.
+    DevTools' own front end is such a page too: devtools://devtools/bundled/devtools_app.html,
+    shipped inside Chromium."""
+
+    DEVTOOLS = "devtools://devtools/bundled/devtools_app.html"
 
     def __init__(self, profile_dir, timeout=120):
         self.timeout = timeout
@@ -51,11 +54,14 @@ class DevTools:
         target = self._call("Target.createTarget", {"url": "about:blank"})["targetId"]
         self._session = self._call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
         self._call("Page.enable")
-        self._call("Page.navigate", {"url": "devtools://devtools/bundled/devtools_app.html"})
-        deadline = time.monotonic() + timeout
-        while self.evaluate("document.readyState") != "complete":
-            assert time.monotonic() < deadline, "DevTools' front end did not load"
+
+    def open(self, url):
+        self._call("Page.navigate", {"url": url})
+        deadline = time.monotonic() + self.timeout
+        while self.evaluate("location.href + ' ' + document.readyState") != url + " complete":
+            assert time.monotonic() < deadline, url + " did not load"
             time.sleep(0.1)
+        return self
 
     def _call(self, method, params=None):
         self._next_id += 1

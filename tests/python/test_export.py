@@ -217,7 +217,7 @@ DEVTOOLS_LOAD = """
 
 
 def test_devtools_own_heap_snapshot_code_loads_the_export(run_cli, tmp_path):
-    from chromium import DevTools
+    from chromium import Page
 
     snapshot = tmp_path / "holding.hds"
     subprocess.run([sys.executable, "-c", HOLDING, str(snapshot)], check=True, timeout=120)
@@ -226,8 +226,8 @@ def test_devtools_own_heap_snapshot_code_loads_the_export(run_cli, tmp_path):
     assert r.returncode == 0, r.stderr
     ours = Heap(out)
     text = out.read_text(encoding="utf-8")
-    with DevTools(tmp_path / "profile") as devtools:
-        loaded = devtools.evaluate(DEVTOOLS_LOAD % json.dumps(text))
+    with Page(tmp_path / "profile") as devtools:
+        loaded = devtools.open(Page.DEVTOOLS).evaluate(DEVTOOLS_LOAD % json.dumps(text))
     # Every node, and DevTools' total is the sum of heapdiff's self sizes.
     assert loaded["nodes"] == ours.count
     assert loaded["totalSize"] == sum(ours.nodes[3::7])

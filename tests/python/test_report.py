@@ -117,3 +117,39 @@ def test_bad_inputs_get_one_line_and_no_page(tmp_path, run_cli, snap):
     assert bad.returncode == 3 and bad.stderr.count("\n") == 1
     # No page, and nothing half-written beside it.
     assert sorted(os.listdir(tmp_path)) == ["good.hds", "junk.hds"]
+
+
+# Clicks and typing in the loaded page: the types table sorted by count (descending, then
+# ascending on a second click), then filtered.
+INTERACT = """
+(() => {
+  const table = document.getElementById("types-table");
+  const box = table.parentNode;
+  const visible = () => Array.from(table.tBodies[0].rows).filter(r => r.style.display !== "none");
+  const counts = () => visible().map(r => Number(r.cells[1].getAttribute("data-v")));
+  const result = {rows: table.tBodies[0].rows.length, shown: visible().length};
+  table.tHead.rows[0].cells[1].click();
+  result.descending = counts();
+  table.tHead.rows[0].cells[1].click();
+  result.ascending = counts();
+  const filter = box.querySelector("input.filter");
+  filter.value = "pwned";
+  filter.dispatchEvent(new Event("input"));
+  result.filtered = visible().map(r => r.cells[0].textContent);
+  result.pager = box.querySelector(".pager-info").textContent;
+  box.querySelector("button.next").click();
+  return result;
+})()
+"""
+
+
+def test_tables_sort_filter_and_page_in_the_browser(report, tmp_path):
+    from chromium import Page
+
+    with Page(tmp_path / "profile") as page:
+        got = page.open(report.as_uri()).evaluate(INTERACT)
+    assert got["rows"] > 50 and got["shown"] == 50  # a page of 50 rows of all of them
+    assert len(got["descending"]) == 50 and got["descending"] == sorted(got["descending"], reverse=True)
+    assert got["ascending"] == sorted(got["ascending"]) and got["ascending"][0] <= got["descending"][-1]
+    assert got["filtered"] == ["__main__.<script>window.pwned = 1</script>"]  # the text, shown as text
+    assert got["pager"] == "1 rows, page 1 of 1"
