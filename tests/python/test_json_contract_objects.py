@@ -63,8 +63,8 @@ def check_chain(chain):
     assert isinstance(chain, list)
     for k, hop in enumerate(chain):
         check_object(hop, HOP)
-        assert isinstance(hop["edge"], str)
-        assert (hop["edge"] == "") == (k == 0)
+        assert isinstance(hop["edge"], str)  # "" for the start, and for an unlabelled reference
+        assert k or hop["edge"] == ""
 
 
 def json_lines(result):
