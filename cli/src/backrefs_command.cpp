@@ -114,7 +114,7 @@ void run(const BackrefsOptions& o) {
     options.max_depth = o.max_depth_given ? o.max_depth : 100;
     options.paths = o.paths;
     std::vector<BackrefsReport> reports = backrefs_reports(g, names, targets, options);
-    timer.done("chains");
+    timer.done("report");  // chains, retained sizes and, for trash, cycles
     BackrefsQuery query{o.to, options.max_depth, o.path};
     for (std::size_t k = 0; k < reports.size(); ++k) {
         if (o.json) {
