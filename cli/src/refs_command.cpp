@@ -9,7 +9,6 @@
 
 #include "commands.h"
 #include "count_option.h"
-#include "format_text.h"
 #include "heapdiff/error.h"
 #include "heapdiff/heap_graph.h"
 #include "heapdiff/neighbourhood.h"
