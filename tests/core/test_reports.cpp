@@ -72,7 +72,7 @@ TEST_CASE("backrefs report: cyclic trash carries the cycle that holds it, for ea
     CHECK(rs[2].cycle_to_target.edges.size() == rs[2].cycle_to_target.objects.size());
 }
 
-TEST_CASE("refs report: every reference, labelled, in edge order; several objects share one walk") {
+TEST_CASE("refs report: every reference, labelled, in edge order, and several objects share one walk") {
     Snapshot s = test::error_log_heap();
     HeapGraph g(s, false);
     ObjectNames names(g);
