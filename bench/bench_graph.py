@@ -492,9 +492,9 @@ def report(res):
     if "backrefs" in cli:
         a = cli["backrefs"]["best"]["after_load_s"]
         ph = {p["phase"]: p["s"] for p in cli["backrefs"]["best"]["phases"]}
-        L.append("  backrefs after loading <= %.0f s: %.3f s %s (building the graph %.3f s, the chain search %.3f s, "
-                 "the target's retained size %.3f s)" % (TARGET_BACKREFS_S, a, ok(a <= TARGET_BACKREFS_S),
-                                                        ph.get("graph", 0), ph.get("chains", 0), ph.get("retained", 0)))
+        L.append("  backrefs after loading <= %.0f s: %.3f s %s (building the graph %.3f s, the report: chain search "
+                 "and the target's retained size %.3f s)" % (TARGET_BACKREFS_S, a, ok(a <= TARGET_BACKREFS_S),
+                                                             ph.get("graph", 0), ph.get("report", 0)))
     if "top" in cli:
         t = cli["top"]
         a = t["best"]["after_load_s"]
@@ -513,15 +513,15 @@ def report(res):
         after = best["after_load_s"]
         if after is None and key == "retained_target" and "backrefs" in cli and "top" in cli:
             # retained prints no phase lines: take top's graph phase (the same graph,
-            # without the reverse) and backrefs' "retained" phase (the same computation,
-            # retained_size_of of the target)
+            # without the reverse) and backrefs' "report" phase (its chains and the same
+            # computation, retained_size_of of the target: an upper bound)
             ph = {x["phase"]: x["s"] for x in cli["backrefs"]["best"]["phases"]}
             ph_top = {x["phase"]: x["s"] for x in cli["top"]["best"]["phases"]}
-            after = ph_top.get("graph", 0) + ph.get("retained", 0)
+            after = ph_top.get("graph", 0) + ph.get("report", 0)
         L.append("  faster than %s (%.2f s): after loading %s (%.2f s%s), loading included %s (%.2f s), "
                  "with the dump too %s (%.2f s)" % (
                      peer, p["wall"], ok(after < p["wall"]), after,
-                     ", estimated: top's graph phase + backrefs' retained phase" if best["after_load_s"] is None else "",
+                     ", estimated: top's graph phase + backrefs' report phase" if best["after_load_s"] is None else "",
                      ok(best["wall"] < p["wall"]), best["wall"], ok(best["wall"] + d["wall"] < p["wall"]),
                      best["wall"] + d["wall"]))
 

@@ -9,19 +9,16 @@
 #include <cstdio>
 #include <memory>
 
+#include "backrefs_output.h"
 #include "commands.h"
 #include "count_option.h"
-#include "format_text.h"
+#include "heapdiff/backrefs_report.h"
 #include "heapdiff/chains.h"
 #include "heapdiff/error.h"
-#include "heapdiff/cycles.h"
-#include "heapdiff/garbage.h"
 #include "heapdiff/heap_graph.h"
 #include "heapdiff/neighbourhood.h"
 #include "heapdiff/object_text.h"
-#include "heapdiff/printable_text.h"
 #include "heapdiff/reader.h"
-#include "heapdiff/retained.h"
 #include "heapdiff/type_lookup.h"
 #include "object_choice.h"
 #include "object_output.h"
@@ -60,73 +57,6 @@ ChainStart parse_start(const Snapshot& s, const std::string& to, const std::stri
     return start;
 }
 
-std::string start_text(const std::string& to) {
-    if (to == "module") return "a module";
-    if (to == "root") return "a root";
-    return "an object of type " + printable(to);
-}
-
-std::string root_text(const HeapGraph& g, ObjectIndex i) {
-    std::string out;
-    const std::uint8_t r = g.root_reasons(i);
-    auto add = [&](const std::string& what) { out += (out.empty() ? "" : ", ") + what; };
-    if (r & root_reason::kModule) add("in sys.modules");
-    if (r & root_reason::kThreadFrame) add("a running frame");
-    if (r & root_reason::kImmortal) add("immortal");
-    if (r & root_reason::kExternalRefs)
-        add(with_commas(g.unexplained_refs(i)) + " reference" + (g.unexplained_refs(i) == 1 ? "" : "s") +
-            " from outside the snapshot (C code, the interpreter or a C stack)");
-    return out;
-}
-
-void print_json(const HeapGraph& g, const ObjectNames& names, ObjectIndex target, std::uint64_t retained,
-                const std::string& to, const std::vector<Chain>& chains, const HoldingCycle& held) {
-    const Snapshot& s = g.snapshot();
-    std::string out = "{\"target\": {" + object_json_fields(s, target, &names) + ", \"retained\": " + std::to_string(retained) +
-                      "}, \"to\": " + json_string(to) + ", \"chain\": " + (chains.empty() ? "[]" : chain_json(g, chains[0])) +
-                      ", \"chains\": [";
-    for (std::size_t k = 0; k < chains.size(); ++k) out += (k ? ", " : "") + chain_json(g, chains[k]);
-    out += "], \"cycle\": " + (held.cycle.empty() ? std::string("null") : chain_json(g, held.cycle)) +
-           ", \"cycle_to_target\": " + (held.cycle.empty() ? std::string("null") : chain_json(g, held.path)) + "}\n";
-    std::fwrite(out.data(), 1, out.size(), stdout);
-}
-
-void print_text(const HeapGraph& g, const ObjectNames& names, ObjectIndex target, std::uint64_t retained,
-                const BackrefsOptions& o, std::uint32_t max_depth, const std::vector<Chain>& chains,
-                const HoldingCycle& held) {
-    const Snapshot& s = g.snapshot();
-    std::printf("%s, retains %s\n", object_text(s, target, &names).c_str(),
-                retained ? human_size(retained).c_str() : "nothing: no root reaches it");
-    if (g.is_root(target)) std::printf("it is a root: %s\n", root_text(g, target).c_str());
-    if (chains.empty()) {
-        if (!retained && held.cycle.empty()) {
-            std::printf("no chain: nothing reachable from the roots refers to it; it is cyclic trash the collector "
-                        "has not freed yet (heapdiff garbage %s)\n", printable(o.path).c_str());
-        } else if (!retained) {
-            std::printf("no chain: nothing reachable from the roots refers to it; it is cyclic trash the collector "
-                        "has not freed yet (heapdiff garbage %s),\nheld by a cycle of %zu reference%s%s:\n",
-                        printable(o.path).c_str(), held.cycle.size() - 1, held.cycle.size() == 2 ? "" : "s",
-                        held.path.size() > 1 ? "" : " through itself");
-            print_chain_lines(g, held.cycle);
-            if (held.path.size() > 1) {
-                std::printf("\nwhich reaches it in %zu reference%s:\n", held.path.size() - 1, held.path.size() == 2 ? "" : "s");
-                print_chain_lines(g, held.path);
-            }
-        } else
-            std::printf("no chain from %s within %u references (--max-depth, or --to root)\n", start_text(o.to).c_str(),
-                        max_depth);
-        return;
-    }
-    for (std::size_t c = 0; c < chains.size(); ++c) {
-        const Chain& chain = chains[c];
-        std::printf("\n%s from %s, %zu reference%s:\n",
-                    chains.size() > 1 ? ("chain " + std::to_string(c + 1) + " of " + std::to_string(chains.size())).c_str()
-                                      : "shortest chain",
-                    start_text(o.to).c_str(), chain.size() - 1, chain.size() == 2 ? "" : "s");
-        print_chain_lines(g, chain);
-    }
-}
-
 // --chain A,B,C: the objects at those addresses, each referring to the next.
 Chain parse_given_chain(const HeapGraph& g, const std::string& text, const std::string& path) {
     Chain chain;
@@ -156,18 +86,10 @@ void run_given_chains(const BackrefsOptions& o) {
     HeapGraph g(s, false);
     std::vector<Chain> chains;
     for (const std::string& text : o.given_chains) chains.push_back(parse_given_chain(g, text, o.path));
-    if (o.json) {
-        std::string out = "{\"chains\": [";
-        for (std::size_t k = 0; k < chains.size(); ++k) out += (k ? ", " : "") + chain_json(g, chains[k]);
-        out += "]}\n";
-        std::fwrite(out.data(), 1, out.size(), stdout);
-    } else {
-        for (std::size_t c = 0; c < chains.size(); ++c) {
-            std::printf("%schain %zu of %zu, %zu reference%s:\n", c ? "\n" : "", c + 1, chains.size(),
-                        chains[c].size() - 1, chains[c].size() == 2 ? "" : "s");
-            print_chain_lines(g, chains[c]);
-        }
-    }
+    std::vector<LabelledChain> labelled;
+    for (const Chain& c : chains) labelled.push_back(labelled_chain(g, c));
+    if (o.json) print_json(given_chains_json(s, labelled));
+    else print_given_chains_text(s, labelled);
     if (!o.output.empty()) write_drawing(draw_chains(g, chains), o.output);
 }
 
@@ -189,32 +111,23 @@ void run(const BackrefsOptions& o) {
     options.start = parse_start(s, o.to, o.path);
     options.max_depth = o.max_depth_given ? o.max_depth : 100;
     options.paths = o.paths;
-    std::vector<Chain> all_chains;
-    std::vector<bool> trash;  // computed for the first target that is cyclic trash
-    for (std::size_t k = 0; k < targets.size(); ++k) {
-        std::vector<Chain> chains = shortest_chains(g, targets[k], options);
-        timer.done("chains");
-        std::uint64_t retained = retained_size_of(g, targets[k]);
-        timer.done("retained");
-        HoldingCycle held;
-        if (chains.empty() && retained == 0) {  // cyclic trash: the cycle that holds it
-            if (trash.empty()) {
-                trash = reachable_from_roots(g);
-                trash.flip();
-            }
-            held = holding_cycle(g, targets[k], trash);
-            timer.done("cycle");
-        }
+    std::vector<BackrefsReport> reports = backrefs_reports(g, names, targets, options);
+    timer.done("report");  // chains, retained sizes and, for trash, cycles
+    BackrefsQuery query{o.to, options.max_depth, o.path};
+    for (std::size_t k = 0; k < reports.size(); ++k) {
         if (o.json) {
-            print_json(g, names, targets[k], retained, o.to, chains, held);
+            print_json(backrefs_json(s, reports[k], o.to));  // one document (line) per object
         } else {
             if (k) std::printf("\n");
-            print_text(g, names, targets[k], retained, o, options.max_depth, chains, held);
+            print_backrefs_text(s, reports[k], query);
         }
-        all_chains.insert(all_chains.end(), chains.begin(), chains.end());
-        if (!held.cycle.empty()) {
-            all_chains.push_back(held.cycle);
-            if (held.path.size() > 1) all_chains.push_back(held.path);
+    }
+    std::vector<Chain> all_chains;  // everything printed, for --chain-only
+    for (const BackrefsReport& r : reports) {
+        for (const LabelledChain& c : r.chains) all_chains.push_back(c.objects);
+        if (!r.cycle.empty()) {
+            all_chains.push_back(r.cycle.objects);
+            if (r.cycle_to_target.references()) all_chains.push_back(r.cycle_to_target.objects);
         }
     }
     if (o.output.empty()) return;

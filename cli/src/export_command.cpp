@@ -22,6 +22,7 @@
 #include "heapdiff/pending_file.h"
 #include "heapdiff/reader.h"
 #include "heapdiff/version.h"
+#include "json_output.h"
 
 namespace heapdiff::cli {
 namespace {
@@ -52,11 +53,16 @@ private:
     std::string path_;
 };
 
+// One JSON string, escaped by nlohmann's serializer like every other JSON heapdiff writes
+// (json_output.h: ASCII only, bytes that are not UTF-8 as U+FFFD), so a heap's text
+// cannot break the document.
+std::string json_quoted(const std::string& text) { return json_text(Json(text)); }
+
 void put_names(OutputFile& out, const std::vector<std::string>& names) {
     out.put("[");
     for (std::size_t k = 0; k < names.size(); ++k) {
         if (k) out.put(",");
-        out.put(json_string(names[k]));
+        out.put(json_quoted(names[k]));
     }
     out.put("]");
 }
@@ -71,6 +77,10 @@ void put_rows(OutputFile& out, const std::vector<std::uint32_t>& values, std::si
     out.put("]");
 }
 
+// Streamed, not built as a nlohmann::json document: a heap of a million objects makes a
+// file of 100+ MiB, whose DOM (a json value per number, ~16 bytes each plus the arrays'
+// overhead) would take gigabytes. The structure is written piece by piece; only the
+// strings go through nlohmann (json_quoted), so the escaping is the one of every document.
 void write_chrome(const ChromeHeap& heap, const std::string& path) {
     OutputFile out(path);
     out.put("{\"snapshot\":{\"meta\":{\"node_fields\":");
@@ -96,7 +106,7 @@ void write_chrome(const ChromeHeap& heap, const std::string& path) {
     out.put(",\n\"trace_function_infos\":[],\"trace_tree\":[],\"samples\":[],\"locations\":[],\n\"strings\":[");
     for (std::size_t k = 0; k < heap.strings.size(); ++k) {
         if (k) out.put(",\n");
-        out.put(json_string(heap.strings[k]));
+        out.put(json_quoted(heap.strings[k]));
     }
     out.put("]}\n");
     out.commit();
@@ -104,42 +114,34 @@ void write_chrome(const ChromeHeap& heap, const std::string& path) {
 
 // speedscope's file format (https://www.speedscope.app/file-format-schema.json): one
 // "sampled" profile whose samples are the allocation stacks and whose weights are bytes.
+// A document of the size of tracemalloc's tracebacks: built whole, as nlohmann::json.
+Json speedscope_json(const AllocationProfile& profile, const std::string& title) {
+    Json frames = Json::array();
+    for (const AllocationProfile::Site& site : profile.sites)
+        frames.push_back({{"name", base_name(site.file) + ":" + std::to_string(site.line)},
+                          {"file", site.file},
+                          {"line", site.line}});
+    Json samples = Json::array();
+    for (const auto& stack : profile.stacks) samples.push_back(stack);
+    Json sampled = {{"type", "sampled"},
+                    {"name", title + ": memory still allocated, by allocation site"},
+                    {"unit", "bytes"},
+                    {"startValue", 0},
+                    {"endValue", profile.total_bytes},
+                    {"samples", std::move(samples)},
+                    {"weights", profile.bytes}};
+    return {{"$schema", "https://www.speedscope.app/file-format-schema.json"},
+            {"exporter", std::string("heapdiff ") + kVersion},
+            {"name", title},
+            {"activeProfileIndex", 0},
+            {"shared", {{"frames", std::move(frames)}}},
+            {"profiles", Json::array({std::move(sampled)})}};
+}
+
 void write_speedscope(const AllocationProfile& profile, const std::string& title, const std::string& path) {
     OutputFile out(path);
-    out.put("{\"$schema\":\"https://www.speedscope.app/file-format-schema.json\",\"exporter\":");
-    out.put(json_string(std::string("heapdiff ") + kVersion));
-    out.put(",\"name\":");
-    out.put(json_string(title));
-    out.put(",\"activeProfileIndex\":0,\n\"shared\":{\"frames\":[");
-    for (std::size_t k = 0; k < profile.sites.size(); ++k) {
-        const AllocationProfile::Site& site = profile.sites[k];
-        out.put(k ? ",\n{\"name\":" : "\n{\"name\":");
-        out.put(json_string(base_name(site.file) + ":" + std::to_string(site.line)));
-        out.put(",\"file\":");
-        out.put(json_string(site.file));
-        out.put(",\"line\":");
-        out.put(std::uint64_t(site.line));
-        out.put("}");
-    }
-    out.put("]},\n\"profiles\":[{\"type\":\"sampled\",\"name\":");
-    out.put(json_string(title + ": memory still allocated, by allocation site"));
-    out.put(",\"unit\":\"bytes\",\"startValue\":0,\"endValue\":");
-    out.put(profile.total_bytes);
-    out.put(",\n\"samples\":[");
-    for (std::size_t k = 0; k < profile.stacks.size(); ++k) {
-        out.put(k ? ",\n[" : "\n[");
-        for (std::size_t f = 0; f < profile.stacks[k].size(); ++f) {
-            if (f) out.put(",");
-            out.put(std::uint64_t(profile.stacks[k][f]));
-        }
-        out.put("]");
-    }
-    out.put("],\n\"weights\":[");
-    for (std::size_t k = 0; k < profile.bytes.size(); ++k) {
-        if (k) out.put(",");
-        out.put(profile.bytes[k]);
-    }
-    out.put("]}]}\n");
+    out.put(json_text(speedscope_json(profile, title)));
+    out.put("\n");
     out.commit();
 }
 

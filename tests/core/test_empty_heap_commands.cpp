@@ -45,7 +45,7 @@ void check_one_line(const std::vector<std::string>& args, const std::string& exp
     if (std::find(args.begin(), args.end(), "--json") == args.end())
         CHECK(r.out.empty());
     else
-        CHECK(r.out.rfind("{\"error\": {\"kind\": \"not_found\", \"message\": \"" + expected, 0) == 0);
+        CHECK(r.out.rfind("{\"error\":{\"kind\":\"not_found\",\"message\":\"" + expected, 0) == 0);  // json_output.h: compact
     CHECK(r.err.find(expected) != std::string::npos);
     CHECK(r.err.find('\n') == r.err.size() - 1);
     CHECK(r.err.find("internal error") == std::string::npos);

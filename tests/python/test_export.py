@@ -103,6 +103,22 @@ def test_export_opens_as_a_devtools_heap_with_the_chain_to_the_objects(snap, run
     assert (heap.type(name), heap.name(name)) == ("string", needle)
 
 
+def test_export_chrome_strings_are_escaped_json_whatever_the_heap_holds(snap, run_cli, tmp_path):
+    # Strings of the heap go into the streamed file one by one (export_command.cpp): quotes,
+    # backslashes, controls, a terminal escape, U+2028, non-ASCII and a character outside
+    # the BMP must all come back whole, in a file that is ASCII (as every heapdiff JSON).
+    global TRICKY
+    TRICKY = 'say "hi" \\ \n\t\x1b[31m caf\u00e9 \u2028 \U0001f600 %d' % os.getpid()
+    s = snap("tricky")
+    out = tmp_path / "tricky.heapsnapshot"
+    r = run_cli("export", s.path, "-o", out)
+    assert r.returncode == 0, r.stderr
+    raw = out.read_bytes()
+    raw.decode("ascii")
+    assert b"\x1b" not in raw and b"\t" not in raw
+    assert TRICKY in json.loads(raw)["strings"]
+
+
 def test_export_errors_are_one_line(snap, run_cli, tmp_path):
     s = snap()
     for args, code, text in [

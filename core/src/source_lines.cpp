@@ -1,9 +1,11 @@
-#include "source_lines.h"
+#include "heapdiff/source_lines.h"
+
+#include <cstdio>
 
 #include "heapdiff/error.h"
 #include "heapdiff/regular_file.h"
 
-namespace heapdiff::cli {
+namespace heapdiff {
 namespace {
 
 // File names come from the snapshot, so from the heap: one could name a FIFO, /dev/zero
@@ -42,4 +44,4 @@ std::string SourceLines::get(const std::string& filename, std::uint32_t lineno) 
     return b == std::string::npos ? std::string() : line.substr(b, e - b + 1);
 }
 
-}  // namespace heapdiff::cli
+}  // namespace heapdiff

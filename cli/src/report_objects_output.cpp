@@ -1,0 +1,42 @@
+#include "report_objects_output.h"
+
+#include <cstdio>
+
+#include "heapdiff/object_text.h"
+#include "heapdiff/printable_text.h"
+#include "object_output.h"
+
+namespace heapdiff::cli {
+
+Json named_object_json(const Snapshot& s, const NamedObject& o) {
+    if (o.object == kNoObject) return nullptr;
+    Json out = object_json(s, o.object);
+    out["name"] = o.name.empty() ? Json(nullptr) : Json(o.name);
+    return out;
+}
+
+std::string named_object_text(const Snapshot& s, const NamedObject& o) {
+    std::string out = object_text(s, o.object);
+    if (!o.name.empty()) out += ", reachable as " + printable(o.name);
+    return out;
+}
+
+Json labelled_chain_json(const Snapshot& s, const LabelledChain& chain) {
+    Json out = Json::array();
+    for (std::size_t k = 0; k < chain.objects.size(); ++k) {
+        Json hop = object_json(s, chain.objects[k]);
+        hop["edge"] = chain.edges[k];
+        out.push_back(std::move(hop));
+    }
+    return out;
+}
+
+void print_labelled_chain(const Snapshot& s, const LabelledChain& chain) {
+    for (std::size_t k = 0; k < chain.objects.size(); ++k) {
+        const std::string& edge = chain.edges[k];
+        std::printf("%s\n", hop_line(k ? (edge.empty() ? "(referent)" : edge) : "", describe_object(s, chain.objects[k]),
+                                     s.address[chain.objects[k]], k > 0).c_str());
+    }
+}
+
+}  // namespace heapdiff::cli
