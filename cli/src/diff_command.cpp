@@ -40,7 +40,7 @@ std::string percent(std::uint64_t part, std::uint64_t whole) {
 class Printer {
 public:
     Printer(const DiffCommandOptions& o, const DiffReport& r, std::size_t rows)
-        : o_(o), r_(r), rows_(rows), colour_(want_colour(o.no_colour)) {}
+        : r_(r), rows_(rows), colour_(want_colour(o.no_colour)) {}
 
     void table() {
         const bool objects = !groups_traces(r_.group_by);
@@ -131,7 +131,6 @@ private:
         }
     }
 
-    const DiffCommandOptions& o_;
     const DiffReport& r_;
     std::size_t rows_;
     bool colour_;

@@ -125,10 +125,12 @@ OrphanReport find_orphans(const std::vector<const Snapshot*>& snaps, bool all_ty
         row.unreferenced = t.unreferenced;
         auto b = before.find(type);
         row.values = top_values(t, b == before.end() ? nullptr : &b->second);
-        row.stat.count_diff =
-            static_cast<std::int64_t>(t.count) - (b == before.end() ? 0 : static_cast<std::int64_t>(b->second.count));
-        row.stat.size_diff =
-            static_cast<std::int64_t>(t.size) - (b == before.end() ? 0 : static_cast<std::int64_t>(b->second.size));
+        if (report.growth) {  // one snapshot has no growth to tell: the diffs stay 0
+            row.stat.count_diff =
+                static_cast<std::int64_t>(t.count) - (b == before.end() ? 0 : static_cast<std::int64_t>(b->second.count));
+            row.stat.size_diff =
+                static_cast<std::int64_t>(t.size) - (b == before.end() ? 0 : static_cast<std::int64_t>(b->second.size));
+        }
         for (const auto& [frames, n] : t.tracebacks)
             if (n > row.traceback_count) {
                 row.traceback_count = n;

@@ -44,6 +44,7 @@ TEST_CASE("orphans found by the allocator are counted, with their most common va
     REQUIRE(r.types.size() == 1);
     CHECK(r.types[0].stat.name == "builtins.int");
     CHECK(r.types[0].stat.count == 5);
+    CHECK(r.types[0].stat.count_diff == 0);  // one snapshot: no growth to tell
     CHECK(r.types[0].unreferenced == 5);
     REQUIRE(r.types[0].values.size() == 3);
     CHECK(r.types[0].values[0] == std::make_pair(std::string("100030"), std::int64_t(3)));
