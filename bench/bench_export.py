@@ -1,4 +1,4 @@
-"""heapdiff export on a big snapshot: time, peak memory and file size, against a command
+"""heapdiff export and heapdiff report on a big snapshot: time, peak memory and file size, against a command
 that loads the same snapshot and graph (heapdiff top), in the same run.
 
 Run by hand (not a test), with heapdiff importable and the `heapdiff` command beside the
@@ -9,7 +9,8 @@ running Python:
 A child process builds a heap of N gc-tracked objects (heap_builder.py) with tracemalloc
 tracing (so that both formats have something to export) and dumps it. Then, best of
 --repeat: `heapdiff top SNAP --json` (the baseline: load, graph, retained sizes),
-`heapdiff export SNAP --format chrome` and `--format speedscope`.
+`heapdiff export SNAP --format chrome` and `--format speedscope`, and `heapdiff report SNAP`
+(the HTML page: its tables are capped at --rows, 500, so its size does not grow with the heap).
 """
 
 import argparse
@@ -67,6 +68,10 @@ def main():
             seconds, peak = best([cli(), "export", snap, "--format", fmt, "-o", out], o.repeat)
             print("%-40s %7.2f s  peak %6.0f MiB  %.2fx top's time  file %.1f MiB"
                   % ("heapdiff export --format " + fmt, seconds, peak, seconds / top, os.path.getsize(out) / 2**20))
+        page = os.path.join(tmp, "report.html")
+        seconds, peak = best([cli(), "report", snap, "-o", page], o.repeat)
+        print("%-40s %7.2f s  peak %6.0f MiB  %.2fx top's time  file %.2f MiB"
+              % ("heapdiff report", seconds, peak, seconds / top, os.path.getsize(page) / 2**20))
 
 
 if __name__ == "__main__":

@@ -11,7 +11,8 @@
 #  4. run a two-phase program whose tuned collector hoards cyclic trash; `heapdiff garbage`
 #     counts it;
 #  5. `heapdiff export` the suite's heap for Chrome DevTools' Memory tab and the poller's
-#     allocation sites as a speedscope flame graph.
+#     allocation sites as a speedscope flame graph;
+#  6. `heapdiff report` the poller's three snapshots into one HTML page, build/demo/report.html.
 #
 #   bash scripts/demo.sh [REQUESTS [ITERATIONS]]   # defaults: 5000 requests, 200 iterations
 set -euo pipefail
@@ -111,3 +112,8 @@ heapdiff export "$out/suite.hds" --format chrome -o "$out/suite.heapsnapshot"
 echo
 echo "== heapdiff export $out/steady-3.hds --format speedscope -o $out/steady-3.speedscope.json"
 heapdiff export "$out/steady-3.hds" --format speedscope -o "$out/steady-3.speedscope.json"
+
+# The whole hunt on one page to open after an incident: trend, suspects, tables.
+echo
+echo "== heapdiff report $out/steady-1.hds $out/steady-2.hds $out/steady-3.hds -o $out/report.html"
+heapdiff report "$out/steady-1.hds" "$out/steady-2.hds" "$out/steady-3.hds" -o "$out/report.html"

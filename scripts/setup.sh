@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install the Debian packages heapdiff needs to build and test, and nothing else.
+# Install the Debian packages heapdiff needs to build (and with --tests, to test), and
+# nothing else.
 # Idempotent and silent when everything is there: demo.sh and test.sh run it every time,
 # so the common case must cost one dpkg-query call (well under a second).
 set -euo pipefail
@@ -13,6 +14,8 @@ packages=(
   python3-dev python3-venv                           # the probe, and venvs for the default python3
   gdb                                                # heapdiff attach on CPython 3.8-3.13
 )
+# Only the tests need a browser: they load `heapdiff report`'s page in headless Chromium.
+[[ ${1:-} == --tests ]] && packages+=(chromium)
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
   # Not Debian: say what to install, then let the build itself report what is missing.

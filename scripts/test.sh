@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 root=$PWD
 start=$SECONDS
 
-bash scripts/setup.sh
+bash scripts/setup.sh --tests
 
 logs=build/test-logs
 mkdir -p "$logs"
@@ -162,7 +162,7 @@ sid_root=${HEAPDIFF_SID_ROOT:-/var/tmp/heapdiff-sid}
 sid_pythons="3.14 3.15"
 sid_packages="python3.14 python3.14-dev python3.14-venv python3.15 python3.15-dev python3.15-venv
   g++ cmake ninja-build pkg-config libboost-graph-dev libgraphviz-dev libcli11-dev libzstd-dev
-  nlohmann-json3-dev doctest-dev ca-certificates graphviz"  # graphviz: its trigger writes the plugin config (config8)
+  nlohmann-json3-dev doctest-dev ca-certificates graphviz chromium"  # graphviz: its trigger writes the plugin config (config8); chromium: the report's browser test
 sid_apt=(-o Acquire::Check-Valid-Until=false)  # the mirror's sid Release file may be expired
 sid_mounts=()
 

@@ -54,6 +54,7 @@ int run_command_line(std::vector<std::string> args) {
     set_garbage_command(app);
     set_suspects_command(app);
     set_export_command(app);
+    set_report_command(app);
     set_attach_command(app);
     // `heapdiff A.hds B.hds ...` means `heapdiff diff A.hds B.hds ...`.
     auto is_command = [&](const std::string& name) {

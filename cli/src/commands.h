@@ -18,5 +18,6 @@ void set_garbage_command(CLI::App& app);
 void set_attach_command(CLI::App& app);
 void set_suspects_command(CLI::App& app);
 void set_export_command(CLI::App& app);
+void set_report_command(CLI::App& app);
 
 }  // namespace heapdiff::cli

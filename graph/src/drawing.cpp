@@ -161,4 +161,15 @@ void render_drawing(const Drawing& drawing, const std::string& path) {
     file.commit();
 }
 
+std::string drawing_svg(const Drawing& drawing) {
+    GraphvizContext context;
+    CGraph graph("heapdiff");
+    declare_defaults(graph, drawing, DrawingFormat::Svg);
+    build_graph(graph, drawing);
+    GraphvizLayout layout(context, graph);
+    std::string svg = layout.render_to_string("svg");
+    const std::size_t start = svg.find("<svg");
+    return start == std::string::npos ? svg : svg.substr(start);
+}
+
 }  // namespace heapdiff

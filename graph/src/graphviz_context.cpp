@@ -144,4 +144,30 @@ void GraphvizLayout::render(const std::string& format, std::FILE* out) {
     GraphvizContext::check(rc, "Graphviz cannot write " + format, "is Graphviz's " + format + " plugin installed?");
 }
 
+namespace {
+
+// gvRenderData's length is an unsigned int in Graphviz 2.x (Debian 12) and a size_t since
+// 9.0 (Debian sid): take whichever this Graphviz declares.
+template <typename Length>
+int render_data(int (*render)(GVC_t*, graph_t*, const char*, char**, Length*), GVC_t* gvc, graph_t* graph,
+                const char* format, char** data, std::size_t* length) {
+    Length n = 0;
+    int rc = render(gvc, graph, format, data, &n);
+    *length = n;
+    return rc;
+}
+
+}  // namespace
+
+std::string GraphvizLayout::render_to_string(const std::string& format) {
+    GraphvizContext::clear_errors();
+    char* data = nullptr;
+    std::size_t length = 0;
+    int rc = render_data(&gvRenderData, context_.get(), graph_.get(), format.c_str(), &data, &length);
+    std::string out = rc == 0 && data ? std::string(data, length) : std::string();
+    if (data) gvFreeRenderData(data);
+    GraphvizContext::check(rc, "Graphviz cannot write " + format, "is Graphviz's " + format + " plugin installed?");
+    return out;
+}
+
 }  // namespace heapdiff

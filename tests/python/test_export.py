@@ -173,3 +173,71 @@ def test_export_speedscope_is_a_flame_graph_of_the_allocation_sites(run_cli, tmp
     r = run_cli("export", plain, "--format", "speedscope", "-o", tmp_path / "plain.json")
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "tracemalloc was not tracing" in r.stderr, r.stderr
     assert not (tmp_path / "plain.json").exists()
+
+
+HOLDING = """
+import sys
+import heapdiff
+
+class Leaf:
+    def __init__(self, k):
+        self.payload = bytes(200 + k % 7)
+
+class Holder:
+    pass
+
+HOLDER = Holder()
+HOLDER.leaves = [Leaf(k) for k in range(500)]
+heapdiff.dump(sys.argv[1])
+"""
+
+# Runs inside DevTools' front end: its own heap snapshot worker code (what the Memory tab
+# runs on a loaded file) parses the text, builds the snapshot (retainers, distances,
+# dominators, retained sizes) and aggregates the nodes by constructor, as Summary does.
+DEVTOOLS_LOAD = """
+(async () => {
+  const worker = await import('./entrypoints/heap_snapshot_worker/heap_snapshot_worker.js');
+  const text = %s;
+  const loader = new worker.HeapSnapshotLoader.HeapSnapshotLoader({sendEvent() {}});
+  for (let i = 0; i < text.length; i += 1 << 20) loader.write(text.slice(i, i + (1 << 20)));
+  loader.close();
+  const channel = new MessageChannel();
+  new worker.HeapSnapshot.SecondaryInitManager(channel.port2);
+  const snapshot = await loader.buildSnapshot(channel.port1);
+  let nodes = 0;
+  for (const it = snapshot.allNodes(); it.hasNext(); it.next()) nodes++;
+  const noFilter = {minNodeId: undefined, maxNodeId: undefined, allocationNodeId: undefined, filterName: undefined,
+                    equals(other) { return other === this; }};
+  const classes = {};
+  for (const a of Object.values(snapshot.aggregatesWithFilter(noFilter)))
+    classes[a.name] = {count: a.count, self: a.self, retained: a.maxRet};
+  return {nodes, totalSize: snapshot.totalSize, rootRetained: snapshot.rootNode().retainedSize(), classes};
+})()
+"""
+
+
+def test_devtools_own_heap_snapshot_code_loads_the_export(run_cli, tmp_path):
+    from chromium import Page
+
+    snapshot = tmp_path / "holding.hds"
+    subprocess.run([sys.executable, "-c", HOLDING, str(snapshot)], check=True, timeout=120)
+    out = tmp_path / "holding.heapsnapshot"
+    r = run_cli("export", snapshot, "--format", "chrome", "-o", out)
+    assert r.returncode == 0, r.stderr
+    ours = Heap(out)
+    text = out.read_text(encoding="utf-8")
+    with Page(tmp_path / "profile") as devtools:
+        loaded = devtools.open(Page.DEVTOOLS).evaluate(DEVTOOLS_LOAD % json.dumps(text))
+    # Every node, and DevTools' total is the sum of heapdiff's self sizes.
+    assert loaded["nodes"] == ours.count
+    assert loaded["totalSize"] == sum(ours.nodes[3::7])
+    # Summary's rows are heapdiff's types: 500 leaves with their sizes.
+    leaf, holder = loaded["classes"]["__main__.Leaf"], loaded["classes"]["__main__.Holder"]
+    assert leaf["count"] == 500
+    leaf_self = sum(ours.nodes[7 * k + 3] for k in range(ours.count) if ours.name(k) == "__main__.Leaf")
+    assert leaf["self"] == leaf_self
+    # DevTools' own dominator tree: the holder retains the list, the leaves and their
+    # payloads (500 bytes objects of 233-239 bytes each).
+    assert holder["count"] == 1
+    assert holder["retained"] >= leaf_self + 500 * (200 + sys.getsizeof(b""))
+    assert loaded["rootRetained"] <= loaded["totalSize"]

@@ -43,4 +43,8 @@ DrawingFormat drawing_format(const std::string& path);
 constexpr int kMaxPixels = 4000;
 void render_drawing(const Drawing& drawing, const std::string& path);
 
+// The drawing laid out as an <svg> element, without the XML prologue, to go inside an
+// HTML page. Graphviz escapes the labels' text for XML.
+std::string drawing_svg(const Drawing& drawing);
+
 }  // namespace heapdiff

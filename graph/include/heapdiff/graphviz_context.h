@@ -80,6 +80,8 @@ public:
 
     // Renders with the device plugin for `format` ("png", "svg") into an open file.
     void render(const std::string& format, std::FILE* out);
+    // The same into memory (an SVG to put inside a page).
+    std::string render_to_string(const std::string& format);
 
 private:
     GraphvizContext& context_;
