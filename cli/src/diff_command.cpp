@@ -13,6 +13,7 @@
 #include "heapdiff/error.h"
 #include "heapdiff/printable_text.h"
 #include "heapdiff/reader.h"
+#include "report_json.h"
 #include "source_lines.h"
 
 namespace heapdiff::cli {
@@ -24,7 +25,6 @@ struct DiffCommandOptions {
     std::string sort = "size";
     std::size_t top = 0;     // 0: all
     bool top_given = false;  // default: 10 in a table, all in JSON and CSV
-    std::uint64_t min_size = 0;
     bool json = false, csv = false, no_colour = false;
     DiffOptions diff;
 };
@@ -40,7 +40,7 @@ std::string percent(std::uint64_t part, std::uint64_t whole) {
 class Printer {
 public:
     Printer(const DiffCommandOptions& o, const DiffReport& r, std::size_t rows)
-        : o_(o), r_(r), rows_(rows), colour_(want_colour(o.no_colour)) {}
+        : r_(r), rows_(rows), colour_(want_colour(o.no_colour)) {}
 
     void table() {
         const bool objects = !groups_traces(r_.group_by);
@@ -97,38 +97,6 @@ public:
                     with_commas(r_.churn_count).c_str(), human_size(r_.churn_size).c_str());
     }
 
-    void json() {
-        std::string out = "{\"group_by\": " + json_string(group_by_name(r_.group_by)) + ", \"snapshots\": [";
-        for (std::size_t i = 0; i < o_.paths.size(); ++i) out += (i ? ", " : "") + json_string(o_.paths[i]);
-        out += "], \"warnings\": [";
-        for (std::size_t i = 0; i < r_.warnings.size(); ++i) out += (i ? ", " : "") + json_string(r_.warnings[i]);
-        out += "], \"notes\": [";
-        for (std::size_t i = 0; i < r_.notes.size(); ++i) out += (i ? ", " : "") + json_string(r_.notes[i]);
-        out += "], \"groups\": [";
-        for (std::size_t i = 0; i < rows_; ++i) {
-            const GroupDiff& g = r_.groups[i];
-            out += (i ? ", " : "");
-            out += "{\"key\": " + json_string(g.key) + ", \"count\": " + std::to_string(g.count) +
-                   ", \"size\": " + std::to_string(g.size) + ", \"count_diff\": " + std::to_string(g.count_diff) +
-                   ", \"size_diff\": " + std::to_string(g.size_diff) + ", \"new\": " + std::to_string(g.new_objects) +
-                   ", \"freed\": " + std::to_string(g.freed_objects);
-            if (groups_traces(r_.group_by)) {
-                out += ", \"walked_size\": " + std::to_string(g.walked_size) + ", \"traceback\": [";
-                for (std::size_t f = 0; f < g.traceback.size(); ++f)
-                    out += std::string(f ? ", " : "") + "{\"filename\": " + json_string(g.traceback[f].filename) +
-                           ", \"lineno\": " + std::to_string(g.traceback[f].lineno) + "}";
-                out += "]";
-            }
-            out += "}";
-        }
-        out += "]";
-        if (r_.snapshots >= 3)
-            out += ", \"churn\": {\"count\": " + std::to_string(r_.churn_count) +
-                   ", \"size\": " + std::to_string(r_.churn_size) + "}";
-        out += "}\n";
-        std::fwrite(out.data(), 1, out.size(), stdout);
-    }
-
     void csv() {
         std::printf("key,count,size,count_diff,size_diff,new,freed,walked_size,traceback\n");
         for (std::size_t i = 0; i < rows_; ++i) {
@@ -163,7 +131,6 @@ private:
         }
     }
 
-    const DiffCommandOptions& o_;
     const DiffReport& r_;
     std::size_t rows_;
     bool colour_;
@@ -197,15 +164,10 @@ void run(DiffCommandOptions& o) {
 
     DiffReport report = diff_snapshots(ptrs, o.paths, o.diff);
     for (const std::string& w : report.warnings) std::cerr << "heapdiff: " << printable(w) << "\n";
-    if (o.min_size) {
-        auto small = [&](const GroupDiff& g) {
-            return static_cast<std::uint64_t>(g.size_diff < 0 ? -g.size_diff : g.size_diff) < o.min_size;
-        };
-        report.groups.erase(std::remove_if(report.groups.begin(), report.groups.end(), small), report.groups.end());
-    }
-    Printer printer(o, report, rows_to_show(report.groups.size(), o.top_given ? o.top : o.json || o.csv ? 0 : 10));
+    const std::size_t rows = rows_to_show(report.groups.size(), o.top_given ? o.top : o.json || o.csv ? 0 : 10);
+    Printer printer(o, report, rows);
     if (o.json)
-        printer.json();
+        print_json(to_json(report, rows));
     else if (o.csv)
         printer.csv();
     else
@@ -223,7 +185,7 @@ void set_diff_command(CLI::App& app) {
     cmd->add_option("--sort", o->sort, "size, count or name")->capture_default_str();
     CLI::Option* top =
         add_count_option(cmd, "--top", o->top, "Rows to show (0: all; default: 10 in a table, all in JSON/CSV)");
-    add_count_option(cmd, "--min-size", o->min_size, "Hide rows whose size changed by fewer bytes (0: hide none)");
+    add_count_option(cmd, "--min-size", o->diff.min_size, "Hide rows whose size changed by fewer bytes (0: hide none)");
     cmd->add_option("--type", o->diff.types, "Only objects whose type matches this glob (short or qualified name)");
     cmd->add_option("--include", o->diff.include, "Only allocations from files matching this glob");
     cmd->add_option("--exclude", o->diff.exclude, "No allocations from files matching this glob");

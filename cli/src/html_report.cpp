@@ -264,9 +264,9 @@ private:
         out += "<h2 id=\"trash\">Cyclic trash</h2><p class=\"note\">" + with_commas(r_.garbage.objects) + " objects (" +
                human_size(r_.garbage.bytes) + ") that no root reaches: only the cyclic collector frees them.</p>";
         HtmlTable trash("trash-table", {"type", "count", "size", "with __del__", "in gc.garbage"}, r_.garbage.types.size());
-        for (const GarbageTypeStat& t : r_.garbage.types)
-            trash.add_row({text_cell(esc(s_.type_name(t.type))), number_cell(with_commas(t.count), static_cast<std::int64_t>(t.count)),
-                           number_cell(human_size(t.size), static_cast<std::int64_t>(t.size)),
+        for (const GarbageType& t : r_.garbage.types)
+            trash.add_row({text_cell(esc(t.stat.name)), number_cell(with_commas(t.stat.count), static_cast<std::int64_t>(t.stat.count)),
+                           number_cell(human_size(t.stat.size), static_cast<std::int64_t>(t.stat.size)),
                            number_cell(with_commas(t.finalizers), static_cast<std::int64_t>(t.finalizers)),
                            number_cell(with_commas(t.in_gc_garbage), static_cast<std::int64_t>(t.in_gc_garbage))});
         out += trash.html();
@@ -281,12 +281,13 @@ private:
         if (o.growth) columns.insert(columns.end(), {"count diff", "size diff"});
         columns.insert(columns.end(), {"unreferenced", "most common values", "allocated at"});
         HtmlTable orphans("orphans-table", columns, o.types.size());
-        for (const OrphanTypeStat& t : o.types) {
-            std::vector<HtmlCell> cells = {text_cell(esc(t.type)), number_cell(with_commas(t.count), static_cast<std::int64_t>(t.count)),
-                                           number_cell(human_size(t.size), static_cast<std::int64_t>(t.size))};
+        for (const OrphanType& t : o.types) {
+            const TypeStat& stat = t.stat;
+            std::vector<HtmlCell> cells = {text_cell(esc(stat.name)), number_cell(with_commas(stat.count), static_cast<std::int64_t>(stat.count)),
+                                           number_cell(human_size(stat.size), static_cast<std::int64_t>(stat.size))};
             if (o.growth) {
-                cells.push_back(number_cell(signed_html(t.count_diff, signed_count(t.count_diff)), t.count_diff));
-                cells.push_back(number_cell(signed_html(t.size_diff, signed_size(t.size_diff)), t.size_diff));
+                cells.push_back(number_cell(signed_html(stat.count_diff, signed_count(stat.count_diff)), stat.count_diff));
+                cells.push_back(number_cell(signed_html(stat.size_diff, signed_size(stat.size_diff)), stat.size_diff));
             }
             cells.push_back(number_cell(with_commas(t.unreferenced), static_cast<std::int64_t>(t.unreferenced)));
             std::string values, where;

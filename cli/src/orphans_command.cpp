@@ -10,6 +10,7 @@
 #include "heapdiff/orphans.h"
 #include "heapdiff/printable_text.h"
 #include "heapdiff/reader.h"
+#include "report_json.h"
 #include "source_lines.h"
 
 namespace heapdiff::cli {
@@ -31,31 +32,6 @@ std::string values_text(const std::vector<std::pair<std::string, std::int64_t>>&
         if (n > 1) out += std::string(" (") + (growth ? "+" : "x") + with_commas(static_cast<std::uint64_t>(n)) + ")";
     }
     return out;
-}
-
-void print_json(const OrphanReport& r, std::size_t rows) {
-    std::string out = "{\"objects\": " + std::to_string(r.objects) + ", \"bytes\": " + std::to_string(r.bytes) +
-                      ", \"unreferenced_searched\": " + (r.search.searched ? "true" : "false") +
-                      ", \"unreferenced_search\": " + json_string(r.search.where) +
-                      ", \"unreferenced_objects\": " + std::to_string(r.search.objects) + ", \"types\": [";
-    for (std::size_t i = 0; i < rows; ++i) {
-        const OrphanTypeStat& t = r.types[i];
-        out += (i ? ", " : "");
-        out += "{\"type\": " + json_string(t.type) + ", \"count\": " + std::to_string(t.count) +
-               ", \"size\": " + std::to_string(t.size) + ", \"count_diff\": " + std::to_string(t.count_diff) +
-               ", \"size_diff\": " + std::to_string(t.size_diff) +
-               ", \"unreferenced\": " + std::to_string(t.unreferenced) + ", \"values\": [";
-        for (std::size_t v = 0; v < t.values.size(); ++v)
-            out += std::string(v ? ", " : "") + "{\"value\": " + json_string(t.values[v].first) +
-                   ", \"count\": " + std::to_string(t.values[v].second) + "}";
-        out += "], \"traceback\": [";
-        for (std::size_t f = 0; f < t.traceback.size(); ++f)
-            out += std::string(f ? ", " : "") + "{\"filename\": " + json_string(t.traceback[f].filename) +
-                   ", \"lineno\": " + std::to_string(t.traceback[f].lineno) + "}";
-        out += "]}";
-    }
-    out += "]}\n";
-    std::fwrite(out.data(), 1, out.size(), stdout);
 }
 
 void print_search(const UnreferencedSearch& s) {
@@ -91,13 +67,15 @@ void print_text(const OrphanReport& r, std::size_t rows, bool growth, bool all) 
         std::printf("%12s %11s  %s\n", "count", "size", "type");
     SourceLines sources;
     for (std::size_t i = 0; i < rows; ++i) {
-        const OrphanTypeStat& t = r.types[i];
+        const OrphanType& t = r.types[i];
+        const TypeStat& stat = t.stat;
         if (growth)
-            std::printf("%12s %11s %12s %12s  %s\n", with_commas(t.count).c_str(), human_size(t.size).c_str(),
-                        signed_count(t.count_diff).c_str(), signed_size(t.size_diff).c_str(), printable(t.type).c_str());
+            std::printf("%12s %11s %12s %12s  %s\n", with_commas(stat.count).c_str(), human_size(stat.size).c_str(),
+                        signed_count(stat.count_diff).c_str(), signed_size(stat.size_diff).c_str(),
+                        printable(stat.name).c_str());
         else
-            std::printf("%12s %11s  %s\n", with_commas(t.count).c_str(), human_size(t.size).c_str(),
-                        printable(t.type).c_str());
+            std::printf("%12s %11s  %s\n", with_commas(stat.count).c_str(), human_size(stat.size).c_str(),
+                        printable(stat.name).c_str());
         if (!t.values.empty() && i < 10)
             std::printf("%14s values: %s\n", "", values_text(t.values, growth).c_str());
         if (t.traceback.empty()) continue;
@@ -132,7 +110,7 @@ void set_orphans_command(CLI::App& app) {
         OrphanReport report = find_orphans(ptrs, o->all);
         std::size_t rows = rows_to_show(report.types.size(), o->top_given ? o->top : o->json ? 0 : 15);
         if (o->json)
-            print_json(report, rows);
+            print_json(to_json(report, rows));
         else
             print_text(report, rows, snaps.size() == 2, o->all);
     });

@@ -3,10 +3,8 @@
 // subtree), grouped by type; -o draws it.
 #include <CLI/CLI.hpp>
 
-#include <algorithm>
 #include <cstdio>
 #include <memory>
-#include <tuple>
 #include <unordered_set>
 
 #include "commands.h"
@@ -21,6 +19,7 @@
 #include "object_choice.h"
 #include "object_output.h"
 #include "phase_timer.h"
+#include "report_json.h"
 
 namespace heapdiff::cli {
 namespace {
@@ -35,10 +34,21 @@ struct RetainedOptions {
     bool json = false;
 };
 
-struct TypeRow {
-    TypeId type;
-    std::uint64_t count = 0, size = 0;
-};
+void print_text(const RetainedOptions& o, const Snapshot& s, const ObjectNames& names, const RetainedReport& r) {
+    if (r.kept.empty()) {
+        std::printf("%s is not reachable from any root: it is cyclic trash and retains nothing (heapdiff garbage %s)\n",
+                    object_text(s, r.object, &names).c_str(), printable(o.path).c_str());
+        return;
+    }
+    std::printf("%s retains %s in %s objects: what would be freed if it went away\n",
+                object_text(s, r.object, &names).c_str(), human_size(r.bytes).c_str(), with_commas(r.kept.size()).c_str());
+    std::printf("%14s %11s  %s\n", "count", "size", "type");
+    const std::size_t rows = rows_to_show(r.types.size(), o.top);
+    for (std::size_t k = 0; k < rows; ++k)
+        std::printf("%14s %11s  %s\n", with_commas(r.types[k].count).c_str(), human_size(r.types[k].size).c_str(),
+                    printable(r.types[k].name).c_str());
+    if (rows < r.types.size()) std::printf("... %zu more types (--top)\n", r.types.size() - rows);
+}
 
 void run(const RetainedOptions& o) {
     if (!o.output.empty()) drawing_format(o.output);
@@ -49,51 +59,17 @@ void run(const RetainedOptions& o) {
     timer.done("graph");
     ObjectIndex object = choose_object(g, o.choice, o.path);
     ObjectNames names(g);
-    std::vector<ObjectIndex> kept = retained_objects(g, object);
+    const RetainedReport report = retained_report(g, object);
     timer.done("retained");
-    std::vector<TypeRow> by_type(s.types.size() + 1);
-    std::uint64_t bytes = 0;
-    for (ObjectIndex i : kept) {
-        TypeRow& r = by_type[s.type[i].value];
-        r.type = s.type[i];
-        ++r.count;
-        r.size += s.size[i];
-        bytes += s.size[i];
-    }
-    by_type.erase(std::remove_if(by_type.begin(), by_type.end(), [](const TypeRow& r) { return r.count == 0; }),
-                  by_type.end());
-    std::sort(by_type.begin(), by_type.end(), [&](const TypeRow& a, const TypeRow& b) {
-        if (std::tie(a.size, a.count) != std::tie(b.size, b.count)) return std::tie(a.size, a.count) > std::tie(b.size, b.count);
-        return s.type_name(a.type) < s.type_name(b.type);
-    });
-    const std::size_t rows = o.json ? by_type.size() : rows_to_show(by_type.size(), o.top);
-    if (o.json) {
-        std::string out = "{\"object\": {" + object_json_fields(s, object, &names) + ", \"retained\": " + std::to_string(bytes) +
-                          "}, \"objects\": " + std::to_string(kept.size()) + ", \"bytes\": " + std::to_string(bytes) +
-                          ", \"types\": [";
-        for (std::size_t k = 0; k < rows; ++k)
-            out += std::string(k ? ", " : "") + "{\"type\": " + json_string(s.type_name(by_type[k].type)) +
-                   ", \"count\": " + std::to_string(by_type[k].count) + ", \"size\": " + std::to_string(by_type[k].size) + "}";
-        out += "]}\n";
-        std::fwrite(out.data(), 1, out.size(), stdout);
-    } else if (kept.empty()) {
-        std::printf("%s is not reachable from any root: it is cyclic trash and retains nothing (heapdiff garbage %s)\n",
-                    object_text(s, object, &names).c_str(), printable(o.path).c_str());
-    } else {
-        std::printf("%s retains %s in %s objects: what would be freed if it went away\n",
-                    object_text(s, object, &names).c_str(),
-                    human_size(bytes).c_str(), with_commas(kept.size()).c_str());
-        std::printf("%14s %11s  %s\n", "count", "size", "type");
-        for (std::size_t k = 0; k < rows; ++k)
-            std::printf("%14s %11s  %s\n", with_commas(by_type[k].count).c_str(), human_size(by_type[k].size).c_str(),
-                        printable(s.type_name(by_type[k].type)).c_str());
-        if (rows < by_type.size()) std::printf("... %zu more types (--top)\n", by_type.size() - rows);
-    }
+    if (o.json)
+        print_json(to_json(report, s, &names));
+    else
+        print_text(o, s, names, report);
     if (o.output.empty()) return;
     // The picture: the object's referents, limited to what it retains, with every
     // object's own retained size (this needs the whole dominator tree).
     RetainedSizes sizes = retained_sizes(g);
-    std::unordered_set<ObjectIndex> members(kept.begin(), kept.end());
+    std::unordered_set<ObjectIndex> members(report.kept.begin(), report.kept.end());
     NeighbourhoodOptions n;
     n.direction = Direction::Referents;
     n.max_depth = o.max_depth;

@@ -3,11 +3,9 @@
 // largest objects, or the types that hold the most.
 #include <CLI/CLI.hpp>
 
-#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <optional>
-#include <tuple>
 
 #include "commands.h"
 #include "count_option.h"
@@ -18,9 +16,10 @@
 #include "heapdiff/object_text.h"
 #include "heapdiff/printable_text.h"
 #include "heapdiff/reader.h"
-#include "heapdiff/retained.h"
+#include "heapdiff/top.h"
 #include "object_output.h"
 #include "phase_timer.h"
+#include "report_json.h"
 
 namespace heapdiff::cli {
 namespace {
@@ -33,91 +32,49 @@ struct TopOptions {
     bool json = false;
 };
 
-void objects(const Snapshot& s, const HeapGraph& g, const ObjectNames& names, const TopOptions& o) {
-    std::vector<std::uint64_t> retained;
-    if (o.by == "retained") retained = retained_sizes(g).retained;
-    const std::vector<std::uint64_t>& key = o.by == "retained" ? retained : s.size;
-    std::vector<ObjectIndex> order(s.object_count());
-    for (ObjectIndex i = 0; i < order.size(); ++i) order[i] = i;
-    const std::size_t rows = rows_to_show(order.size(), o.top);
-    std::partial_sort(order.begin(), order.begin() + rows, order.end(), [&](ObjectIndex a, ObjectIndex b) {
-        if (key[a] != key[b]) return key[a] > key[b];
-        return s.address[a] < s.address[b];
-    });
-    if (o.json) {
-        std::string out = "{\"by\": " + json_string(o.by) + ", \"group_by\": \"object\", \"rows\": [";
-        for (std::size_t k = 0; k < rows; ++k) {
-            ObjectIndex i = order[k];
-            out += std::string(k ? ", " : "") + "{" + object_json_fields(s, i, &names);
-            if (!retained.empty()) out += ", \"retained\": " + std::to_string(retained[i]);
-            out += "}";
-        }
-        out += "]}\n";
-        std::fwrite(out.data(), 1, out.size(), stdout);
-        return;
-    }
-    if (s.object_count() == 0) {
+void print_objects(const TopOptions& o, const Snapshot& s, const ObjectNames& names, const TopReport& r) {
+    if (r.heap_objects == 0) {
         std::printf("no objects in %s\n", printable(o.path).c_str());
         return;
     }
-    std::printf("%zu %s of %s objects in %s\n", rows, o.by == "retained" ? "biggest retainers" : "largest objects",
-                with_commas(s.object_count()).c_str(), printable(o.path).c_str());
+    const bool retained = r.by == TopMeasure::Retained;
+    std::printf("%zu %s of %s objects in %s\n", r.objects.size(), retained ? "biggest retainers" : "largest objects",
+                with_commas(r.heap_objects).c_str(), printable(o.path).c_str());
     std::printf("%11s %11s  %-18s %-32s%s\n", "retained", "size", "address", "object", "name");
-    for (std::size_t k = 0; k < rows; ++k) {
-        ObjectIndex i = order[k];
-        std::printf("%11s %11s  %-18s %s\n", retained.empty() ? "-" : human_size(retained[i]).c_str(),
-                    human_size(s.size[i]).c_str(), hex_address(s.address[i]).c_str(),
-                    object_cell(s, i, &names).c_str());
-    }
+    for (const TopObject& row : r.objects)
+        std::printf("%11s %11s  %-18s %s\n", retained ? human_size(row.retained).c_str() : "-",
+                    human_size(s.size[row.object]).c_str(), hex_address(s.address[row.object]).c_str(),
+                    object_cell(s, row.object, &names).c_str());
 }
 
-void types(const Snapshot& s, const HeapGraph& g, const TopOptions& o) {
-    RetainedSizes sizes = retained_sizes(g);
-    std::vector<TypeRetained> rows = retained_by_type(g, sizes);
-    auto key = [&](const TypeRetained& t) {
-        if (o.by == "count") return std::make_tuple(t.count, t.size, t.retained);
-        if (o.by == "size") return std::make_tuple(t.size, t.count, t.retained);
-        return std::make_tuple(t.retained, t.size, t.count);
-    };
-    std::stable_sort(rows.begin(), rows.end(), [&](const TypeRetained& a, const TypeRetained& b) {
-        if (key(a) != key(b)) return key(a) > key(b);
-        return s.type_name(a.type) < s.type_name(b.type);
-    });
-    const std::size_t n = rows_to_show(rows.size(), o.top);
-    if (o.json) {
-        std::string out = "{\"by\": " + json_string(o.by) + ", \"group_by\": \"type\", \"rows\": [";
-        for (std::size_t k = 0; k < n; ++k)
-            out += std::string(k ? ", " : "") + "{\"type\": " + json_string(s.type_name(rows[k].type)) +
-                   ", \"count\": " + std::to_string(rows[k].count) + ", \"size\": " + std::to_string(rows[k].size) +
-                   ", \"retained\": " + std::to_string(rows[k].retained) + "}";
-        out += "]}\n";
-        std::fwrite(out.data(), 1, out.size(), stdout);
-        return;
-    }
-    if (rows.empty()) {
+void print_types(const TopOptions& o, const TopReport& r) {
+    if (r.types.empty()) {
         std::printf("no objects in %s\n", printable(o.path).c_str());
         return;
     }
-    std::printf("%zu types by %s in %s (retained: what freeing every instance would free at least)\n", n,
+    std::printf("%zu types by %s in %s (retained: what freeing every instance would free at least)\n", r.types.size(),
                 o.by.c_str(), printable(o.path).c_str());
     std::printf("%11s %11s %12s  %s\n", "retained", "size", "count", "type");
-    for (std::size_t k = 0; k < n; ++k)
-        std::printf("%11s %11s %12s  %s\n", human_size(rows[k].retained).c_str(), human_size(rows[k].size).c_str(),
-                    with_commas(rows[k].count).c_str(), printable(s.type_name(rows[k].type)).c_str());
+    for (const TypeStat& t : r.types)
+        std::printf("%11s %11s %12s  %s\n", human_size(t.retained).c_str(), human_size(t.size).c_str(),
+                    with_commas(t.count).c_str(), printable(t.name).c_str());
 }
 
 void run(TopOptions o) {
     if (o.group_by.empty()) o.group_by = o.by == "count" ? "type" : "object";
-    if (o.group_by == "object" && o.by == "count")
+    const TopGrouping group_by = o.group_by == "object" ? TopGrouping::Object : TopGrouping::Type;
+    const std::optional<TopMeasure> by = parse_top_measure(o.by);
+    if (!by) throw usage_error("unknown --by '" + o.by + "': use retained, size or count");
+    if (group_by == TopGrouping::Object && *by == TopMeasure::Count)
         throw usage_error("--by count counts objects per type: use it with --group-by type");
     LoadOptions load;
-    load.values = o.group_by == "object";
+    load.values = group_by == TopGrouping::Object;
     PhaseTimer timer;
     Snapshot s = read_snapshot(o.path, load);
     timer.done("load");
     HeapGraph g(s, false);
     std::optional<ObjectNames> names;  // the rows' names, walked while the edges are here
-    if (o.group_by == "object") names.emplace(g);
+    if (group_by == TopGrouping::Object) names.emplace(g);
     // The graph holds the references now; what the rest needs of the snapshot is types,
     // sizes, values and edge kinds (for "list len 5"). Freeing the other columns before
     // the dominator tree is built takes ~40 bytes per object off the peak.
@@ -126,11 +83,14 @@ void run(TopOptions o) {
     std::vector<std::uint64_t>().swap(s.refcount);
     std::vector<TracebackId>().swap(s.traceback);
     timer.done("graph");
-    if (o.group_by == "object")
-        objects(s, g, *names, o);
-    else
-        types(s, g, o);
+    const TopReport report = top_report(g, *by, group_by, o.top);
     timer.done("analysis");
+    if (o.json)
+        print_json(to_json(report, s, names ? &*names : nullptr));
+    else if (group_by == TopGrouping::Object)
+        print_objects(o, s, *names, report);
+    else
+        print_types(o, report);
 }
 
 }  // namespace

@@ -429,6 +429,7 @@ DiffReport diff_snapshots(const std::vector<const Snapshot*>& snaps, const std::
     DiffReport report;
     report.group_by = o.group_by;
     report.snapshots = snaps.size();
+    report.names = names;
     warn_about_mismatches(snaps, names, report);
     const bool traces = groups_traces(o.group_by);
     const bool three = snaps.size() >= 3;
@@ -524,6 +525,12 @@ DiffReport diff_snapshots(const std::vector<const Snapshot*>& snaps, const std::
     }
     sort_groups(report.groups, o.sort);
     note_unexplained_growth(*snaps.front(), *snaps.back(), traces, report);
+    if (o.min_size) {  // after the notes: they speak of all the memory, not only the rows shown
+        auto small = [&](const GroupDiff& g) {
+            return static_cast<std::uint64_t>(g.size_diff < 0 ? -g.size_diff : g.size_diff) < o.min_size;
+        };
+        report.groups.erase(std::remove_if(report.groups.begin(), report.groups.end(), small), report.groups.end());
+    }
     return report;
 }
 

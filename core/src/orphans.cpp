@@ -1,9 +1,7 @@
 #include "heapdiff/orphans.h"
 
 #include <algorithm>
-#include <cstdlib>
 #include <map>
-#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -57,6 +55,7 @@ constexpr std::size_t kMaxDistinctValues = 4096;
 constexpr std::size_t kValuesShown = 5;
 
 struct Tally {
+    TypeId type;
     std::uint64_t count = 0, size = 0, unreferenced = 0;
     std::map<std::vector<std::pair<std::string, std::uint32_t>>, std::uint64_t> tracebacks;
     std::unordered_map<std::string, std::int64_t> values;
@@ -68,6 +67,7 @@ std::map<std::string, Tally> tally(const Snapshot& s, bool with_tracebacks) {
     const ObjectIndex first_unreferenced = static_cast<ObjectIndex>(s.object_count() - search.objects);
     for (ObjectIndex i : orphan_objects(s)) {
         Tally& t = out[std::string(s.type_name(s.type[i]))];
+        t.type = s.type[i];
         ++t.count;
         t.size += s.size[i];
         if (i >= first_unreferenced) ++t.unreferenced;
@@ -117,15 +117,20 @@ OrphanReport find_orphans(const std::vector<const Snapshot*>& snaps, bool all_ty
     report.search = unreferenced_search(*snaps.back());
     report.growth = snaps.size() == 2;
     for (auto& [type, t] : now) {
-        OrphanTypeStat row;
-        row.type = type;
-        row.count = t.count;
-        row.size = t.size;
+        OrphanType row;
+        row.stat.type = t.type;
+        row.stat.name = type;
+        row.stat.count = t.count;
+        row.stat.size = t.size;
         row.unreferenced = t.unreferenced;
         auto b = before.find(type);
         row.values = top_values(t, b == before.end() ? nullptr : &b->second);
-        row.count_diff = static_cast<std::int64_t>(t.count) - (b == before.end() ? 0 : static_cast<std::int64_t>(b->second.count));
-        row.size_diff = static_cast<std::int64_t>(t.size) - (b == before.end() ? 0 : static_cast<std::int64_t>(b->second.size));
+        if (report.growth) {  // one snapshot has no growth to tell: the diffs stay 0
+            row.stat.count_diff =
+                static_cast<std::int64_t>(t.count) - (b == before.end() ? 0 : static_cast<std::int64_t>(b->second.count));
+            row.stat.size_diff =
+                static_cast<std::int64_t>(t.size) - (b == before.end() ? 0 : static_cast<std::int64_t>(b->second.size));
+        }
         for (const auto& [frames, n] : t.tracebacks)
             if (n > row.traceback_count) {
                 row.traceback_count = n;
@@ -137,26 +142,20 @@ OrphanReport find_orphans(const std::vector<const Snapshot*>& snaps, bool all_ty
         report.types.push_back(std::move(row));
     }
     for (const auto& [type, t] : before)
-        if (!now.count(type)) {
-            OrphanTypeStat row;
-            row.type = type;
-            row.count_diff = -static_cast<std::int64_t>(t.count);
-            row.size_diff = -static_cast<std::int64_t>(t.size);
+        if (!now.count(type)) {  // every orphan of the type went away
+            OrphanType row;
+            row.stat.name = type;
+            row.stat.count_diff = -static_cast<std::int64_t>(t.count);
+            row.stat.size_diff = -static_cast<std::int64_t>(t.size);
             report.types.push_back(std::move(row));
         }
     const bool growth = snaps.size() == 2;
     if (growth && !all_types)
         report.types.erase(std::remove_if(report.types.begin(), report.types.end(),
-                                          [](const OrphanTypeStat& r) { return r.count_diff <= 0 && r.size_diff <= 0; }),
+                                          [](const OrphanType& r) { return r.stat.count_diff <= 0 && r.stat.size_diff <= 0; }),
                            report.types.end());
-    std::stable_sort(report.types.begin(), report.types.end(), [&](const OrphanTypeStat& a, const OrphanTypeStat& b) {
-        auto key = [&](const OrphanTypeStat& r) {
-            return growth ? std::make_tuple(std::llabs(r.size_diff), r.size, std::llabs(r.count_diff), r.count)
-                          : std::make_tuple(static_cast<long long>(r.size), r.size, 0ll, r.count);
-        };
-        if (key(a) != key(b)) return key(a) > key(b);
-        return a.type < b.type;
-    });
+    sort_types(report.types, growth ? TypeOrder::ByGrowth : TypeOrder::BySize,
+               [](const OrphanType& r) -> const TypeStat& { return r.stat; });
     return report;
 }
 

@@ -1,7 +1,6 @@
 #include "heapdiff/garbage.h"
 
 #include <algorithm>
-#include <tuple>
 
 namespace heapdiff {
 namespace {
@@ -49,15 +48,19 @@ std::vector<bool> reachable_from_roots(const HeapGraph& graph) {
 GarbageReport find_garbage(const HeapGraph& graph) {
     const Snapshot& s = graph.snapshot();
     std::vector<bool> reached = reachable_from_roots(graph);
-    std::vector<GarbageTypeStat> by_type(s.types.size() + 1);
+    std::vector<GarbageType> by_type;
+    for (TypeStat& t : type_table(s)) {
+        by_type.emplace_back();
+        by_type.back().stat = std::move(t);
+    }
     GarbageReport report;
     for (ObjectIndex i = 0; i < graph.object_count(); ++i) {
         if (reached[i]) continue;
-        GarbageTypeStat& t = by_type[s.type[i].value];
+        GarbageType& t = by_type[s.type[i].value];
         const bool finalizer = s.flags[i] & format::object_flag::kHasFinalizer;
         const bool saved = s.flags[i] & format::object_flag::kInGcGarbage;
-        ++t.count;
-        t.size += s.size[i];
+        ++t.stat.count;
+        t.stat.size += s.size[i];
         t.finalizers += finalizer;
         t.in_gc_garbage += saved;
         ++report.objects;
@@ -65,15 +68,24 @@ GarbageReport find_garbage(const HeapGraph& graph) {
         report.finalizers += finalizer;
         report.in_gc_garbage += saved;
     }
-    for (std::uint32_t t = 0; t < by_type.size(); ++t) {
-        if (by_type[t].count == 0) continue;
-        by_type[t].type = TypeId(t);
-        report.types.push_back(by_type[t]);
+    for (GarbageType& t : by_type)
+        if (t.stat.count) report.types.push_back(std::move(t));
+    sort_types(report.types, TypeOrder::BySize, [](const GarbageType& t) -> const TypeStat& { return t.stat; });
+    return report;
+}
+
+GarbageReport garbage_report(const HeapGraph& graph, const GarbageOptions& options) {
+    GarbageReport report = find_garbage(graph);
+    if (options.shapes == 0 || report.objects == 0) return report;
+    std::vector<bool> trash = reachable_from_roots(graph);
+    trash.flip();
+    std::vector<std::vector<ObjectIndex>> members = trash_by_type(graph, trash);
+    const std::size_t shaped = std::min(options.shaped_types, report.types.size());
+    for (std::size_t k = 0; k < shaped; ++k) {
+        GarbageType& t = report.types[k];
+        t.cycles = cycle_shapes(graph, trash, members[t.stat.type.value], kShapeSamples, t.sampled);
+        if (t.cycles.size() > options.shapes) t.cycles.resize(options.shapes);
     }
-    std::sort(report.types.begin(), report.types.end(), [&](const GarbageTypeStat& a, const GarbageTypeStat& b) {
-        if (std::tie(a.size, a.count) != std::tie(b.size, b.count)) return std::tie(a.size, a.count) > std::tie(b.size, b.count);
-        return s.type_name(a.type) < s.type_name(b.type);
-    });
     return report;
 }
 

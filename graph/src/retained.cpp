@@ -28,12 +28,12 @@ RetainedSizes retained_sizes(const HeapGraph& graph) {
     return out;
 }
 
-std::vector<TypeRetained> retained_by_type(const HeapGraph& graph, const RetainedSizes& sizes) {
+std::vector<TypeStat> retained_by_type(const HeapGraph& graph, const RetainedSizes& sizes) {
     const Snapshot& s = graph.snapshot();
     const std::uint32_t n = graph.object_count();
-    std::vector<TypeRetained> by_type(s.types.size() + 1);
+    std::vector<TypeStat> by_type = type_table(s);
     for (ObjectIndex i = 0; i < n; ++i) {
-        TypeRetained& t = by_type[s.type[i].value];
+        TypeStat& t = by_type[s.type[i].value];
         ++t.count;
         t.size += s.size[i];
     }
@@ -65,13 +65,8 @@ std::vector<TypeRetained> retained_by_type(const HeapGraph& graph, const Retaine
         if (open[t]++ == 0) by_type[t].retained += sizes.retained[v];
         stack.push_back({v, child_begin[v]});  // `top` is not used after this
     }
-    std::vector<TypeRetained> out;
-    for (std::uint32_t t = 0; t < by_type.size(); ++t) {
-        if (by_type[t].count == 0) continue;
-        by_type[t].type = TypeId(t);
-        out.push_back(by_type[t]);
-    }
-    return out;
+    drop_empty_types(by_type);
+    return by_type;
 }
 
 }  // namespace heapdiff
@@ -97,6 +92,27 @@ std::uint64_t retained_size_of(const HeapGraph& graph, ObjectIndex object) {
     std::uint64_t total = 0;
     for (ObjectIndex i : retained_objects(graph, object)) total += graph.snapshot().size[i];
     return total;
+}
+
+}  // namespace heapdiff
+
+namespace heapdiff {
+
+RetainedReport retained_report(const HeapGraph& graph, ObjectIndex object) {
+    const Snapshot& s = graph.snapshot();
+    RetainedReport out;
+    out.object = object;
+    out.kept = retained_objects(graph, object);
+    out.types = type_table(s);
+    for (ObjectIndex i : out.kept) {
+        TypeStat& t = out.types[s.type[i].value];
+        ++t.count;
+        t.size += s.size[i];
+        out.bytes += s.size[i];
+    }
+    drop_empty_types(out.types);
+    sort_types(out.types, TypeOrder::BySize);
+    return out;
 }
 
 }  // namespace heapdiff

@@ -110,11 +110,10 @@ TracebackId most_common(const std::unordered_map<std::uint32_t, std::uint64_t>& 
     return best;
 }
 
-void finish_held(std::vector<HeldType>& held, std::size_t keep) {
+void finish_held(const Snapshot& s, std::vector<HeldType>& held, std::size_t keep) {
     held.erase(std::remove_if(held.begin(), held.end(), [](const HeldType& h) { return h.count == 0; }), held.end());
-    std::sort(held.begin(), held.end(), [](const HeldType& a, const HeldType& b) {
-        return a.size != b.size ? a.size > b.size : a.count > b.count;
-    });
+    for (HeldType& h : held) h.name = std::string(s.type_name(h.type));
+    sort_types(held, TypeOrder::BySize, [](const HeldType& h) -> const TypeStat& { return h; });
     if (held.size() > keep) held.resize(keep);
 }
 
@@ -155,7 +154,7 @@ void big_objects(const HeapGraph& g, const RetainedSizes& sizes, const SuspectsO
         h.size += s.size[i];
         if (h.example == kNoObject) h.example = i;
     }
-    for (Suspect& sp : r.suspects) finish_held(sp.held, o.held_types);
+    for (Suspect& sp : r.suspects) finish_held(s, sp.held, o.held_types);
 }
 
 }  // namespace
@@ -280,7 +279,7 @@ SuspectsReport find_suspects(const HeapGraph& g, const RetainedSizes& sizes, con
         for (std::size_t k = 0; k < r.suspects.size(); ++k) {
             Suspect& sp = r.suspects[k];
             sp.site = most_common(sites[k]);
-            finish_held(sp.held, o.held_types);
+            finish_held(s, sp.held, o.held_types);
             if (sp.kind == SuspectKind::CyclicTrash) {
                 if (trash.empty()) {
                     trash.assign(n, false);

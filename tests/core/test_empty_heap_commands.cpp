@@ -59,9 +59,8 @@ TEST_CASE("summary of an empty heap: zero totals and no objects") {
     check_ok({"summary", path}, "objects 0  bytes 0 B  gc-tracked 0");
     check_ok({"summary", path}, "\nno objects\n");
     check_ok({"summary", path, "--json"},
-             "{\"objects\": 0, \"bytes\": 0, \"gc_tracked\": 0, \"label\": \"nothing\", \"unreferenced\": "
-             "{\"searched\": false, \"search\": \"\", \"objects\": 0}, \"garbage\": {\"objects\": 0, \"bytes\": 0}, "
-             "\"types\": []}\n");
+             "{\"bytes\":0,\"garbage\":{\"bytes\":0,\"objects\":0},\"gc_tracked\":0,\"label\":\"nothing\","
+             "\"objects\":0,\"types\":[],\"unreferenced\":{\"objects\":0,\"search\":\"\",\"searched\":false}}\n");
     // A snapshot without the allocator scan's facts says so, never "none found".
     check_ok({"summary", path}, "unreferenced objects not searched");
 }
@@ -71,14 +70,14 @@ TEST_CASE("diff and orphans of empty heaps: no difference, no orphans") {
     const std::string path = empty_snapshot(dir);
     check_ok({"diff", path, path}, "no difference");
     check_ok({"diff", path, path, path}, "no survivors");
-    check_ok({"diff", path, path, "--json"}, "\"groups\": []");
+    check_ok({"diff", path, path, "--json"}, "\"groups\":[]");
     check_ok({"diff", path, path, "--csv"}, "key,count,size");
     check_ok({path, path, "--group-by", "module"}, "no difference");
     check_ok({"orphans", path}, "0 objects (0 B)");
     check_ok({"orphans", path, path}, "0 objects (0 B)");
     check_ok({"orphans", path, "--json"},
-             "{\"objects\": 0, \"bytes\": 0, \"unreferenced_searched\": false, \"unreferenced_search\": \"\", "
-             "\"unreferenced_objects\": 0, \"types\": []}");
+             "{\"bytes\":0,\"objects\":0,\"types\":[],\"unreferenced_objects\":0,\"unreferenced_search\":\"\","
+             "\"unreferenced_searched\":false}\n");
     check_ok({"orphans", path}, "unreferenced objects not searched");
     check_ok({"diff", path, path}, "note: unreferenced objects not searched");
 }
@@ -90,10 +89,10 @@ TEST_CASE("top and garbage of an empty heap: no objects") {
     check_ok({"top", path, "--by", "size"}, "no objects in " + path);
     check_ok({"top", path, "--group-by", "type"}, "no objects in " + path);
     check_ok({"top", path, "--by", "count"}, "no objects in " + path);
-    check_ok({"top", path, "--json"}, "\"rows\": []");
-    check_ok({"top", path, "--group-by", "type", "--json"}, "\"rows\": []");
+    check_ok({"top", path, "--json"}, "\"rows\":[]");
+    check_ok({"top", path, "--group-by", "type", "--json"}, "\"rows\":[]");
     check_ok({"garbage", path}, "no objects in " + path + ", so no cyclic trash");
-    check_ok({"garbage", path, "--json"}, "{\"objects\": 0, \"bytes\": 0, \"finalizers\": 0, \"in_gc_garbage\": 0");
+    check_ok({"garbage", path, "--json"}, "{\"bytes\":0,\"finalizers\":0,\"in_gc_garbage\":0,\"objects\":0,\"types\":[]}\n");
 }
 
 TEST_CASE("commands that need an object say there is none, as for any other heap") {

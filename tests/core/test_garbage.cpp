@@ -14,11 +14,11 @@ TEST_CASE("garbage: an unreachable cycle and what only it holds") {
     CHECK(r.objects == 3);
     CHECK(r.bytes == 48 + 48 + 500);
     REQUIRE(r.types.size() == 2);
-    CHECK(s.type_name(r.types[0].type) == "builtins.bytes");  // by size first
-    CHECK(r.types[0].count == 1);
-    CHECK(s.type_name(r.types[1].type) == "app.graph.Node");
-    CHECK(r.types[1].count == 2);
-    CHECK(r.types[1].size == 96);
+    CHECK(r.types[0].stat.name == "builtins.bytes");  // by size first
+    CHECK(r.types[0].stat.count == 1);
+    CHECK(r.types[1].stat.name == "app.graph.Node");
+    CHECK(r.types[1].stat.count == 2);
+    CHECK(r.types[1].stat.size == 96);
     CHECK(r.finalizers == 0);
     std::vector<bool> reached = reachable_from_roots(g);
     CHECK(reached[g.index().find(0x800)]);

@@ -42,8 +42,9 @@ TEST_CASE("orphans found by the allocator are counted, with their most common va
     Snapshot s = heap({"100030", "100031", "100030", "100030", "7"}, 5);
     OrphanReport r = find_orphans({&s});
     REQUIRE(r.types.size() == 1);
-    CHECK(r.types[0].type == "builtins.int");
-    CHECK(r.types[0].count == 5);
+    CHECK(r.types[0].stat.name == "builtins.int");
+    CHECK(r.types[0].stat.count == 5);
+    CHECK(r.types[0].stat.count_diff == 0);  // one snapshot: no growth to tell
     CHECK(r.types[0].unreferenced == 5);
     REQUIRE(r.types[0].values.size() == 3);
     CHECK(r.types[0].values[0] == std::make_pair(std::string("100030"), std::int64_t(3)));
@@ -56,7 +57,7 @@ TEST_CASE("two snapshots: only the types that grew, and the values that grew") {
     Snapshot b = heap({"100030", "100030", "100030", "5"}, 4);
     OrphanReport r = find_orphans({&a, &b});
     REQUIRE(r.types.size() == 1);
-    CHECK(r.types[0].count_diff == 2);
+    CHECK(r.types[0].stat.count_diff == 2);
     REQUIRE(r.types[0].values.size() == 1);
     CHECK(r.types[0].values[0] == std::make_pair(std::string("100030"), std::int64_t(2)));
     // The same heap twice: nothing grew, so no row unless every type is asked for.

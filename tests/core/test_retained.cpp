@@ -80,7 +80,7 @@ TEST_CASE("retained: a type's retained size counts nested instances once") {
     Snapshot s = b.take();
     HeapGraph g(s, false);
     RetainedSizes r = retained_sizes(g);
-    for (const TypeRetained& t : retained_by_type(g, r)) {
+    for (const TypeStat& t : retained_by_type(g, r)) {
         if (s.type_name(t.type) == "app.Node") {
             CHECK(t.count == 3);
             CHECK(t.size == 144);
@@ -130,7 +130,7 @@ TEST_CASE("retained: a linked list of 10M nodes, no recursion anywhere") {
     CHECK(r.retained[0] == suffix + 72);
     CHECK(retained_size_of(g, 1) == suffix);
     CHECK(retained_size_of(g, n / 2) == r.retained[n / 2]);
-    std::vector<TypeRetained> types = retained_by_type(g, r);
+    std::vector<TypeStat> types = retained_by_type(g, r);
     REQUIRE(types.size() == 2);
     CHECK(types[1].retained == suffix);  // the head only: every other node is under it
 }

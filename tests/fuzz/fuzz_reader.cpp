@@ -97,7 +97,7 @@ void check_within_limits(const std::uint8_t* data, std::size_t size, const Snaps
 // What the commands do with a snapshot: nothing here may fault on a loaded one.
 void use(const Snapshot& s) {
     Summary sum = summarize(s);
-    by_size(s, sum.types);
+    sort_types(sum.types, TypeOrder::BySize);
     for (std::size_t i = 0; i < s.object_count(); ++i) {
         s.type_name(s.type[i]);
         s.value(static_cast<ObjectIndex>(i));

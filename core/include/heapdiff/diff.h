@@ -38,6 +38,7 @@ struct DiffOptions {
     std::vector<std::string> types;    // fnmatch globs on the qualified or short type name (object groups)
     std::vector<std::string> include;  // fnmatch globs on the allocating file (newest frame), like tracemalloc.Filter
     std::vector<std::string> exclude;
+    std::uint64_t min_size = 0;        // leave out rows whose size changed by fewer bytes (0: none)
 };
 
 // One row. Sizes and counts are those of the newest snapshot; *_diff are newest minus
@@ -58,6 +59,7 @@ struct GroupDiff {
 struct DiffReport {
     GroupBy group_by = GroupBy::Type;
     std::size_t snapshots = 0;
+    std::vector<std::string> names;     // the snapshots as the caller named them, oldest first
     std::vector<GroupDiff> groups;      // sorted as DiffOptions::sort says
     std::vector<std::string> warnings;  // one line each: different processes, wrong time order ...
     std::vector<std::string> notes;     // memory the rows do not explain, and what to run next

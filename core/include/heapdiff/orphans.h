@@ -11,15 +11,14 @@
 
 #include "heapdiff/diff.h"
 #include "heapdiff/snapshot.h"
+#include "heapdiff/type_stat.h"
 
 namespace heapdiff {
 
-struct OrphanTypeStat {
-    std::string type;
-    std::uint64_t count = 0;
-    std::uint64_t size = 0;
-    std::int64_t count_diff = 0;  // with two snapshots: newest minus oldest
-    std::int64_t size_diff = 0;
+// A type's orphans: how many (with two snapshots, their growth: stat.count_diff and
+// stat.size_diff, newest minus oldest), and the clues to where they come from.
+struct OrphanType {
+    TypeStat stat;  // the orphans only, not every object of the type
     std::vector<FrameText> traceback;  // the most common allocation traceback, most recent call last
     std::uint64_t traceback_count = 0;  // how many of the orphans were allocated there
     std::uint64_t unreferenced = 0;     // of `count`, found only by the allocator (no referrer at all)
@@ -39,7 +38,7 @@ UnreferencedSearch unreferenced_search(const Snapshot& snapshot);
 struct OrphanReport {
     std::uint64_t objects = 0;
     std::uint64_t bytes = 0;
-    std::vector<OrphanTypeStat> types;  // by |size diff| (or size), count, name
+    std::vector<OrphanType> types;  // TypeOrder::ByGrowth with two snapshots, TypeOrder::BySize with one
     UnreferencedSearch search;          // of the newest snapshot
     bool growth = false;                // two snapshots
 };

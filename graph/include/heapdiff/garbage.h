@@ -8,16 +8,20 @@
 #include <cstdint>
 #include <vector>
 
+#include "heapdiff/cycles.h"
 #include "heapdiff/heap_graph.h"
+#include "heapdiff/type_stat.h"
 
 namespace heapdiff {
 
-struct GarbageTypeStat {
-    TypeId type;
-    std::uint64_t count = 0;
-    std::uint64_t size = 0;
+struct GarbageType {
+    TypeStat stat;                    // the type's trash only
     std::uint64_t finalizers = 0;     // objects whose type defines __del__ / tp_finalize
     std::uint64_t in_gc_garbage = 0;  // objects listed in gc.garbage
+    // The most common shapes of the shortest cycles through up to kShapeSamples of its
+    // trash objects (garbage_report with shapes), and how many were sampled.
+    std::size_t sampled = 0;
+    std::vector<CycleShape> cycles;
 };
 
 struct GarbageReport {
@@ -25,12 +29,25 @@ struct GarbageReport {
     std::uint64_t bytes = 0;
     std::uint64_t finalizers = 0;
     std::uint64_t in_gc_garbage = 0;
-    std::vector<GarbageTypeStat> types;  // by size, then count (both descending), then name
+    std::vector<GarbageType> types;  // TypeOrder::BySize
 };
 
 // Per object: reached from the roots without passing through gc.garbage.
 std::vector<bool> reachable_from_roots(const HeapGraph& graph);
 
+// Totals and per-type rows, without cycle shapes.
 GarbageReport find_garbage(const HeapGraph& graph);
+
+// Cycle shapes come from the shortest cycles through up to this many objects of each
+// type, spread over them all.
+constexpr std::size_t kShapeSamples = 20;
+
+struct GarbageOptions {
+    std::size_t shapes = 3;  // cycle shapes kept per type (0: none; the graph then needs no labels)
+    std::size_t shaped_types = SIZE_MAX;  // how many of the first types get shapes (a table's rows)
+};
+
+// find_garbage() and the cycle shapes of the first `shaped_types` types.
+GarbageReport garbage_report(const HeapGraph& graph, const GarbageOptions& options);
 
 }  // namespace heapdiff

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "heapdiff/heap_graph.h"
+#include "heapdiff/type_stat.h"
 
 namespace heapdiff {
 
@@ -21,18 +22,11 @@ struct RetainedSizes {
 
 RetainedSizes retained_sizes(const HeapGraph& graph);
 
-struct TypeRetained {
-    TypeId type;
-    std::uint64_t count = 0;
-    std::uint64_t size = 0;
-    // What its instances retain, counted once: the retained sizes of the instances that
-    // no other instance of the same type dominates (MAT's "retained heap" of a class,
-    // quick form: a lower bound of what freeing every instance would free).
-    std::uint64_t retained = 0;
-};
-
-// Per type, in type-id order (types without instances left out).
-std::vector<TypeRetained> retained_by_type(const HeapGraph& graph, const RetainedSizes& sizes);
+// Per type, in type-id order (types without instances left out), with `retained` set:
+// what its instances retain, counted once: the retained sizes of the instances that no
+// other instance of the same type dominates (MAT's "retained heap" of a class, quick
+// form: a lower bound of what freeing every instance would free).
+std::vector<TypeStat> retained_by_type(const HeapGraph& graph, const RetainedSizes& sizes);
 
 }  // namespace heapdiff
 
@@ -45,5 +39,19 @@ std::vector<ObjectIndex> retained_objects(const HeapGraph& graph, ObjectIndex ob
 
 // The sum of their sizes: the same number retained_sizes() gives for `object`.
 std::uint64_t retained_size_of(const HeapGraph& graph, ObjectIndex object);
+
+}  // namespace heapdiff
+
+namespace heapdiff {
+
+// `heapdiff retained`: what one object keeps alive, per type.
+struct RetainedReport {
+    ObjectIndex object = kNoObject;
+    std::vector<ObjectIndex> kept;  // retained_objects(): itself first; empty when no root reaches it
+    std::uint64_t bytes = 0;        // their sizes: the object's retained size
+    std::vector<TypeStat> types;    // `kept` per type, TypeOrder::BySize
+};
+
+RetainedReport retained_report(const HeapGraph& graph, ObjectIndex object);
 
 }  // namespace heapdiff

@@ -22,15 +22,16 @@
 #include "heapdiff/heap_graph.h"
 #include "heapdiff/object_names.h"
 #include "heapdiff/retained.h"
+#include "heapdiff/type_stat.h"
 
 namespace heapdiff {
 
 enum class SuspectKind { Held, CyclicTrash, Orphan, Big };
 
-struct HeldType {
-    TypeId type;
-    std::uint64_t count = 0;
-    std::uint64_t size = 0;
+// Born objects a suspect holds, of one type: the one per-type statistic (type_stat.h;
+// `type`, `name`, `count`, `size`) and an example. A TypeStat itself rather than a member,
+// so `held[h].type`, `.count` and `.size` read as they always have.
+struct HeldType : TypeStat {
     ObjectIndex example = kNoObject;  // one of them, the first in the dominator tree's preorder
 };
 
@@ -42,7 +43,7 @@ struct Suspect {
     std::vector<ObjectIndex> chain;          // root ... holder, representative (a cycle for trash)
     std::uint64_t count = 0;                 // members (Big: objects it retains)
     std::uint64_t retained = 0;              // bytes the members retain (trash: their size)
-    std::vector<HeldType> held;              // born objects the members hold, by type, largest first
+    std::vector<HeldType> held;              // born objects the members hold, by type, TypeOrder::BySize
     TracebackId site;                        // the members' most common allocation traceback
 };
 
