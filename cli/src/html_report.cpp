@@ -63,9 +63,9 @@ std::string local_time(double t) {
 class Page {
 public:
     explicit Page(const IncidentReport& r) : r_(r), s_(*r.last), g_(*r.graph) {
-        for (const Suspect& sp : r.suspects.suspects) {
-            want_page(sp.representative);
-            if (sp.holder != kNoObject) want_page(sp.holder);
+        for (const SuspectDetails& d : r.suspects.details) {
+            want_page(d.representative.object);
+            if (d.holder.object != kNoObject) want_page(d.holder.object);
         }
         for (std::size_t k = 0; k < r.retainers.size() && k < kRetainerPages; ++k) want_page(r.retainers[k]);
     }
@@ -110,7 +110,7 @@ private:
         total("objects", with_commas(newest.objects));
         total("their bytes", human_size(newest.bytes));
         total("RSS", newest.rss >= 0 ? human_size(static_cast<std::uint64_t>(newest.rss)) : "?");
-        total("suspects", with_commas(r_.suspects.suspects.size()));
+        total("suspects", with_commas(r_.suspects.found.suspects.size()));
         total("cyclic trash", human_size(r_.garbage.bytes));
         total("orphans", with_commas(r_.orphans.objects));
         out += "</div><table id=\"snapshots\"><thead><tr><th>#</th><th>snapshot</th><th>label</th><th>taken</th>"
@@ -166,23 +166,20 @@ private:
         return type;
     }
 
-    std::string site_html(TracebackId t) {
-        if (!t.valid() || t.value > s_.traceback_count()) return "";
+    static std::string site_html(const std::vector<SourceFrame>& frames) {
+        if (frames.empty()) return "";
         std::string out = "<p>allocated at (most recent call first):</p><ol class=\"site\">";
-        for (std::uint32_t f = s_.traceback_begin[t.value - 1]; f < s_.traceback_begin[t.value]; ++f) {
-            const Frame& frame = s_.traceback_frames[f];  // stored most recent first
-            const std::string file(s_.strings.get(frame.filename));
-            out += "<li><code>" + esc(file) + ":" + std::to_string(frame.lineno) + "</code>";
-            if (std::string line = sources_.get(file, frame.lineno); !line.empty())
-                out += " <code class=\"src\">" + esc(line) + "</code>";
+        for (const SourceFrame& f : frames) {
+            out += "<li><code>" + esc(f.filename) + ":" + std::to_string(f.lineno) + "</code>";
+            if (!f.line.empty()) out += " <code class=\"src\">" + esc(f.line) + "</code>";
             out += "</li>";
         }
         return out + "</ol>";
     }
 
-    std::string suspects() {
+    std::string suspects() const {
         std::string out = "<h2 id=\"suspects\">Suspects</h2>";
-        const SuspectsReport& sr = r_.suspects;
+        const SuspectsReport& sr = r_.suspects.found;
         if (sr.snapshots > 1)
             out += "<p>" + with_commas(sr.candidates) + " objects born since the first snapshot are still alive, "
                    "clustered by what holds them.</p>";
@@ -190,17 +187,19 @@ private:
             out += "<p>Objects that retain at least 10% of the heap (" + human_size(sr.heap_bytes) +
                    "), where the memory piles up.</p>";
         if (sr.suspects.empty()) return out + "<p class=\"empty\">none</p>";
-        for (std::size_t k = 0; k < sr.suspects.size(); ++k) {
+        const std::vector<SuspectDetails>& details = r_.suspects.details;
+        for (std::size_t k = 0; k < details.size(); ++k) {
             const Suspect& sp = sr.suspects[k];
+            const SuspectDetails& d = details[k];
             out += "<section class=\"suspect\" id=\"suspect-" + std::to_string(k + 1) + "\"><h3>#" + std::to_string(k + 1) +
                    " " + headline(sp) + "</h3>";
             if (sp.holder != kNoObject)
                 out += "<p>" + std::string(sp.kind == SuspectKind::Big ? "it is " : "held by ") + object_html(sp.holder) + "</p>";
             out += "<p>one of them: " + object_html(sp.representative) + "</p>";
-            if (sp.chain.size() > 1) {
+            if (d.chain.objects.size() > 1) {
                 out += "<p>" + std::string(sp.kind == SuspectKind::CyclicTrash ? "the cycle through one of them:" : "one chain from a root:") +
-                       "</p><div class=\"drawing\">" + drawing_svg(draw_chains(g_, {sp.chain}, &r_.sizes.retained, r_.names.get())) +
-                       "</div>";
+                       "</p><div class=\"drawing\">" +
+                       drawing_svg(draw_chains(g_, {d.chain.objects}, &r_.sizes.retained, r_.names.get())) + "</div>";
             }
             if (!sp.held.empty()) {
                 out += "<p>holds: ";
@@ -209,8 +208,10 @@ private:
                            human_size(sp.held[h].size) + ")";
                 out += "</p>";
             }
-            out += site_html(sp.site) + "</section>";
+            out += site_html(d.allocated) + "</section>";
         }
+        if (details.size() < sr.suspects.size())
+            out += "<p class=\"cut\">and " + with_commas(sr.suspects.size() - details.size()) + " more suspects (--suspects)</p>";
         return out;
     }
 

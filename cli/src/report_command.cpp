@@ -42,8 +42,8 @@ void run(const ReportOptions& o) {
         throw Error("cannot write " + o.output);
     file.commit();
     std::printf("wrote %s (%s): %zu snapshot%s, %zu suspect%s\n", printable(o.output).c_str(), human_size(page.size()).c_str(),
-                report.points.size(), report.points.size() == 1 ? "" : "s", report.suspects.suspects.size(),
-                report.suspects.suspects.size() == 1 ? "" : "s");
+                report.points.size(), report.points.size() == 1 ? "" : "s", report.suspects.found.suspects.size(),
+                report.suspects.found.suspects.size() == 1 ? "" : "s");
 }
 
 }  // namespace
@@ -60,7 +60,6 @@ void set_report_command(CLI::App& app) {
     cmd->callback([o] {
         ReportOptions options = *o;
         if (options.incident.rows == 0) options.incident.rows = SIZE_MAX;
-        if (options.incident.suspects == 0) options.incident.suspects = SIZE_MAX;
         run(options);
     });
 }

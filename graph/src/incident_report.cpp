@@ -1,12 +1,12 @@
 #include "heapdiff/incident_report.h"
 
 #include <algorithm>
-#include <numeric>
 #include <unordered_map>
 
 #include "heapdiff/error.h"
 #include "heapdiff/reader.h"
 #include "heapdiff/summary.h"
+#include "heapdiff/top.h"
 
 namespace heapdiff {
 namespace {
@@ -79,19 +79,6 @@ std::vector<GroupDiff> single_snapshot_types(const Snapshot& s, const Summary& s
     return rows;
 }
 
-std::vector<ObjectIndex> biggest_retainers(const Snapshot& s, const RetainedSizes& sizes, std::size_t keep) {
-    std::vector<ObjectIndex> order(s.object_count());
-    std::iota(order.begin(), order.end(), ObjectIndex{0});
-    const std::size_t shown = std::min(keep, order.size());
-    std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(shown), order.end(),
-                      [&](ObjectIndex a, ObjectIndex b) {
-                          if (sizes.retained[a] != sizes.retained[b]) return sizes.retained[a] > sizes.retained[b];
-                          return s.address[a] < s.address[b];
-                      });
-    order.resize(shown);
-    return order;
-}
-
 template <typename Rows>
 std::uint64_t cut(Rows& rows, std::size_t keep) {
     const std::uint64_t all = rows.size();
@@ -129,9 +116,11 @@ IncidentReport build_incident_report(const std::vector<std::string>& paths, cons
     r.sizes = retained_sizes(*r.graph);
 
     std::vector<const Snapshot*> earlier(all.begin(), all.end() - 1);
-    SuspectsOptions suspect_options;
-    r.suspects = find_suspects(*r.graph, r.sizes, earlier, suspect_options);
-    cut(r.suspects.suspects, options.suspects);
+    LeakSuspectsOptions suspect_options;
+    suspect_options.shown = options.suspects;
+    suspect_options.first_path = paths.front();
+    suspect_options.last_path = paths.back();
+    r.suspects = leak_suspects_report(*r.graph, r.sizes, *r.names, earlier, suspect_options);
 
     const std::vector<const Snapshot*> ends = {all.front(), all.back()};
     const std::vector<std::string> end_names = {paths.front(), paths.back()};
@@ -159,7 +148,7 @@ IncidentReport build_incident_report(const std::vector<std::string>& paths, cons
     }
     r.site_count = cut(r.sites, options.rows);
 
-    r.retainers = biggest_retainers(*r.last, r.sizes, options.rows);
+    r.retainers = largest_objects(*r.last, r.sizes.retained, options.rows);
     r.garbage = find_garbage(*r.graph);
     cut(r.garbage.types, options.rows);
     r.orphans = find_orphans(all.size() > 1 ? ends : std::vector<const Snapshot*>{r.last.get()});

@@ -33,20 +33,26 @@ std::vector<TopObject> top_objects(const HeapGraph& g, TopMeasure by, std::size_
     const Snapshot& s = g.snapshot();
     std::vector<std::uint64_t> retained;
     if (by == TopMeasure::Retained) retained = retained_sizes(g).retained;
-    const std::vector<std::uint64_t>& key = by == TopMeasure::Retained ? retained : s.size;
-    std::vector<ObjectIndex> order(s.object_count());
-    for (ObjectIndex i = 0; i < order.size(); ++i) order[i] = i;
-    const std::size_t rows = cut(order.size(), limit);
-    std::partial_sort(order.begin(), order.begin() + rows, order.end(), [&](ObjectIndex a, ObjectIndex b) {
-        if (key[a] != key[b]) return key[a] > key[b];
-        return s.address[a] < s.address[b];
-    });
-    std::vector<TopObject> out(rows);
-    for (std::size_t k = 0; k < rows; ++k) out[k] = {order[k], retained.empty() ? 0 : retained[order[k]]};
+    const std::vector<ObjectIndex> order = largest_objects(s, by == TopMeasure::Retained ? retained : s.size, limit);
+    std::vector<TopObject> out(order.size());
+    for (std::size_t k = 0; k < order.size(); ++k) out[k] = {order[k], retained.empty() ? 0 : retained[order[k]]};
     return out;
 }
 
 }  // namespace
+
+std::vector<ObjectIndex> largest_objects(const Snapshot& s, const std::vector<std::uint64_t>& measure, std::size_t limit) {
+    std::vector<ObjectIndex> order(s.object_count());
+    for (ObjectIndex i = 0; i < order.size(); ++i) order[i] = i;
+    const std::size_t rows = cut(order.size(), limit);
+    std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(rows), order.end(),
+                      [&](ObjectIndex a, ObjectIndex b) {
+                          if (measure[a] != measure[b]) return measure[a] > measure[b];
+                          return s.address[a] < s.address[b];
+                      });
+    order.resize(rows);
+    return order;
+}
 
 TopReport top_report(const HeapGraph& g, TopMeasure by, TopGrouping group_by, std::size_t limit) {
     if (group_by == TopGrouping::Object && by == TopMeasure::Count)

@@ -17,7 +17,7 @@
 #include "heapdiff/orphans.h"
 #include "heapdiff/retained.h"
 #include "heapdiff/snapshot.h"
-#include "heapdiff/suspects.h"
+#include "heapdiff/suspects_report.h"
 
 namespace heapdiff {
 
@@ -39,7 +39,7 @@ struct TypeTrend {
 struct IncidentOptions {
     std::size_t trend_types = 6;  // types in the trend: those whose size grew most, first to last
     std::size_t rows = 500;       // rows kept per table (a 10M-object heap has thousands of types)
-    std::size_t suspects = 10;
+    std::size_t suspects = 10;    // suspects given details (0: all)
 };
 
 struct IncidentReport {
@@ -53,7 +53,7 @@ struct IncidentReport {
     std::unique_ptr<ObjectNames> names;
     RetainedSizes sizes;
 
-    SuspectsReport suspects;           // cut to options.suspects
+    LeakSuspectsReport suspects;       // details (names, chains, source lines) for the first options.suspects
     std::vector<GroupDiff> types;      // newest snapshot's types; diffs against the oldest (zero with one)
     std::uint64_t type_count = 0;      // before the cut to options.rows
     std::vector<GroupDiff> sites;      // allocation tracebacks (tracemalloc), the same way

@@ -35,6 +35,12 @@ struct TopReport {
     std::vector<TypeStat> types;
 };
 
+// The `limit` objects (0: all) with the largest `measure` (one value per object: sizes,
+// retained sizes), largest first, ties by address. The object rows of top_report, for a
+// caller that has the measure already.
+std::vector<ObjectIndex> largest_objects(const Snapshot& snapshot, const std::vector<std::uint64_t>& measure,
+                                         std::size_t limit);
+
 // Count measures types only: with TopGrouping::Object it throws a usage error.
 // `limit` rows at most (0: all).
 TopReport top_report(const HeapGraph& graph, TopMeasure by, TopGrouping group_by, std::size_t limit);
