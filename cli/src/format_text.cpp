@@ -51,36 +51,4 @@ bool want_colour(bool no_colour_flag) {
     return isatty(fileno(stdout)) != 0;
 }
 
-// Valid JSON for any bytes (json.loads accepts every document): '"', '\\' and the
-// characters printable() escapes become escapes, a byte that is not UTF-8 (display
-// values are cut at a byte limit) U+FFFD. So JSON output, too, puts no control
-// character on a terminal.
-std::string json_string(std::string_view s) {
-    std::string out = "\"";
-    for (std::size_t i = 0; i < s.size();) {
-        const Utf8Char ch = utf8_char_at(s, i);
-        if (ch.length == 0) {
-            out += "\\ufffd";
-            ++i;
-            continue;
-        }
-        const char32_t cp = ch.code_point;
-        if (cp == '"') out += "\\\"";
-        else if (cp == '\\') out += "\\\\";
-        else if (cp == '\n') out += "\\n";
-        else if (cp == '\t') out += "\\t";
-        else if (cp == '\r') out += "\\r";
-        else if (needs_escape(cp)) {
-            char buf[8];
-            std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(cp));
-            out += buf;
-        } else {
-            out.append(s, i, ch.length);
-        }
-        i += ch.length;
-    }
-    out += '"';
-    return out;
-}
-
 }  // namespace heapdiff::cli

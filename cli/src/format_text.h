@@ -1,4 +1,4 @@
-// Text helpers shared by every command: human sizes, thousands separators, JSON strings.
+// Text helpers shared by every command: human sizes, thousands separators, CSV fields.
 #pragma once
 
 #include <cstdint>
@@ -10,7 +10,6 @@
 namespace heapdiff::cli {
 
 std::string with_commas(std::uint64_t n);           // "1,234,567"
-std::string json_string(std::string_view text);     // quoted and escaped (see printable_text.h); bad UTF-8 as U+FFFD
 std::string signed_size(std::int64_t bytes);        // "+1.5 MiB", "-312 B", "0 B"
 std::string signed_count(std::int64_t n);           // "+1,234", "-5", "0"
 std::string csv_field(std::string_view text);       // printable(), then quoted when it has to be

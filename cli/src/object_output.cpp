@@ -8,17 +8,6 @@
 
 namespace heapdiff::cli {
 
-std::string object_json_fields(const Snapshot& s, ObjectIndex i, const ObjectNames* names) {
-    std::string out = "\"address\": \"" + hex_address(s.address[i]) + "\", \"type\": " +
-                      json_string(s.type_name(s.type[i])) + ", \"label\": " + json_string(describe_object(s, i)) +
-                      ", \"size\": " + std::to_string(s.size[i]);
-    if (names) {
-        std::string name = names->name(i);
-        out += ", \"name\": " + (name.empty() ? std::string("null") : json_string(name));
-    }
-    return out;
-}
-
 Json object_json(const Snapshot& s, ObjectIndex i, const ObjectNames* names) {
     Json out = {{"address", hex_address(s.address[i])},
                 {"type", s.type_name(s.type[i])},
@@ -52,34 +41,6 @@ std::string hop_line(const std::string& edge, const std::string& object, std::ui
     line += printable(object);
     pad(66);
     return line + hex_address(address);
-}
-
-std::string chain_json(const HeapGraph& g, const std::vector<ObjectIndex>& c) {
-    std::string out = "[";
-    for (std::size_t k = 0; k < c.size(); ++k) {
-        out += std::string(k ? ", " : "") + "{" + object_json_fields(g.snapshot(), c[k]) + ", \"edge\": " +
-               json_string(k ? g.label_between(c[k - 1], c[k]) : "") + "}";
-    }
-    return out + "]";
-}
-
-Json chain_json_value(const HeapGraph& g, const std::vector<ObjectIndex>& c) {
-    Json out = Json::array();
-    for (std::size_t k = 0; k < c.size(); ++k) {
-        Json hop = object_json(g.snapshot(), c[k]);
-        hop["edge"] = k ? g.label_between(c[k - 1], c[k]) : "";
-        out.push_back(std::move(hop));
-    }
-    return out;
-}
-
-void print_chain_lines(const HeapGraph& g, const std::vector<ObjectIndex>& chain) {
-    const Snapshot& s = g.snapshot();
-    for (std::size_t k = 0; k < chain.size(); ++k) {
-        std::string edge = k ? g.label_between(chain[k - 1], chain[k]) : "";
-        std::printf("%s\n", hop_line(k ? (edge.empty() ? "(referent)" : edge) : "", describe_object(s, chain[k]),
-                                     s.address[chain[k]], k > 0).c_str());
-    }
 }
 
 void write_drawing(const Drawing& drawing, const std::string& path) {

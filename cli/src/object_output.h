@@ -12,11 +12,7 @@
 
 namespace heapdiff::cli {
 
-// "\"address\": \"0x...\", \"type\": \"app.DB\", \"label\": \"DB\", \"size\": 56" (no braces); with
-// names, also "\"name\": \"app.cache['db']\"" (null when the object has no short name).
-std::string object_json_fields(const Snapshot& snapshot, ObjectIndex object, const ObjectNames* names = nullptr);
-
-// The same fields as a JSON object: {"address": "0x…", "type", "label", "size"} and, with
+// An object as JSON: {"address": "0x…", "type", "label", "size"} and, with
 // names, "name" (null when the object has no short name). docs/JSON.md, "An object".
 Json object_json(const Snapshot& snapshot, ObjectIndex object, const ObjectNames* names = nullptr);
 
@@ -32,14 +28,6 @@ std::string object_cell(const Snapshot& snapshot, ObjectIndex object, const Obje
 // "  -> ['_temp_logs']     list len 4                          0x7fc7a68c4b80".
 // `edge` and `object` are heap text, escaped here, so each hop is exactly one line.
 std::string hop_line(const std::string& edge, const std::string& object, std::uint64_t address, bool arrow);
-
-// A chain of objects (the start first, each referring to the next) as a JSON array of
-// hops: each object's fields and "edge", the label of the reference to it.
-std::string chain_json(const HeapGraph& graph, const std::vector<ObjectIndex>& chain);
-Json chain_json_value(const HeapGraph& graph, const std::vector<ObjectIndex>& chain);
-
-// The same chain as text, one aligned hop_line per reference.
-void print_chain_lines(const HeapGraph& graph, const std::vector<ObjectIndex>& chain);
 
 // Renders the drawing and says where it went (on stderr: stdout may be JSON).
 void write_drawing(const Drawing& drawing, const std::string& path);

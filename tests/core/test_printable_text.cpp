@@ -1,8 +1,9 @@
-// printable(): the one escaping of heap text for every text output, and json_string(),
-// which escapes the same characters for JSON.
+// printable(): the one escaping of heap text for every text output, and json_text(), the
+// one writer of JSON (json_output.h), which keeps JSON as safe on a terminal.
 #include <doctest/doctest.h>
 
 #include "format_text.h"
+#include "json_output.h"
 #include "heapdiff/printable_text.h"
 
 using namespace heapdiff;
@@ -57,13 +58,16 @@ TEST_CASE("printable output is safe for every byte and every pair of bytes") {
     }
 }
 
-TEST_CASE("json_string escapes what JSON needs and what printable escapes") {
-    using cli::json_string;
-    CHECK(json_string("say \"hi\"\\") == "\"say \\\"hi\\\"\\\\\"");
-    CHECK(json_string("evil\nx\r\t\x1b[31m") == "\"evil\\nx\\r\\t\\u001b[31m\"");
-    CHECK(json_string("\xC2\x85\xC2\x9B\xE2\x80\xA8\xE2\x80\xAE\x7f") == "\"\\u0085\\u009b\\u2028\\u202e\\u007f\"");
-    CHECK(json_string("caf\xC3\xA9") == "\"caf\xC3\xA9\"");
+TEST_CASE("json_text: ASCII out, escapes what JSON needs, bad UTF-8 as U+FFFD") {
+    using cli::Json;
+    using cli::json_text;
+    CHECK(json_text(Json("say \"hi\"\\")) == "\"say \\\"hi\\\"\\\\\"");
+    CHECK(json_text(Json("evil\nx\r\t\x1b[31m")) == "\"evil\\nx\\r\\t\\u001b[31m\"");
+    CHECK(json_text(Json("\xC2\x85\xC2\x9B\xE2\x80\xA8\xE2\x80\xAE")) == "\"\\u0085\\u009b\\u2028\\u202e\"");
+    CHECK(json_text(Json("caf\xC3\xA9")) == "\"caf\\u00e9\"");
     // Bytes that are not UTF-8 (a display value cut at a byte limit) become U+FFFD, so
-    // every document is valid UTF-8 JSON.
-    CHECK(json_string("bad\xFF \xED\xA0\x80 \xE2\x82") == "\"bad\\ufffd \\ufffd\\ufffd\\ufffd \\ufffd\\ufffd\"");
+    // every document parses, and no byte of it is a control character or non-ASCII.
+    const std::string bad = json_text(Json("bad\xFF \xE2\x82"));
+    CHECK(bad.rfind("\"bad\\ufffd ", 0) == 0);
+    for (char c : bad) CHECK((c >= 0x20 && c < 0x7f));
 }
