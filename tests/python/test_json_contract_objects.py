@@ -208,7 +208,10 @@ def test_suspects_document(leak, run_cli):
     assert ours["chain"][-1]["address"] == ours["representative"]["address"]
     assert int(ours["representative"]["address"], 16) in {id(o) for o in LEAKED}
     (payloads,) = [h for h in ours["holds"] if h["type"] == "builtins.bytearray"]
-    assert payloads["count"] == LEAKS
+    # Born means "its address and type are not in the first snapshot": a new bytearray at
+    # the address of one freed since (pymalloc reuses them; seen on 3.8: 276 of 300) is not
+    # counted, so most, not all, of the payloads are.
+    assert LEAKS * 3 // 4 <= payloads["count"] <= LEAKS
     assert int(payloads["example"]["address"], 16) in {id(o.payload) for o in LEAKED}
     # Allocated here, most recent call first; the line is this file's, read back from it.
     innermost = ours["allocated"][0]

@@ -185,7 +185,8 @@ def test_garbage(run_cli, heaps):
     cyclic = rows_by_type(doc["types"])[MODULE + ".Cyclic"]
     assert cyclic["count"] >= 2 * CYCLES
     assert 0 < cyclic["sampled"] <= 20
-    assert any(".peer" in c["shape"] for c in cyclic["cycles"])
+    # 3.11+ label the reference .peer (inline values); before, it goes through __dict__: ['peer']
+    assert any(".peer" in c["shape"] or "['peer']" in c["shape"] for c in cyclic["cycles"])
     sizes = [(-r["size"], -r["count"], r["type"]) for r in doc["types"]]
     assert sizes == sorted(sizes)  # by size, then count, then name
 
