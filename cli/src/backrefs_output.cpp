@@ -16,18 +16,6 @@ std::string start_text(const std::string& to) {
     return "an object of type " + printable(to);
 }
 
-std::string root_text(const BackrefsReport& r) {
-    std::string out;
-    auto add = [&](const std::string& what) { out += (out.empty() ? "" : ", ") + what; };
-    if (r.root_reasons & root_reason::kModule) add("in sys.modules");
-    if (r.root_reasons & root_reason::kThreadFrame) add("a running frame");
-    if (r.root_reasons & root_reason::kImmortal) add("immortal");
-    if (r.root_reasons & root_reason::kExternalRefs)
-        add(with_commas(r.unexplained_refs) + " reference" + (r.unexplained_refs == 1 ? "" : "s") +
-            " from outside the snapshot (C code, the interpreter or a C stack)");
-    return out;
-}
-
 const char* plural(std::size_t n) { return n == 1 ? "" : "s"; }
 
 }  // namespace
@@ -49,7 +37,7 @@ Json backrefs_json(const Snapshot& s, const BackrefsReport& r, const std::string
 void print_backrefs_text(const Snapshot& s, const BackrefsReport& r, const BackrefsQuery& q) {
     std::printf("%s, retains %s\n", named_object_text(s, r.target).c_str(),
                 r.retained ? human_size(r.retained).c_str() : "nothing: no root reaches it");
-    if (r.root_reasons) std::printf("it is a root: %s\n", root_text(r).c_str());
+    if (r.root_reasons) std::printf("it is a root: %s\n", root_reasons_text(r.root_reasons, r.unexplained_refs).c_str());
     if (r.chains.empty()) {
         if (!r.retained && r.cycle.empty()) {
             std::printf("no chain: nothing reachable from the roots refers to it; it is cyclic trash the collector "

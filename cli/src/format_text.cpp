@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 
 #include <unistd.h>
 
@@ -43,6 +44,14 @@ std::string csv_field(std::string_view raw) {
         out += c;
     }
     return out + "\"";
+}
+
+std::string local_time(const SnapshotFacts& f) {
+    if (!f.time) return "?";
+    std::time_t t = static_cast<std::time_t>(*f.time);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", std::localtime(&t));
+    return buf;
 }
 
 bool want_colour(bool no_colour_flag) {

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "heapdiff/object_text.h"  // human_size
+#include "heapdiff/snapshot_facts.h"
 
 namespace heapdiff::cli {
 
@@ -13,6 +14,9 @@ std::string with_commas(std::uint64_t n);           // "1,234,567"
 std::string signed_size(std::int64_t bytes);        // "+1.5 MiB", "-312 B", "0 B"
 std::string signed_count(std::int64_t n);           // "+1,234", "-5", "0"
 std::string csv_field(std::string_view text);       // printable(), then quoted when it has to be
+
+// When a snapshot was taken, local time "2026-12-02 10:27:46"; "?" when it does not say.
+std::string local_time(const SnapshotFacts& facts);
 
 // Colour only on a terminal, and never with --no-color or NO_COLOR set.
 bool want_colour(bool no_colour_flag);

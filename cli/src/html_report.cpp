@@ -1,17 +1,16 @@
 #include "html_report.h"
 
-#include <algorithm>
-#include <ctime>
-#include <unordered_map>
 #include <unordered_set>
 
 #include "format_text.h"
 #include "heapdiff/drawing.h"
 #include "heapdiff/neighbourhood.h"
 #include "heapdiff/object_text.h"
+#include "heapdiff/retained.h"
 #include "heapdiff/version.h"
 #include "html_table.h"
 #include "html_text.h"
+#include "report_objects_output.h"
 #include "source_lines.h"
 #include "svg_chart.h"
 
@@ -50,14 +49,6 @@ std::string object_id(const Snapshot& s, ObjectIndex i) { return "obj-" + hex_ad
 std::string signed_html(std::int64_t v, const std::string& text) {
     if (v == 0) return text;
     return std::string("<span class=\"") + (v > 0 ? "grow" : "shrink") + "\">" + text + "</span>";
-}
-
-std::string local_time(double t) {
-    if (t <= 0) return "?";
-    std::time_t seconds = static_cast<std::time_t>(t);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", std::localtime(&seconds));
-    return buf;
 }
 
 class Page {
@@ -109,7 +100,7 @@ private:
         };
         total("objects", with_commas(newest.objects));
         total("their bytes", human_size(newest.bytes));
-        total("RSS", newest.rss >= 0 ? human_size(static_cast<std::uint64_t>(newest.rss)) : "?");
+        total("RSS", newest.facts.rss ? human_size(*newest.facts.rss) : "?");
         total("suspects", with_commas(r_.suspects.found.suspects.size()));
         total("cyclic trash", human_size(r_.garbage.bytes));
         total("orphans", with_commas(r_.orphans.objects));
@@ -117,10 +108,11 @@ private:
                "<th>pid</th><th>Python</th><th>objects</th><th>bytes</th><th>RSS</th></tr></thead><tbody>";
         for (std::size_t k = 0; k < r_.points.size(); ++k) {
             const SnapshotPoint& p = r_.points[k];
-            out += "<tr><td>#" + std::to_string(k + 1) + "</td><td>" + esc(p.path) + "</td><td>" + esc(p.label) +
-                   "</td><td>" + local_time(p.time) + "</td><td>" + std::to_string(p.pid) + "</td><td>" + esc(p.python) +
+            out += "<tr><td>#" + std::to_string(k + 1) + "</td><td>" + esc(p.path) + "</td><td>" + esc(p.facts.label) +
+                   "</td><td>" + local_time(p.facts) + "</td><td>" + std::to_string(p.facts.pid) + "</td><td>" +
+                   esc(p.facts.python_version) +
                    "</td><td class=\"num\">" + with_commas(p.objects) + "</td><td class=\"num\">" + human_size(p.bytes) +
-                   "</td><td class=\"num\">" + (p.rss >= 0 ? human_size(static_cast<std::uint64_t>(p.rss)) : "?") +
+                   "</td><td class=\"num\">" + (p.facts.rss ? human_size(*p.facts.rss) : "?") +
                    "</td></tr>";
         }
         return out + "</tbody></table>";
@@ -137,7 +129,7 @@ private:
         LineChart memory{"Memory per snapshot", x, {}, bytes};
         ChartSeries rss{"RSS", {}, true}, objects{"objects' bytes", {}, false};
         for (const SnapshotPoint& p : r_.points) {
-            rss.values.push_back(p.rss >= 0 ? static_cast<std::uint64_t>(p.rss) : kMissing);
+            rss.values.push_back(p.facts.rss.value_or(kMissing));
             objects.values.push_back(p.bytes);
         }
         memory.series = {rss, objects};
@@ -314,7 +306,8 @@ private:
             if (++total <= kNeighbours) list.push_back(w);
         }
         std::string out = "<h4>" + std::string(referrers ? "referrers" : "referents") + " (" + with_commas(total) + ")</h4>";
-        if (referrers && g_.is_root(i)) out += "<p class=\"note\">a root: " + root_text(i) + "</p>";
+        if (referrers && g_.is_root(i))
+            out += "<p class=\"note\">a root: " + esc(root_reasons_text(g_.root_reasons(i), g_.unexplained_refs(i))) + "</p>";
         if (list.empty()) return out + "<p class=\"empty\">none</p>";
         out += "<table class=\"neighbours\"><tbody>";
         for (ObjectIndex w : list) {
@@ -326,35 +319,14 @@ private:
         return out;
     }
 
-    std::string root_text(ObjectIndex i) const {
-        std::string why;
-        const std::uint8_t r = g_.root_reasons(i);
-        if (r & root_reason::kModule) why += "a module in sys.modules; ";
-        if (r & root_reason::kThreadFrame) why += "on a thread's stack; ";
-        if (r & root_reason::kExternalRefs) why += "held by references the snapshot does not show (C code); ";
-        if (r & root_reason::kImmortal) why += "immortal; ";
-        return why.empty() ? why : why.substr(0, why.size() - 2);
-    }
-
     std::string retained_types(ObjectIndex i) const {
-        std::vector<ObjectIndex> objects = retained_objects(g_, i);
-        std::unordered_map<std::uint32_t, std::pair<std::uint64_t, std::uint64_t>> by_type;  // count, size
-        for (ObjectIndex o : objects) {
-            auto& row = by_type[s_.type[o].value];
-            row.first += 1;
-            row.second += s_.size[o];
-        }
-        std::vector<std::pair<std::uint32_t, std::pair<std::uint64_t, std::uint64_t>>> rows(by_type.begin(), by_type.end());
-        std::sort(rows.begin(), rows.end(), [&](const auto& a, const auto& b) {
-            if (a.second.second != b.second.second) return a.second.second > b.second.second;
-            return s_.type_name(TypeId{a.first}) < s_.type_name(TypeId{b.first});
-        });
-        std::string out = "<h4>retains " + with_commas(objects.size()) + " objects</h4>";
-        if (rows.empty()) return out + "<p class=\"empty\">nothing: no root reaches it</p>";
+        const RetainedReport kept = retained_report(g_, i);  // its types by size, as `heapdiff retained` lists them
+        std::string out = "<h4>retains " + with_commas(kept.kept.size()) + " objects</h4>";
+        if (kept.types.empty()) return out + "<p class=\"empty\">nothing: no root reaches it</p>";
         out += "<table class=\"neighbours\"><thead><tr><th>type</th><th>count</th><th>size</th></tr></thead><tbody>";
-        for (std::size_t k = 0; k < rows.size() && k < kRetainedTypes; ++k)
-            out += "<tr><td>" + esc(s_.type_name(TypeId{rows[k].first})) + "</td><td class=\"num\">" +
-                   with_commas(rows[k].second.first) + "</td><td class=\"num\">" + human_size(rows[k].second.second) + "</td></tr>";
+        for (std::size_t k = 0; k < kept.types.size() && k < kRetainedTypes; ++k)
+            out += "<tr><td>" + esc(kept.types[k].name) + "</td><td class=\"num\">" + with_commas(kept.types[k].count) +
+                   "</td><td class=\"num\">" + human_size(kept.types[k].size) + "</td></tr>";
         return out + "</tbody></table>";
     }
 

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "format_text.h"
 #include "heapdiff/object_text.h"
 #include "heapdiff/printable_text.h"
 #include "object_output.h"
@@ -18,6 +19,18 @@ Json named_object_json(const Snapshot& s, const NamedObject& o) {
 std::string named_object_text(const Snapshot& s, const NamedObject& o) {
     std::string out = object_text(s, o.object);
     if (!o.name.empty()) out += ", reachable as " + printable(o.name);
+    return out;
+}
+
+std::string root_reasons_text(std::uint8_t reasons, std::uint64_t unexplained_refs) {
+    std::string out;
+    auto add = [&](const std::string& what) { out += (out.empty() ? "" : ", ") + what; };
+    if (reasons & root_reason::kModule) add("in sys.modules");
+    if (reasons & root_reason::kThreadFrame) add("a running frame");
+    if (reasons & root_reason::kImmortal) add("immortal");
+    if (reasons & root_reason::kExternalRefs)
+        add(with_commas(unexplained_refs) + " reference" + (unexplained_refs == 1 ? "" : "s") +
+            " from outside the snapshot (C code, the interpreter or a C stack)");
     return out;
 }
 

@@ -18,6 +18,10 @@ Json named_object_json(const Snapshot& snapshot, const NamedObject& object);
 // "DB at 0x7f3a1c2b4e10 (56 B), reachable as app.cache['db']", printable.
 std::string named_object_text(const Snapshot& snapshot, const NamedObject& object);
 
+// Why an object is a root (root_reason bits, heap_graph.h): "in sys.modules, a running
+// frame, immortal, N references from outside the snapshot (...)"; "" for none.
+std::string root_reasons_text(std::uint8_t reasons, std::uint64_t unexplained_refs);
+
 // An array of hops, the start first: each an object (no "name") and "edge", the label of
 // the reference from the previous hop ("" for the first). docs/JSON.md "An object".
 Json labelled_chain_json(const Snapshot& snapshot, const LabelledChain& chain);

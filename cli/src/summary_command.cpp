@@ -23,14 +23,6 @@ struct SummaryOptions {
     bool json = false;
 };
 
-std::string local_time(const SnapshotFacts& f) {
-    if (!f.time) return "?";
-    std::time_t t = static_cast<std::time_t>(*f.time);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", std::localtime(&t));
-    return buf;
-}
-
 void print_table(const char* order, const std::vector<TypeStat>& rows, std::size_t top) {
     const std::size_t shown = rows_to_show(rows.size(), top);
     std::printf("\n%s %zu types by %s\n", shown == rows.size() ? "All" : "Top", shown, order);

@@ -11,28 +11,8 @@
 namespace heapdiff {
 namespace {
 
-std::int64_t int_fact(const Snapshot& s, std::string_view key) {
-    const Fact* f = s.fact(key);
-    return f && f->kind == format::FactKind::Int ? f->int_value : -1;
-}
-
-std::string string_fact(const Snapshot& s, std::string_view key) {
-    const Fact* f = s.fact(key);
-    return f && f->kind == format::FactKind::String ? f->string_value : std::string();
-}
-
 SnapshotPoint point_of(const std::string& path, const Snapshot& s, const Summary& sum) {
-    SnapshotPoint p;
-    p.path = path;
-    p.label = string_fact(s, "label");
-    const std::string version = string_fact(s, "python.version");
-    p.python = version.substr(0, version.find(' '));
-    if (const Fact* t = s.fact("time"); t && t->kind == format::FactKind::Float) p.time = t->float_value;
-    p.pid = int_fact(s, "pid");
-    p.rss = int_fact(s, "process.rss");
-    p.objects = sum.objects;
-    p.bytes = sum.bytes;
-    return p;
+    return {path, snapshot_facts(s), sum.objects, sum.bytes};
 }
 
 // Per type name (types are per snapshot ids: names are what the snapshots share), one

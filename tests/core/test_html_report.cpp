@@ -94,9 +94,9 @@ TEST_CASE("incident report: the trend, the suspect and the tables of three snaps
     IncidentReport r = build_incident_report(paths);
 
     REQUIRE(r.points.size() == 3);
-    CHECK(r.points[0].rss == 10'000'000);
-    CHECK(r.points[2].rss == 10'009'000);
-    CHECK(r.points[1].label == "after 4");
+    CHECK(r.points[0].facts.rss == std::optional<std::uint64_t>(10'000'000));
+    CHECK(r.points[2].facts.rss == std::optional<std::uint64_t>(10'009'000));
+    CHECK(r.points[1].facts.label == "after 4");
     CHECK(r.points[2].objects == 4 + 2 * 9);
     // The types that grew, by size growth: the strs (80 B each), then the markup type.
     REQUIRE(r.trends.size() >= 2);

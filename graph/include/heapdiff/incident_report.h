@@ -17,16 +17,15 @@
 #include "heapdiff/orphans.h"
 #include "heapdiff/retained.h"
 #include "heapdiff/snapshot.h"
+#include "heapdiff/snapshot_facts.h"
 #include "heapdiff/suspects_report.h"
 
 namespace heapdiff {
 
 // One snapshot's totals: a point of the trend.
 struct SnapshotPoint {
-    std::string path, label, python;
-    double time = 0;        // seconds since the epoch; 0 when the snapshot does not say
-    std::int64_t pid = -1;
-    std::int64_t rss = -1;  // bytes; -1 when the probe could not read it
+    std::string path;
+    SnapshotFacts facts;  // label, time, pid, Python, RSS
     std::uint64_t objects = 0, bytes = 0;
 };
 
