@@ -1,0 +1,136 @@
+#include "heapdiff/safe_files.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <random>
+
+#include "heapdiff/error.h"
+
+namespace heapdiff::safe_files {
+namespace {
+
+std::string errno_text(int err) { return std::strerror(err); }
+
+[[noreturn]] void refuse(const std::string& path, const std::string& why) {
+    throw Error("cannot use directory " + path + ": " + why);
+}
+
+}  // namespace
+
+Directory::Directory(int fd, std::string path, const struct stat& info)
+    : fd_(fd), path_(std::move(path)), info_(info) {}
+
+Directory::Directory(Directory&& other) noexcept : fd_(other.fd_), path_(std::move(other.path_)), info_(other.info_) {
+    other.fd_ = -1;
+}
+
+Directory& Directory::operator=(Directory&& other) noexcept {
+    if (this != &other) {
+        if (fd_ >= 0) ::close(fd_);
+        fd_ = other.fd_;
+        path_ = std::move(other.path_);
+        info_ = other.info_;
+        other.fd_ = -1;
+    }
+    return *this;
+}
+
+Directory::~Directory() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
+Directory Directory::open(const std::string& path, Follow follow) {
+    return open_at(AT_FDCWD, path, path, follow);
+}
+
+Directory Directory::child(const std::string& name) const {
+    if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos)
+        refuse(entry(name), "not a plain name");
+    return open_at(fd_, name, entry(name), Follow::No);
+}
+
+bool Directory::shared() const {
+    const uid_t me = ::geteuid();
+    if (info_.st_uid != me && info_.st_uid != 0) return true;
+    return (info_.st_mode & (S_IWGRP | S_IWOTH)) != 0;
+}
+
+Directory Directory::open_at(int at, const std::string& name, const std::string& shown, Follow follow) {
+    const int flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | (follow == Follow::No ? O_NOFOLLOW : 0);
+    const int fd = ::openat(at, name.c_str(), flags);
+    if (fd < 0) {
+        const int err = errno;
+        // O_NOFOLLOW on a symlink fails with ELOOP (ENOTDIR with O_DIRECTORY on some kernels).
+        struct stat st;
+        if (follow == Follow::No && ::fstatat(at, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+            refuse(shown, "it is a symbolic link, which heapdiff does not follow here");
+        refuse(shown, errno_text(err));
+    }
+    struct stat st;
+    if (::fstat(fd, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        const int err = errno;
+        ::close(fd);
+        refuse(shown, err ? errno_text(err) : "not a directory");
+    }
+    return Directory(fd, shown, st);
+}
+
+int create_file(const Directory& dir, const std::string& name, mode_t mode, int* errno_out) {
+    const int fd = ::openat(dir.fd(), name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+    if (fd < 0) {
+        const int err = errno;
+        if (errno_out) *errno_out = err;
+        throw Error("cannot write " + dir.entry(name) + ": " + errno_text(err));
+    }
+    if (errno_out) *errno_out = 0;
+    return fd;
+}
+
+Directory create_directory(const Directory& dir, const std::string& prefix, mode_t mode) {
+    static const char kLetters[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    std::random_device rd;
+    for (int attempt = 0; attempt < 100; ++attempt) {
+        std::string name = prefix;
+        for (int i = 0; i < 6; ++i) name += kLetters[rd() % (sizeof kLetters - 1)];
+        if (::mkdirat(dir.fd(), name.c_str(), mode) != 0) {
+            if (errno == EEXIST) continue;
+            throw Error("cannot make a directory in " + dir.path() + ": " + errno_text(errno));
+        }
+        Directory made = dir.child(name);
+        // Another user cannot have put something else there (the parent is sticky or ours),
+        // but say so rather than use it if they did.
+        if (made.info().st_uid != ::geteuid()) refuse(made.path(), "it is not the directory heapdiff just made");
+        return made;
+    }
+    throw Error("cannot make a unique directory in " + dir.path());
+}
+
+bool remove_file(const Directory& dir, const std::string& name, uid_t owner) {
+    struct stat st;
+    if (::fstatat(dir.fd(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return false;
+    if (!S_ISREG(st.st_mode) || st.st_uid != owner) return false;
+    // Between the check and the unlink the name can only be swapped by someone who may write
+    // the directory; unlinkat removes a name and never follows it, so at worst a planted link
+    // (not its target) goes.
+    return ::unlinkat(dir.fd(), name.c_str(), 0) == 0;
+}
+
+bool remove_directory(const Directory& parent, const std::string& name, const Identity& expected,
+                      const std::vector<std::string>& known) {
+    try {
+        Directory dir = parent.child(name);
+        if (!(identity_of(dir.info()) == expected)) return false;
+        for (const std::string& entry : known) ::unlinkat(dir.fd(), entry.c_str(), 0);
+    } catch (const Error&) {
+        return false;  // a symlink or something else now stands under the name: left alone
+    }
+    // rmdir by name: fails (ENOTEMPTY) when it holds what heapdiff did not put there; and if
+    // the name was swapped for another empty directory since the check, only that empty
+    // directory goes.
+    return ::unlinkat(parent.fd(), name.c_str(), AT_REMOVEDIR) == 0;
+}
+
+}  // namespace heapdiff::safe_files

@@ -1,0 +1,115 @@
+// safe_files (core/include/heapdiff/safe_files.h): directories held by descriptor, files and
+// directories created exclusively, and removals that touch only what heapdiff made.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "heapdiff/error.h"
+#include "heapdiff/safe_files.h"
+#include "temp_dir.h"
+
+using namespace heapdiff;
+using namespace heapdiff::safe_files;
+using heapdiff::test::TempDir;
+namespace fs = std::filesystem;
+
+namespace {
+void touch(const std::string& path) { std::ofstream(path) << "x"; }
+}  // namespace
+
+TEST_CASE("safe_files: a symlinked directory is refused where following is not allowed") {
+    TempDir t;
+    fs::create_directory(t.file("real"));
+    fs::create_directory_symlink(t.file("real"), t.file("link"));
+    CHECK_NOTHROW(Directory::open(t.file("link"), Follow::Yes));
+    CHECK_THROWS_WITH_AS(Directory::open(t.file("link"), Follow::No),
+                         doctest::Contains("symbolic link"), Error);
+    Directory top = Directory::open(t.path());
+    CHECK_THROWS_AS(top.child("link"), Error);
+    CHECK_THROWS_AS(top.child("../x"), Error);
+    CHECK_NOTHROW(top.child("real"));
+}
+
+TEST_CASE("safe_files: create_file never writes through a planted link") {
+    TempDir t;
+    Directory dir = Directory::open(t.path());
+    fs::create_symlink(t.file("victim"), t.file("planted"));  // dangling: open() would create victim
+    int err = 0;
+    CHECK_THROWS_AS(create_file(dir, "planted", 0600, &err), Error);
+    CHECK(err == EEXIST);
+    CHECK_FALSE(fs::exists(t.file("victim")));
+    const int fd = create_file(dir, "fresh", 0600);
+    CHECK(fd >= 0);
+    ::close(fd);
+    CHECK(fs::is_regular_file(t.file("fresh")));
+}
+
+TEST_CASE("safe_files: remove_file removes a regular file of its owner, never a link's target") {
+    TempDir t;
+    Directory dir = Directory::open(t.path());
+    touch(t.file("mine"));
+    touch(t.file("target"));
+    fs::create_symlink(t.file("target"), t.file("link"));
+    fs::create_directory(t.file("sub"));
+    CHECK(remove_file(dir, "mine", ::geteuid()));
+    CHECK_FALSE(fs::exists(t.file("mine")));
+    CHECK_FALSE(remove_file(dir, "link", ::geteuid()));
+    CHECK(fs::exists(t.file("target")));
+    CHECK(fs::is_symlink(t.file("link")));
+    CHECK_FALSE(remove_file(dir, "sub", ::geteuid()));
+    CHECK_FALSE(remove_file(dir, "absent", ::geteuid()));
+    CHECK_FALSE(remove_file(dir, "target", ::geteuid() + 1));  // someone else's
+    CHECK(fs::exists(t.file("target")));
+}
+
+TEST_CASE("safe_files: remove_directory removes only the directory it made, and only known names") {
+    TempDir t;
+    Directory parent = Directory::open(t.path());
+    Directory made = create_directory(parent, "req-", 0700);
+    const std::string name = fs::path(made.path()).filename();
+    CHECK(name.rfind("req-", 0) == 0);
+    CHECK(name.size() == 10);
+    const Identity id = identity_of(made.info());
+    touch(made.entry("request"));
+
+    SUBCASE("the directory swapped for a symlink to another: nothing there is touched") {
+        fs::create_directory(t.file("elsewhere"));
+        touch(t.file("elsewhere/request"));
+        fs::rename(made.path(), t.file("moved"));
+        fs::create_directory_symlink(t.file("elsewhere"), t.file(name));
+        CHECK_FALSE(remove_directory(parent, name, id, {"request"}));
+        CHECK(fs::exists(t.file("elsewhere/request")));
+        CHECK(fs::is_symlink(t.file(name)));
+    }
+    SUBCASE("another directory put under the name: not the same inode, left") {
+        fs::rename(made.path(), t.file("moved"));
+        fs::create_directory(t.file(name));
+        touch(t.file(name + "/request"));
+        CHECK_FALSE(remove_directory(parent, name, id, {"request"}));
+        CHECK(fs::exists(t.file(name + "/request")));
+    }
+    SUBCASE("an entry it does not know keeps the directory") {
+        touch(made.entry("unknown"));
+        CHECK_FALSE(remove_directory(parent, name, id, {"request"}));
+        CHECK_FALSE(fs::exists(made.entry("request")));
+        CHECK(fs::exists(made.entry("unknown")));
+    }
+    SUBCASE("its own directory with its known names: removed") {
+        CHECK(remove_directory(parent, name, id, {"request", "status"}));
+        CHECK_FALSE(fs::exists(t.file(name)));
+    }
+}
+
+TEST_CASE("safe_files: shared() tells a directory other users can write") {
+    TempDir t;
+    ::chmod(t.path().c_str(), 0700);
+    CHECK_FALSE(Directory::open(t.path()).shared());
+    ::chmod(t.path().c_str(), 01777);
+    CHECK(Directory::open(t.path()).shared());
+    ::chmod(t.path().c_str(), 0700);
+}
