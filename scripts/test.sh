@@ -57,6 +57,29 @@ fi
 export PATH="/usr/bin:$PATH"
 export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1
 
+# --- gdb for attach on 3.8-3.13. ------------------------------------------------------------
+# Debian 12's gdb 13 cannot restore a thread's extended register state on CPUs with AMX
+# (PTRACE_SETREGSET fails: "Couldn't write extended state status"), and the target of its
+# inferior call then dies; `heapdiff attach` refuses such a gdb there (attach_injectors.cpp).
+# Where the gdb in PATH is older than 14, the suites get gdb 18 from PyPI's gdb-for-pwndbg (a
+# prebuilt binary) in build/gdb-venv, first in PATH through build/gdb-bin (gdb alone: the venv's
+# python3 must not shadow anyone's).
+gdb_for_tests() {
+  local major
+  major=$(gdb --version 2>/dev/null | sed -n '1s/.* \([0-9][0-9]*\)\.[0-9].*/\1/p')
+  [[ -n $major && $major -ge 14 ]] && return 0
+  local venv=$root/build/gdb-venv
+  if [[ ! -x $venv/bin/gdb ]] || ! "$venv/bin/gdb" --version >/dev/null 2>&1; then
+    rm -rf "$venv"
+    /usr/bin/python3 -m venv "$venv" && "$venv/bin/python" -m pip install --quiet 'gdb-for-pwndbg>=14' ||
+      { echo "could not install gdb-for-pwndbg: attach tests on 3.8-3.13 will use $(command -v gdb)"; return 0; }
+  fi
+  mkdir -p "$root/build/gdb-bin" && ln -sfn "$venv/bin/gdb" "$root/build/gdb-bin/gdb"
+  export PATH="$root/build/gdb-bin:$PATH"
+}
+mkdir -p build
+gdb_for_tests
+
 # --- C++: configure, build, ctest. -----------------------------------------------------------
 # Release with assertions on (no -DNDEBUG). The probe is left out here: every pip install
 # below builds it, against each interpreter's own headers.
