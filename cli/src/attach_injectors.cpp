@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <cstdlib>
-#include <fstream>
 #include <sstream>
 #include <vector>
 
@@ -45,19 +44,25 @@ QueueResult queue_with_gdb(const TargetProcess& target, const std::string& stub_
                     " needs gdb, which is not installed (apt-get install gdb); CPython 3.14+ needs no debugger");
     // 3.13 made the finalizing check public as Py_IsFinalizing; before, _Py_IsFinalizing.
     const char* finalizing = target.python.at_least(3, 13) ? "Py_IsFinalizing" : "_Py_IsFinalizing";
+    // mkstemp makes it exclusively, 0600, ours; it is written through that descriptor
+    // (never reopened by name) and only gdb, ours too, reads it.
     char script_path[] = "/tmp/heapdiff-gdb-XXXXXX";
     int fd = ::mkstemp(script_path);
     if (fd < 0) throw Error("cannot write a gdb script in /tmp");
+    std::ostringstream script;
+    // unwindonsignal: if the call is interrupted (our deadline), gdb restores the
+    // thread as it was before detaching, rather than leaving it inside the call.
+    script << "set confirm off\nset pagination off\nset unwindonsignal on\n"
+           << "if (int)" << finalizing << "() != 0\n  echo heapdiff-finalizing\\n\nelse\n"
+           << "  printf \"heapdiff-queued %d\\n\", (int)Py_AddPendingCall((int(*)(void*))PyRun_SimpleString, "
+              "(void*)"
+           << c_string(stub_code) << ")\nend\ndetach\nquit\n";
+    const std::string text = script.str();
+    const bool written = ::write(fd, text.data(), text.size()) == ssize_t(text.size());
     ::close(fd);
-    {
-        std::ofstream script(script_path);
-        // unwindonsignal: if the call is interrupted (our deadline), gdb restores the
-        // thread as it was before detaching, rather than leaving it inside the call.
-        script << "set confirm off\nset pagination off\nset unwindonsignal on\n"
-               << "if (int)" << finalizing << "() != 0\n  echo heapdiff-finalizing\\n\nelse\n"
-               << "  printf \"heapdiff-queued %d\\n\", (int)Py_AddPendingCall((int(*)(void*))PyRun_SimpleString, "
-                  "(void*)"
-               << c_string(stub_code) << ")\nend\ndetach\nquit\n";
+    if (!written) {
+        ::unlink(script_path);
+        throw Error("cannot write a gdb script in /tmp");
     }
     ChildResult r = run_child({gdb, "-nx", "-batch", "-q", "-iex", "set debuginfod enabled off", "-iex",
                                "set auto-load off", "-p", std::to_string(target.pid), "-x", script_path},
