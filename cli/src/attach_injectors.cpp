@@ -37,6 +37,23 @@ bool contains(const std::string& text, const char* what) { return text.find(what
 
 }  // namespace
 
+bool only_caller_or_root_can_change(const std::string& path) {
+    if (path.empty() || path[0] != '/') return false;
+    const uid_t me = ::geteuid();
+    std::string at = path;
+    for (bool file = true;; file = false) {
+        struct stat st {};
+        if (::lstat(at.c_str(), &st) != 0) return false;
+        if (S_ISLNK(st.st_mode)) return false;  // resolved by the caller (readlink of /proc/PID/exe), so never expected
+        if (st.st_uid != 0 && st.st_uid != me) return false;
+        const bool others_write = (st.st_mode & (S_IWGRP | S_IWOTH)) != 0;
+        if (others_write && (file || !(st.st_mode & S_ISVTX))) return false;
+        if (at == "/") return true;
+        const std::size_t slash = at.find_last_of('/');
+        at = slash == 0 ? "/" : at.substr(0, slash);
+    }
+}
+
 QueueResult queue_with_gdb(const TargetProcess& target, const std::string& stub_code, std::chrono::milliseconds limit) {
     const std::string gdb = find_in_path("gdb");
     if (gdb.empty())
@@ -90,10 +107,11 @@ QueueResult queue_with_gdb(const TargetProcess& target, const std::string& stub_
 QueueResult queue_with_remote_exec(const TargetProcess& target, const std::string& stub_path,
                                    std::chrono::milliseconds limit) {
     // sys.remote_exec talks to the same minor version only: the target's own executable
-    // when it is a python launcher seen at the same path from here, else python3.X in PATH.
+    // when it is a python launcher seen at the same path from here and nobody but root or
+    // us could have changed it (we run it with our privileges), else python3.X in PATH.
     std::string python;
     struct stat ours {}, theirs {};
-    if (target.exe_is_python && ::stat(target.exe.c_str(), &ours) == 0 &&
+    if (target.exe_is_python && only_caller_or_root_can_change(target.exe) && ::stat(target.exe.c_str(), &ours) == 0 &&
         ::stat(("/proc/" + std::to_string(target.pid) + "/exe").c_str(), &theirs) == 0 &&
         ours.st_dev == theirs.st_dev && ours.st_ino == theirs.st_ino)
         python = target.exe;

@@ -12,6 +12,7 @@
 #include <sstream>
 #include <string>
 
+#include "attach_injectors.h"
 #include "attach_request.h"
 #include "elf_symbols.h"
 #include "heapdiff/error.h"
@@ -98,4 +99,27 @@ TEST_CASE("refusals before touching anything") {
     CHECK_THROWS_WITH_AS(inspect_target(::getpid()), doctest::Contains("is heapdiff itself"), Error);
     CHECK(process_alive(::getpid()));
     CHECK_FALSE(process_alive(999999999));
+}
+
+TEST_CASE("a program found through the target runs only when nobody else could have changed it") {
+    CHECK(only_caller_or_root_can_change("/bin/sh") == only_caller_or_root_can_change("/usr/bin/sh"));
+    test::TempDir dir;
+    const std::string program = dir.path() + "/python3.14";
+    std::ofstream(program) << "#!/bin/sh\n";
+    ::chmod(dir.path().c_str(), 0755);
+    ::chmod(program.c_str(), 0755);
+    const bool trusted_parent = only_caller_or_root_can_change(dir.path());
+    CHECK(only_caller_or_root_can_change(program) == trusted_parent);
+    ::chmod(program.c_str(), 0775);  // a group may rewrite it
+    CHECK_FALSE(only_caller_or_root_can_change(program));
+    ::chmod(program.c_str(), 0755);
+    ::chmod(dir.path().c_str(), 0777);  // anyone may replace it
+    CHECK_FALSE(only_caller_or_root_can_change(program));
+    ::chmod(dir.path().c_str(), 0755);
+    if (::geteuid() == 0) {
+        REQUIRE(::chown(program.c_str(), 65534, 65534) == 0);  // the target's user's own build
+        CHECK_FALSE(only_caller_or_root_can_change(program));
+    }
+    CHECK_FALSE(only_caller_or_root_can_change("relative/python"));
+    CHECK_FALSE(only_caller_or_root_can_change(dir.path() + "/missing"));
 }
