@@ -1,6 +1,6 @@
 """heapdiff attach run as root against a target whose user, and every other local user, is
-hostile (docs/SECURITY.md): the attacks run as a real unprivileged user (nobody, through
-setpriv), the target itself runs as nobody.
+hostile (docs/SECURITY.md): the attacks run as a real unprivileged user (nobody: real,
+effective and saved ids, no groups), and the target itself runs as nobody.
 
 What is tested is the attaching side: which files it touches, what it believes of the
 target's answer, and that --timeout bounds it. None of that depends on how the stub is
@@ -33,10 +33,31 @@ REMOTE_EXEC = sys.version_info >= (3, 14)
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the attacks need root attaching and nobody attacking")
 
+# Becoming nobody for good (real, effective and saved ids, no groups) from inside the
+# process: interpreters often live under a 0700 /root, where a shared-libpython build cannot
+# even start as nobody (setpriv execs it as nobody), so a process starts as root, loads what
+# it needs, then drops. Dumpable again, /proc/PID is nobody's, as for any process of nobody.
+BECOME_NOBODY = textwrap.dedent("""
+    import ctypes, os
+    os.setgroups([])
+    os.setresgid(%d, %d, %d)
+    os.setresuid(%d, %d, %d)
+    ctypes.CDLL(None).prctl(4, 1, 0, 0, 0)  # PR_SET_DUMPABLE
+""" % ((NOBODY,) * 6))
+
 # The target: serves (a heartbeat every 10 ms) and runs the stub of any request made for
-# it, once, as the pending call queued by gdb would.
+# it, once, as the pending call queued by gdb would. Before it becomes nobody it loads what
+# the agent and heapdiff will import (they could not read it afterwards), and forgets
+# heapdiff itself, so the agent imports it as in any target (or the hostile one first on
+# sys.path, when HOSTILE is set).
 TARGET = textwrap.dedent("""
-    import glob, os, sys, time
+    import binascii, glob, importlib.machinery, importlib.util, os, signal, sys, time, tracemalloc
+    if "HOSTILE" not in os.environ:
+        import heapdiff, heapdiff.triggers
+        for name in [n for n in sys.modules if n == "heapdiff" or n.startswith("heapdiff.")]:
+            del sys.modules[name]
+    BECOME_NOBODY
+    assert os.getuid() == os.geteuid() == NOBODY_UID
     beat = sys.argv[1]
     done = set()
     n = 0
@@ -55,7 +76,7 @@ TARGET = textwrap.dedent("""
                     continue
                 exec(code, {})
         time.sleep(0.01)
-""")
+""").replace("BECOME_NOBODY", BECOME_NOBODY.strip()).replace("NOBODY_UID", str(NOBODY))
 
 # A heapdiff module the target's user put first on its sys.path. HOSTILE (environment)
 # says how it misbehaves once the agent has claimed the request.
@@ -145,14 +166,13 @@ def shared(tmp_path):
     shutil.rmtree(top, ignore_errors=True)
 
 
-def as_nobody(*argv):
-    setpriv = shutil.which("setpriv")
-    assert setpriv, "setpriv (util-linux) is needed"
-    return [setpriv, "--reuid=%d" % NOBODY, "--regid=%d" % NOBODY, "--clear-groups", *argv]
+def as_nobody(imports, code, *args):
+    """A python running `code` as nobody, once the modules it needs are loaded."""
+    return [sys.executable, "-c", imports + "\n" + BECOME_NOBODY + code, *args]
 
 
 class Target:
-    def __init__(self, shared, hostile=None, user="nobody"):
+    def __init__(self, shared, hostile=None):
         self.beat = os.path.join(shared, "nobody", "beat-%d" % id(self))
         env = dict(os.environ)
         env.pop("PYTHONPATH", None)
@@ -160,7 +180,7 @@ class Target:
             env["PYTHONPATH"] = os.path.join(shared, "fake")
             env["HOSTILE"] = hostile
         argv = [sys.executable, os.path.join(shared, "target.py"), self.beat]
-        self.proc = subprocess.Popen(as_nobody(*argv) if user == "nobody" else argv, env=env, cwd="/",
+        self.proc = subprocess.Popen(argv, env=env, cwd="/",
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         self.pid = self.proc.pid
         deadline = time.time() + 30
@@ -275,11 +295,10 @@ def test_a_stale_request_link_planted_by_another_user_is_not_followed(target, at
     victim = victim_directory(shared)
     link = "/tmp/heapdiff-attach-999999-planted"
     lookalike = "/tmp/heapdiff-attach-999998-nobody"
-    plant = ("import os\n"
-             "os.symlink(%r, %r)\n"
+    plant = ("os.symlink(%r, %r)\n"
              "os.mkdir(%r)\n"
              "open(%r + '/agent.py', 'w').close()\n") % (victim, link, lookalike, lookalike)
-    subprocess.run(as_nobody(sys.executable, "-c", plant), check=True)
+    subprocess.run(as_nobody("import os", plant), check=True)
     # One of root's own, for a process that is gone: this one is heapdiff's to remove.
     ours = "/tmp/heapdiff-attach-999997-stale0"
     os.makedirs(ours + "/work")
@@ -303,7 +322,6 @@ def test_a_stale_request_link_planted_by_another_user_is_not_followed(target, at
 
 
 SWAPPER = textwrap.dedent("""
-    import glob, os, sys, time
     pid, victim, stop = int(sys.argv[1]), sys.argv[2], sys.argv[3]
     swapped = planted = 0
     deadline = time.time() + 60
@@ -330,7 +348,7 @@ def test_the_target_user_cannot_swap_its_request_directory_for_a_link(target, at
     victim = victim_directory(shared)
     t = target()
     stop = os.path.join(shared, "stop-swapping")
-    swapper = subprocess.Popen(as_nobody(sys.executable, "-c", SWAPPER, str(t.pid), victim, stop),
+    swapper = subprocess.Popen(as_nobody("import glob, os, sys, time", SWAPPER, str(t.pid), victim, stop),
                                stdout=subprocess.PIPE, text=True)
     try:
         outcomes = []
