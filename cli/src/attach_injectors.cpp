@@ -81,8 +81,16 @@ QueueResult queue_with_gdb(const TargetProcess& target, const std::string& stub_
         ::unlink(script_path);
         throw Error("cannot write a gdb script in /tmp");
     }
+    // gdb sets orig_rax to -1 for its call (so an interrupted system call is not restarted
+    // into it) and, when the call cannot even start (some virtual machines refuse the
+    // extended register state: "Couldn't write extended state"), leaves it so: the target's
+    // system call would then fail with ERESTARTNOHAND (errno 514) and, in time.sleep(), kill
+    // it. The script stops at that error; the -ex after it puts the saved value back. On
+    // other architectures these are harmless convenience variables.
     ChildResult r = run_child({gdb, "-nx", "-batch", "-q", "-iex", "set debuginfod enabled off", "-iex",
-                               "set auto-load off", "-p", std::to_string(target.pid), "-x", script_path},
+                               "set auto-load off", "-p", std::to_string(target.pid), "-ex",
+                               "set $heapdiff_orig_rax = $orig_rax", "-x", script_path, "-ex",
+                               "set $orig_rax = $heapdiff_orig_rax"},
                               limit, SIGINT);
     ::unlink(script_path);
     if (!r.started) throw Error("cannot run gdb (" + gdb + "): " + r.errno_text);
@@ -99,6 +107,10 @@ QueueResult queue_with_gdb(const TargetProcess& target, const std::string& stub_
     if (contains(r.output, "ptrace: Operation not permitted"))
         throw Error("gdb was not allowed to attach to " + who(target) +
                     " (another debugger attached, or a security policy); nothing was changed");
+    if (contains(r.output, "Couldn't write extended state"))
+        throw Error("gdb could not call into " + who(target) +
+                    ": this machine refuses it the CPU's extended register state (a kernel or virtual machine "
+                    "limitation); nothing was queued and the process was left running");
     if (contains(r.output, "No symbol") || contains(r.output, "has unknown return type"))
         throw Error("gdb could not find CPython's functions in " + who(target) + ": " + last_line(r.output));
     throw Error("gdb failed to attach to " + who(target) + ": " + last_line(r.output));

@@ -441,3 +441,13 @@ def test_an_honest_nobody_target_gets_a_checked_snapshot(target, attach, shared)
     assert stat.S_ISREG(st.st_mode) and st.st_uid == NOBODY
     assert Snap(out).facts["pid"] == t.pid
     assert requests_of(t.pid) == [] and t.keeps_serving()
+
+
+def test_install_in_a_nobody_target_reports_its_directory(target, attach, shared):
+    t = target()
+    dumps = os.path.join(shared, "nobody", "dumps")
+    spec = "rss=99%%,signal=none,dir=%s" % dumps
+    r = attach(t.pid, "--install", spec, "--timeout", "30")
+    assert r.returncode == 0, r.stderr
+    assert "dump triggers installed (%s); snapshots go to %s" % (spec, dumps) in r.stdout, r.stdout
+    assert requests_of(t.pid) == [] and t.keeps_serving()
