@@ -4,8 +4,6 @@
 // attach_session does the work, this prints it.
 #include <CLI/CLI.hpp>
 
-#include <sys/stat.h>
-
 #include <cerrno>
 #include <climits>
 #include <cstdio>
@@ -37,8 +35,8 @@ void print(const AttachOptions& o, const AttachOutcome& r) {
         std::printf("dump triggers installed (%s); snapshots go to %s\n", printable(o.install).c_str(),
                     printable(r.path_here).c_str());
     } else {
-        struct stat st {};
-        std::string size = ::stat(r.path_here.c_str(), &st) == 0 ? ", " + human_size(std::uint64_t(st.st_size)) : "";
+        // The size attach_session checked (a regular file of the target's user), not a new lookup by name.
+        std::string size = r.snapshot_bytes >= 0 ? ", " + human_size(std::uint64_t(r.snapshot_bytes)) : "";
         std::printf("snapshot written to %s%s\n", printable(r.path_here).c_str(), size.c_str());
     }
     std::string stopped = r.queued.stopped_seconds > 0
@@ -81,8 +79,8 @@ void set_attach_command(CLI::App& app) {
                                      "Record allocation tracebacks (when the target's tracemalloc is tracing)");
     auto* label = cmd->add_option("--label", o->label, "A note stored in the snapshot")->capture_default_str();
     cmd->add_option("--timeout", o->timeout_seconds,
-                    "Seconds to wait, once the request is queued, for the target to reach a point where Python code "
-                    "can run")
+                    "Seconds to wait, once the request is queued, for the target's answer (reaching a point where "
+                    "Python code can run, and the snapshot); at expiry the target is left running")
         ->capture_default_str();
     cmd->add_option("--install", o->install,
                     "Install the dump triggers instead, e.g. \"rss=80%,signal=USR2,dir=/var/tmp\" (the "

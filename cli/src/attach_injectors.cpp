@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <cstdlib>
-#include <fstream>
 #include <sstream>
 #include <vector>
 
@@ -38,6 +37,23 @@ bool contains(const std::string& text, const char* what) { return text.find(what
 
 }  // namespace
 
+bool only_caller_or_root_can_change(const std::string& path) {
+    if (path.empty() || path[0] != '/') return false;
+    const uid_t me = ::geteuid();
+    std::string at = path;
+    for (bool file = true;; file = false) {
+        struct stat st {};
+        if (::lstat(at.c_str(), &st) != 0) return false;
+        if (S_ISLNK(st.st_mode)) return false;  // resolved by the caller (readlink of /proc/PID/exe), so never expected
+        if (st.st_uid != 0 && st.st_uid != me) return false;
+        const bool others_write = (st.st_mode & (S_IWGRP | S_IWOTH)) != 0;
+        if (others_write && (file || !(st.st_mode & S_ISVTX))) return false;
+        if (at == "/") return true;
+        const std::size_t slash = at.find_last_of('/');
+        at = slash == 0 ? "/" : at.substr(0, slash);
+    }
+}
+
 QueueResult queue_with_gdb(const TargetProcess& target, const std::string& stub_code, std::chrono::milliseconds limit) {
     const std::string gdb = find_in_path("gdb");
     if (gdb.empty())
@@ -45,22 +61,36 @@ QueueResult queue_with_gdb(const TargetProcess& target, const std::string& stub_
                     " needs gdb, which is not installed (apt-get install gdb); CPython 3.14+ needs no debugger");
     // 3.13 made the finalizing check public as Py_IsFinalizing; before, _Py_IsFinalizing.
     const char* finalizing = target.python.at_least(3, 13) ? "Py_IsFinalizing" : "_Py_IsFinalizing";
+    // mkstemp makes it exclusively, 0600, ours; it is written through that descriptor
+    // (never reopened by name) and only gdb, ours too, reads it.
     char script_path[] = "/tmp/heapdiff-gdb-XXXXXX";
     int fd = ::mkstemp(script_path);
     if (fd < 0) throw Error("cannot write a gdb script in /tmp");
+    std::ostringstream script;
+    // unwindonsignal: if the call is interrupted (our deadline), gdb restores the
+    // thread as it was before detaching, rather than leaving it inside the call.
+    script << "set confirm off\nset pagination off\nset unwindonsignal on\n"
+           << "if (int)" << finalizing << "() != 0\n  echo heapdiff-finalizing\\n\nelse\n"
+           << "  printf \"heapdiff-queued %d\\n\", (int)Py_AddPendingCall((int(*)(void*))PyRun_SimpleString, "
+              "(void*)"
+           << c_string(stub_code) << ")\nend\ndetach\nquit\n";
+    const std::string text = script.str();
+    const bool written = ::write(fd, text.data(), text.size()) == ssize_t(text.size());
     ::close(fd);
-    {
-        std::ofstream script(script_path);
-        // unwindonsignal: if the call is interrupted (our deadline), gdb restores the
-        // thread as it was before detaching, rather than leaving it inside the call.
-        script << "set confirm off\nset pagination off\nset unwindonsignal on\n"
-               << "if (int)" << finalizing << "() != 0\n  echo heapdiff-finalizing\\n\nelse\n"
-               << "  printf \"heapdiff-queued %d\\n\", (int)Py_AddPendingCall((int(*)(void*))PyRun_SimpleString, "
-                  "(void*)"
-               << c_string(stub_code) << ")\nend\ndetach\nquit\n";
+    if (!written) {
+        ::unlink(script_path);
+        throw Error("cannot write a gdb script in /tmp");
     }
+    // gdb sets orig_rax to -1 for its call (so an interrupted system call is not restarted
+    // into it) and, when the call cannot even start (some virtual machines refuse the
+    // extended register state: "Couldn't write extended state"), leaves it so: the target's
+    // system call would then fail with ERESTARTNOHAND (errno 514) and, in time.sleep(), kill
+    // it. The script stops at that error; the -ex after it puts the saved value back. On
+    // other architectures these are harmless convenience variables.
     ChildResult r = run_child({gdb, "-nx", "-batch", "-q", "-iex", "set debuginfod enabled off", "-iex",
-                               "set auto-load off", "-p", std::to_string(target.pid), "-x", script_path},
+                               "set auto-load off", "-p", std::to_string(target.pid), "-ex",
+                               "set $heapdiff_orig_rax = $orig_rax", "-x", script_path, "-ex",
+                               "set $orig_rax = $heapdiff_orig_rax"},
                               limit, SIGINT);
     ::unlink(script_path);
     if (!r.started) throw Error("cannot run gdb (" + gdb + "): " + r.errno_text);
@@ -77,6 +107,10 @@ QueueResult queue_with_gdb(const TargetProcess& target, const std::string& stub_
     if (contains(r.output, "ptrace: Operation not permitted"))
         throw Error("gdb was not allowed to attach to " + who(target) +
                     " (another debugger attached, or a security policy); nothing was changed");
+    if (contains(r.output, "Couldn't write extended state"))
+        throw Error("gdb could not call into " + who(target) +
+                    ": this machine refuses it the CPU's extended register state (a kernel or virtual machine "
+                    "limitation); nothing was queued and the process was left running");
     if (contains(r.output, "No symbol") || contains(r.output, "has unknown return type"))
         throw Error("gdb could not find CPython's functions in " + who(target) + ": " + last_line(r.output));
     throw Error("gdb failed to attach to " + who(target) + ": " + last_line(r.output));
@@ -85,10 +119,11 @@ QueueResult queue_with_gdb(const TargetProcess& target, const std::string& stub_
 QueueResult queue_with_remote_exec(const TargetProcess& target, const std::string& stub_path,
                                    std::chrono::milliseconds limit) {
     // sys.remote_exec talks to the same minor version only: the target's own executable
-    // when it is a python launcher seen at the same path from here, else python3.X in PATH.
+    // when it is a python launcher seen at the same path from here and nobody but root or
+    // us could have changed it (we run it with our privileges), else python3.X in PATH.
     std::string python;
     struct stat ours {}, theirs {};
-    if (target.exe_is_python && ::stat(target.exe.c_str(), &ours) == 0 &&
+    if (target.exe_is_python && only_caller_or_root_can_change(target.exe) && ::stat(target.exe.c_str(), &ours) == 0 &&
         ::stat(("/proc/" + std::to_string(target.pid) + "/exe").c_str(), &theirs) == 0 &&
         ours.st_dev == theirs.st_dev && ours.st_ino == theirs.st_ino)
         python = target.exe;

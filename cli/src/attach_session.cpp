@@ -1,5 +1,6 @@
 #include "attach_session.h"
 
+#include <fcntl.h>
 #include <glob.h>
 #include <limits.h>
 #include <sys/stat.h>
@@ -9,10 +10,12 @@
 #include <chrono>
 #include <cmath>
 #include <ctime>
+#include <optional>
 #include <thread>
 #include <vector>
 
 #include "heapdiff/error.h"
+#include "heapdiff/safe_files.h"
 
 namespace heapdiff::cli {
 namespace {
@@ -61,18 +64,63 @@ bool same_file(const std::string& a, const std::string& b) {
     return ::stat(a.c_str(), &x) == 0 && ::stat(b.c_str(), &y) == 0 && x.st_dev == y.st_dev && x.st_ino == y.st_ino;
 }
 
-// The snapshot's place, checked before the target is asked anything: its directory
-// exists (as the target sees it) and the name is free or a regular file.
-void check_output(const TargetProcess& target, const std::string& path) {
-    struct stat st {};
+std::string base_name(const std::string& path) { return path.substr(path.find_last_of('/') + 1); }
+
+// The snapshot's directory, as the target sees it, held open from before the target is
+// asked anything until its answer is checked: the name the target reports is looked up in
+// this directory, whatever is renamed meanwhile. The name must be free or a regular file.
+safe_files::Directory open_output_directory(const TargetProcess& target, const std::string& path) {
     const std::string dir = parent_of(path);
-    if (::stat(target.in_target_view(dir).c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    std::optional<safe_files::Directory> held;
+    try {
+        held.emplace(safe_files::Directory::open(target.in_target_view(dir), safe_files::Follow::Yes));
+    } catch (const Error&) {
         throw Error("no directory " + dir + " to write the snapshot in");
-    if (::stat(target.in_target_view(path).c_str(), &st) == 0 && !S_ISREG(st.st_mode))
-        throw Error(path + " exists and is not a regular file; a snapshot only replaces a regular file");
+    }
+    struct stat st {};
+    if (::fstatat(held->fd(), base_name(path).c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(st.st_mode))
+        throw Error(path + " exists and is not a regular file (" + (S_ISLNK(st.st_mode) ? "a symbolic link" : "not a file") +
+                    "); a snapshot only replaces a regular file");
+    return std::move(*held);
 }
 
 std::string who(const TargetProcess& t) { return "process " + std::to_string(t.pid) + " (" + t.command + ")"; }
+
+std::string seconds_text(double seconds) { return std::to_string(int(std::ceil(seconds))) + " s"; }
+
+// What the target was doing when --timeout expired after it claimed the request.
+std::string claimed_timeout(const TargetProcess& t, const std::optional<AgentStatus>& s, const AttachOptions& o,
+                            const std::string& output) {
+    std::string state;
+    if (process_stopped(t.pid))
+        state = "claimed the request but is stopped (by a signal such as SIGSTOP, or a debugger), so its agent cannot "
+                "go on; heapdiff did not stop it and does not continue it";
+    else if (s && s->state == "walking")
+        state = "claimed the request and was still walking its heap (a snapshot it finishes may yet appear at " +
+                output + ")";
+    else if (s && s->state == "installing")
+        state = "claimed the request and was still installing the triggers";
+    else
+        state = "claimed the request but its agent is stuck before the heap walk (importing heapdiff)";
+    return who(t) + " " + state + "; --timeout " + seconds_text(o.timeout_seconds) +
+           " expired, heapdiff removed its request and left the process running";
+}
+
+// The snapshot the target says it wrote: the path we asked for, and there (in the
+// directory held since before the request) a regular file, not a link, of the target's user.
+long long checked_snapshot(const TargetProcess& t, const safe_files::Directory& dir, const std::string& asked,
+                           const std::string& reported) {
+    if (reported != asked)
+        throw Error(who(t) + " reported a snapshot at " + reported + ", not at " + asked + " as asked; it was not used");
+    struct stat st {};
+    if (::fstatat(dir.fd(), base_name(asked).c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
+        throw Error(who(t) + " reported a snapshot at " + asked + ", but there is none there");
+    if (!S_ISREG(st.st_mode) || st.st_uid != t.uid)
+        throw Error(who(t) + " reported a snapshot at " + asked + ", but what is there is " +
+                    (S_ISLNK(st.st_mode) ? "a symbolic link" : !S_ISREG(st.st_mode) ? "not a regular file" : "another user's file") +
+                    ", not a file the target wrote; it was not used");
+    return static_cast<long long>(st.st_size);
+}
 
 }  // namespace
 
@@ -82,21 +130,27 @@ AttachOutcome attach_to_process(const AttachOptions& o) {
     AttachOutcome out;
     out.target = inspect_target(o.pid);
     const TargetProcess& target = out.target;
+    if (process_stopped(target.pid))
+        throw Error(who(target) + " is stopped (by a signal such as SIGSTOP, or a debugger), so it cannot reach a point "
+                    "where Python code can run; continue it (kill -CONT " + std::to_string(target.pid) +
+                    ") and attach again. Nothing was changed");
     if (target.python.at_least(3, 14)) check_remote_debug_enabled(target);
     out.same_root = same_file(target.root, "/");
 
     const std::string cwd = current_directory();
     Fields request;
     request["cwd"] = cwd;
+    std::string output;
+    std::optional<safe_files::Directory> output_dir;
     if (!o.install.empty()) {
         request["action"] = "install";
         request["spec"] = o.install;
     } else {
-        std::string path = o.output.empty() ? default_output(o.pid) : o.output;
-        if (path[0] != '/') path = cwd + "/" + path;
-        check_output(target, path);
+        output = o.output.empty() ? default_output(o.pid) : o.output;
+        if (output[0] != '/') output = cwd + "/" + output;
+        output_dir.emplace(open_output_directory(target, output));
         request["action"] = "dump";
-        request["output"] = path;
+        request["output"] = output;
         request["label"] = o.label;
         request["tracebacks"] = o.tracebacks ? "1" : "0";
     }
@@ -105,23 +159,25 @@ AttachOutcome attach_to_process(const AttachOptions& o) {
     request["packages"] = packages;
 
     RequestDirectory dir(target, request);
+    const bool remote_exec = target.python.at_least(3, 14);
     const auto limit = std::chrono::milliseconds(static_cast<long long>(o.timeout_seconds * 1000));
     // Queuing has its own bound: gdb may take seconds to read a big process's symbols on a
     // busy machine, which says nothing about whether the target's main thread is free.
     const auto queue_limit = std::max(limit, std::chrono::milliseconds(60000));
-    out.queued = target.python.at_least(3, 14) ? queue_with_remote_exec(target, dir.stub_in_target(), queue_limit)
-                                               : queue_with_gdb(target, dir.stub_code(), queue_limit);
+    out.queued = remote_exec ? queue_with_remote_exec(target, dir.stub_in_target(), queue_limit)
+                             : queue_with_gdb(target, dir.stub_code(), queue_limit);
     const auto queued_at = Clock::now();
+    // One deadline for everything after queuing: the safe point, the claim, the dump.
     const auto deadline = queued_at + limit;
-    bool started = false;
+    bool claimed = false;
     for (;;) {
         std::optional<AgentStatus> s = dir.status();
         if (s && (s->state == "done" || s->state == "error")) {
             out.status = *s;
             break;
         }
-        if (s && !started) {
-            started = true;
+        if (!claimed && (s || dir.claimed())) {
+            claimed = true;
             out.wait_seconds = std::chrono::duration<double>(Clock::now() - queued_at).count();
         }
         if (!process_alive(target.pid)) {
@@ -131,22 +187,23 @@ AttachOutcome attach_to_process(const AttachOptions& o) {
                 out.status = *last;
                 break;
             }
-            throw Error(who(target) + " exited " + (started ? "while writing the snapshot" : "before reaching a safe point") +
+            throw Error(who(target) + " exited " + (claimed ? "while writing the snapshot" : "before reaching a safe point") +
                         "; nothing was written");
         }
-        if (!started && Clock::now() >= deadline) {
-            if (dir.withdraw()) {
-                dir.keep();  // the queued stub may still run: it finds no request and cleans up
+        if (Clock::now() >= deadline) {
+            if (!claimed && dir.withdraw()) {
+                if (remote_exec) dir.keep_stub();  // the queued sys.remote_exec still opens stub.py
                 throw Error(who(target) + " did not reach a point where Python code can run within " +
-                            std::to_string(int(std::ceil(o.timeout_seconds))) +
-                            " s (busy in C code, blocked in a call, or its main thread is waiting); the request was "
+                            seconds_text(o.timeout_seconds) +
+                            " (busy in C code, blocked in a call, or its main thread is waiting); the request was "
                             "withdrawn and the process left as it was");
             }
-            started = true;  // the agent claimed it just now: wait for its answer
+            throw Error(claimed_timeout(target, s, o, output.empty() ? "its triggers' directory" : output));
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     if (out.status.state == "error") throw Error(out.status.message);
+    if (output_dir) out.snapshot_bytes = checked_snapshot(target, *output_dir, output, out.status.path);
     out.path_here = out.same_root ? out.status.path : target.in_target_view(out.status.path);
     return out;
 }

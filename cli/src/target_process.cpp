@@ -135,12 +135,23 @@ std::string PythonBuild::text() const {
     return free_threaded ? s + "t" : s;
 }
 
+// The state letter of /proc/PID/stat (after the command, which may hold ')'), or 0.
+static char process_state(pid_t pid) {
+    std::string stat = read_text(proc_path(pid, "stat"));
+    std::size_t paren = stat.rfind(')');
+    return paren != std::string::npos && paren + 2 < stat.size() ? stat[paren + 2] : 0;
+}
+
 bool process_alive(pid_t pid) {
     if (::kill(pid, 0) != 0 && errno != EPERM) return false;
     // A zombie has exited; only its parent has not collected its status yet.
-    std::string stat = read_text(proc_path(pid, "stat"));
-    std::size_t paren = stat.rfind(')');
-    return paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] != 'Z' && stat[paren + 2] != 'X';
+    const char state = process_state(pid);
+    return state != 0 && state != 'Z' && state != 'X';
+}
+
+bool process_stopped(pid_t pid) {
+    const char state = process_state(pid);
+    return state == 'T' || state == 't';
 }
 
 TargetProcess inspect_target(pid_t pid) {

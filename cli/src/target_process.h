@@ -38,4 +38,8 @@ void check_remote_debug_enabled(const TargetProcess& target);
 
 bool process_alive(pid_t pid);
 
+// Stopped by a signal (SIGSTOP, SIGTSTP) or held by a tracer: it runs no code, so it
+// reaches no safe point until whoever stopped it continues it.
+bool process_stopped(pid_t pid);
+
 }  // namespace heapdiff::cli

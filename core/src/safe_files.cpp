@@ -133,4 +133,50 @@ bool remove_directory(const Directory& parent, const std::string& name, const Id
     return ::unlinkat(parent.fd(), name.c_str(), AT_REMOVEDIR) == 0;
 }
 
+void set_mode_and_owner(int fd, mode_t mode, uid_t owner, const std::string& shown) {
+    if (::fchmod(fd, mode) != 0) throw Error("cannot set the mode of " + shown + ": " + errno_text(errno));
+    if (owner != ::geteuid() && ::fchown(fd, owner, gid_t(-1)) != 0)
+        throw Error("cannot give " + shown + " to uid " + std::to_string(owner) + ": " + errno_text(errno));
+}
+
+std::optional<std::string> read_small_file(const Directory& dir, const std::string& name, std::size_t limit,
+                                           struct stat* info) {
+    const std::string shown = dir.entry(name);
+    const int fd = ::openat(dir.fd(), name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) {
+        const int err = errno;
+        if (err == ENOENT) return std::nullopt;
+        if (err == ELOOP) throw Error("cannot read " + shown + ": it is a symbolic link, which heapdiff does not follow");
+        throw Error("cannot read " + shown + ": " + errno_text(err));
+    }
+    struct stat st {};
+    std::string text;
+    std::string problem;
+    if (::fstat(fd, &st) != 0) {
+        problem = errno_text(errno);
+    } else if (!S_ISREG(st.st_mode)) {
+        problem = "it is not a regular file";
+    } else {
+        char buf[8192];
+        for (;;) {
+            const ssize_t n = ::read(fd, buf, sizeof buf);
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) {
+                problem = errno_text(errno);
+                break;
+            }
+            if (n == 0) break;
+            text.append(buf, std::size_t(n));
+            if (text.size() > limit) {  // it may still be growing: what was read decides
+                problem = "it holds more than " + std::to_string(limit) + " bytes";
+                break;
+            }
+        }
+    }
+    ::close(fd);
+    if (!problem.empty()) throw Error("cannot read " + shown + ": " + problem);
+    if (info) *info = st;
+    return text;
+}
+
 }  // namespace heapdiff::safe_files

@@ -1,31 +1,50 @@
 # What `heapdiff attach PID` runs inside the target, at its main thread's next safe point
 # (a pending call queued by gdb on CPython 3.8-3.13, sys.remote_exec on 3.14+).
 #
-# It is not imported: the heapdiff command embeds this text, writes it into a private
-# request directory with a `request` file beside it, and the target executes it with fresh
-# globals (__name__ "__heapdiff_attach__", __file__ its path), so nothing it does binds a
-# name in the program's __main__. It imports heapdiff (from the target's environment, or
-# from the attaching heapdiff's package when the extension's ABI tag matches), writes the
-# snapshot or installs the triggers, and reports in a `status` file, replaced atomically at
-# every step. The agent claims the request by renaming `request` to `request.claimed`; the
-# attaching side withdraws it at its deadline by renaming it to `request.withdrawn`. One of
-# the two renames wins, so a late agent does nothing (and removes the directory) and a
-# withdrawn request is never half-done. Both files are "key=hexbytes" lines (any path fits).
-# Runs on every CPython heapdiff supports (3.8 syntax).
+# It is not imported: the heapdiff command embeds this text and writes it into a request
+# directory in the target's /tmp (cli/src/attach_request.h): agent.py and stub.py are the
+# attaching user's, and only `work/` beside them is the target's user's, with `request` in
+# it. The target executes this with fresh globals (__name__ "__heapdiff_attach__",
+# __file__ its path), so nothing it does binds a name in the program's __main__. It imports
+# heapdiff (from the target's environment, or from the attaching heapdiff's package when
+# the extension's ABI tag matches), writes the snapshot or installs the triggers, and
+# reports in `work/status`, replaced atomically at every step ("started", "walking" or
+# "installing", then "done" or "error"). The agent claims the request by renaming
+# `request` to `request.claimed`; the attaching side withdraws it at its deadline by
+# renaming it to `request.withdrawn`. One of the two renames wins, so a late agent does
+# nothing and a withdrawn request is never half-done. The attaching side removes the
+# directory; once its --timeout has passed it is gone, and the agent's reports fail
+# quietly (nobody is waiting). Every name is opened relative to work/'s descriptor, with
+# O_NOFOLLOW|O_EXCL for what it creates, so a link planted there is never followed.
+# Both files are "key=hexbytes" lines (any path fits). Runs on every CPython heapdiff
+# supports (3.8 syntax).
 
 
 def _heapdiff_attach(script):
+    import os
+
+    try:
+        work = os.open(os.path.join(os.path.dirname(script), "work"),
+                       os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:
+        return  # withdrawn, and the attaching side removed it
+    try:
+        _heapdiff_attach_in(work)
+    finally:
+        os.close(work)
+
+
+def _heapdiff_attach_in(work):
     import binascii
     import os
     import sys
     import time
 
     started = time.perf_counter()
-    here = os.path.dirname(script)
 
     def read_fields(name):
         fields = {}
-        with open(os.path.join(here, name), "rb") as f:
+        with os.fdopen(os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=work), "rb") as f:
             for line in f.read().splitlines():
                 key, _, value = line.partition(b"=")
                 fields[key.decode("ascii")] = binascii.unhexlify(value)
@@ -34,19 +53,23 @@ def _heapdiff_attach(script):
     def report(**fields):
         text = b"".join(b"%s=%s\n" % (k.encode("ascii"), binascii.hexlify(v if isinstance(v, bytes) else str(v).encode("utf-8", "backslashreplace")))
                         for k, v in fields.items())
-        temporary = os.path.join(here, "status.tmp-%d" % os.getpid())
-        with open(temporary, "wb") as f:
-            f.write(text)
-        os.replace(temporary, os.path.join(here, "status"))
+        try:
+            try:
+                os.unlink("status.tmp", dir_fd=work)
+            except FileNotFoundError:
+                pass
+            fd = os.open("status.tmp", os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600,
+                         dir_fd=work)
+            with os.fdopen(fd, "wb") as f:
+                f.write(text)
+            os.replace("status.tmp", "status", src_dir_fd=work, dst_dir_fd=work)
+        except OSError:
+            pass  # the attaching side stopped waiting (its --timeout) and removed the directory
 
     try:
-        os.rename(os.path.join(here, "request"), os.path.join(here, "request.claimed"))
+        os.rename("request", "request.claimed", src_dir_fd=work, dst_dir_fd=work)
     except OSError:
-        # Withdrawn: the attaching side gave up and said so. Leave no trace.
-        for name in os.listdir(here):
-            os.unlink(os.path.join(here, name))
-        os.rmdir(here)
-        return
+        return  # withdrawn: the attaching side gave up, said so, and removes the directory
     request = read_fields("request.claimed")
     report(state="started")
 
@@ -96,6 +119,7 @@ def _heapdiff_attach(script):
         if action == b"dump":
             import tracemalloc
 
+            report(state="walking")
             tracebacks = request["tracebacks"] == b"1"
             label = request["label"].decode("utf-8", "replace") if request["label"] else None
             path = heapdiff.dump(os.fsdecode(request["output"]), label=label, tracebacks=tracebacks)
@@ -107,6 +131,7 @@ def _heapdiff_attach(script):
         else:
             from heapdiff import triggers
 
+            report(state="installing")
             options = triggers.parse_spec(request["spec"].decode("utf-8"))
             directory = options.get("directory", ".")
             options["directory"] = os.path.join(os.fsdecode(request["cwd"]), directory)

@@ -113,3 +113,34 @@ TEST_CASE("safe_files: shared() tells a directory other users can write") {
     CHECK(Directory::open(t.path()).shared());
     ::chmod(t.path().c_str(), 0700);
 }
+
+TEST_CASE("safe_files: read_small_file reads a bounded regular file and nothing else") {
+    TempDir t;
+    Directory dir = Directory::open(t.path());
+    std::ofstream(t.file("small")) << "state=ok\n";
+    std::ofstream(t.file("big")) << std::string(5000, 'x');
+    touch(t.file("target"));
+    fs::create_symlink(t.file("target"), t.file("link"));
+    REQUIRE(::mkfifo(t.file("fifo").c_str(), 0600) == 0);  // a writer-less FIFO would block a plain open
+    struct stat st {};
+    CHECK(read_small_file(dir, "small", 100, &st) == std::optional<std::string>("state=ok\n"));
+    CHECK(S_ISREG(st.st_mode));
+    CHECK(read_small_file(dir, "absent", 100) == std::nullopt);
+    CHECK_THROWS_WITH_AS(read_small_file(dir, "big", 4096), doctest::Contains("more than 4096 bytes"), Error);
+    CHECK_THROWS_WITH_AS(read_small_file(dir, "link", 100), doctest::Contains("symbolic link"), Error);
+    CHECK_THROWS_WITH_AS(read_small_file(dir, "fifo", 100), doctest::Contains("not a regular file"), Error);
+}
+
+TEST_CASE("safe_files: set_mode_and_owner sets the exact mode whatever the umask") {
+    TempDir t;
+    Directory dir = Directory::open(t.path());
+    const mode_t old = ::umask(077);
+    const int fd = create_file(dir, "shared", 0644);
+    ::umask(old);
+    set_mode_and_owner(fd, 0644, ::geteuid(), dir.entry("shared"));
+    struct stat st {};
+    REQUIRE(::fstat(fd, &st) == 0);
+    ::close(fd);
+    CHECK((st.st_mode & 07777) == 0644);
+    CHECK(st.st_uid == ::geteuid());
+}

@@ -18,6 +18,8 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -86,5 +88,19 @@ bool remove_file(const Directory& dir, const std::string& name, uid_t owner);
 // the same directory, or entries it does not know are left).
 bool remove_directory(const Directory& parent, const std::string& name, const Identity& expected,
                       const std::vector<std::string>& known);
+
+// Sets exactly `mode` (whatever the umask took away) and then, when `owner` is not the
+// caller, gives to `owner` the file or directory heapdiff just created and holds open as
+// `fd` (fchmod, fchown: the descriptor, never a name that could have been swapped since).
+// `shown` names it in the Error thrown on failure.
+void set_mode_and_owner(int fd, mode_t mode, uid_t owner, const std::string& shown);
+
+// Reads `name` of `dir` when it is a regular file of at most `limit` bytes: for what
+// another user wrote. Never follows a symlink, never blocks on a FIFO planted there
+// (O_NONBLOCK), never reads more than limit + 1 bytes. Returns nullopt when the name is
+// absent; throws heapdiff::Error (one line) when it is anything else or too big. `info`,
+// when given, receives the fstat of what was read.
+std::optional<std::string> read_small_file(const Directory& dir, const std::string& name, std::size_t limit,
+                                           struct stat* info = nullptr);
 
 }  // namespace heapdiff::safe_files
