@@ -110,7 +110,8 @@ QueueResult queue_with_gdb(const TargetProcess& target, const std::string& stub_
     if (contains(r.output, "Couldn't write extended state"))
         throw Error("gdb could not call into " + who(target) +
                     ": this machine refuses it the CPU's extended register state (a kernel or virtual machine "
-                    "limitation); nothing was queued and the process was left running");
+                    "limitation, seen with gdb 13 on CPUs with AMX); nothing was queued and the process was left "
+                    "running; a newer gdb (18, e.g. PyPI's gdb-for-pwndbg, works there) first in PATH fixes it");
     if (contains(r.output, "No symbol") || contains(r.output, "has unknown return type"))
         throw Error("gdb could not find CPython's functions in " + who(target) + ": " + last_line(r.output));
     throw Error("gdb failed to attach to " + who(target) + ": " + last_line(r.output));
