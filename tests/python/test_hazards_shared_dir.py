@@ -216,3 +216,50 @@ def test_child_forked_from_a_non_main_thread_exits(tmp_path):
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "child exited 0", (r.stdout, r.stderr)
     assert "Traceback" not in r.stderr
+
+
+API_TEMP = textwrap.dedent("""
+    import os, stat, sys
+    from heapdiff import _analyzer
+    mode = sys.argv[1]
+    d = _analyzer._private_dir()
+    print(oct(stat.S_IMODE(os.lstat(d).st_mode)), d, flush=True)
+    kept = _analyzer.temp_snapshot()  # left for the exit to remove
+    pid = os.fork()
+    if pid == 0:  # a forked child that uses the API too and exits normally (atexit runs)
+        print("child", _analyzer._private_dir(), flush=True)
+        sys.exit(0)
+    os.waitpid(pid, 0)
+    print("after child", os.path.isdir(d), os.path.exists(kept), flush=True)
+    if mode == "swap":  # the directory put away and a link to another one put in its place
+        os.rename(d, d + ".moved")
+        os.symlink(sys.argv[2], d)
+        with open(os.path.join(sys.argv[2], os.path.basename(kept)), "w") as f:
+            f.write("not heapdiff's")  # under the name the exit would remove
+""")
+
+
+def test_api_temp_dir_is_private_and_removed_only_by_its_maker(tmp_path):
+    env = dict(os.environ, TMPDIR=str(tmp_path))
+    r = subprocess.run([sys.executable, "-c", API_TEMP, "plain"], capture_output=True, text=True, timeout=120, env=env)
+    assert r.returncode == 0, r.stderr
+    first, child, after = r.stdout.splitlines()
+    mode, made = first.split()
+    assert mode == "0o700" and os.path.dirname(made) == str(tmp_path)
+    assert child.split()[1] != made  # the child made its own
+    assert after == "after child True True"  # the child's exit left its parent's directory alone
+    assert os.listdir(tmp_path) == []  # both removed by the process that made each
+
+
+def test_api_temp_dir_removal_never_follows_a_link(tmp_path):
+    other = tmp_path / "other"
+    other.mkdir()
+    env = dict(os.environ, TMPDIR=str(tmp_path))
+    r = subprocess.run([sys.executable, "-c", API_TEMP, "swap", str(other)], capture_output=True, text=True,
+                       timeout=120, env=env)
+    assert r.returncode == 0, r.stderr
+    made = r.stdout.split()[1]
+    assert os.path.islink(made)
+    planted = os.listdir(other)
+    assert len(planted) == 1 and (other / planted[0]).read_text() == "not heapdiff's"
+    assert os.listdir(made + ".moved") == planted  # the real one, moved: not the directory it made, left
