@@ -18,85 +18,61 @@
 namespace heapdiff::output_file {
 namespace {
 
-constexpr int kMaxSymlinks = 40;  // as the kernel's own limit for path resolution
-
-const char* kind_of(mode_t mode) {
-    if (S_ISDIR(mode)) return "a directory";
-    if (S_ISFIFO(mode)) return "a FIFO";
-    if (S_ISSOCK(mode)) return "a socket";
-    if (S_ISCHR(mode)) return "a character device";
-    if (S_ISBLK(mode)) return "a block device";
-    return "not a regular file";
-}
-
-std::string directory_of(const std::string& path) {
-    const std::size_t slash = path.rfind('/');
-    if (slash == std::string::npos) return ".";
-    if (slash == 0) return "/";
-    return path.substr(0, slash);
-}
-
-std::string errno_text() { return std::strerror(errno); }
+std::string errno_text(int err) { return std::strerror(err); }
 
 }  // namespace
 
-std::string resolve_target(const std::string& path) {
-    std::string current = path;
-    for (int hops = 0; hops <= kMaxSymlinks; ++hops) {
-        struct stat st;
-        if (lstat(current.c_str(), &st) != 0) {
-            if (errno == ENOENT) return current;  // a new file (its directory is checked by creating the temp)
-            throw Error("cannot write " + path + ": " + errno_text());
-        }
-        if (S_ISREG(st.st_mode)) return current;
-        if (!S_ISLNK(st.st_mode))
-            throw Error("cannot write " + path + ": it exists and is " + kind_of(st.st_mode) +
-                        "; heapdiff only replaces a regular file");
-        std::string link(static_cast<std::size_t>(st.st_size > 0 ? st.st_size : 4096) + 1, '\0');
-        const ssize_t n = readlink(current.c_str(), link.data(), link.size());
-        if (n < 0) throw Error("cannot write " + path + ": " + errno_text());
-        link.resize(static_cast<std::size_t>(n));
-        if (link.empty()) throw Error("cannot write " + path + ": an empty symlink");
-        current = link[0] == '/' ? link : directory_of(current) + "/" + link;
-    }
-    throw Error("cannot write " + path + ": too many levels of symbolic links");
-}
-
-void check_replaceable(const std::string& target, const std::string& shown_path) {
-    struct stat st;
-    if (lstat(target.c_str(), &st) != 0) return;  // gone: the rename creates it
-    if (!S_ISREG(st.st_mode))
-        throw Error("cannot write " + shown_path + ": it became " + kind_of(st.st_mode) +
-                    " while the snapshot was written; left as it is");
-}
-
-std::FILE* create_temp(const std::string& target, const std::string& shown_path, std::string& temp_path) {
+Replacement::Replacement(const std::string& path, Stale stale) : shown_(path), place_(safe_files::Place::of(path)) {
+    const safe_files::Directory& dir = place_.directory;
+    safe_files::check_replaceable(dir, place_.name, shown_);
+    if (stale == Stale::Remove) remove_stale_temps(dir);
     std::random_device rd;
     for (int attempt = 0; attempt < 16; ++attempt) {
         char suffix[64];
         std::snprintf(suffix, sizeof suffix, ".tmp-%ld-%08x", static_cast<long>(getpid()), rd());
-        temp_path = target + suffix;
-        // O_EXCL with O_CREAT never follows a symlink at that name: nothing planted there is
-        // written through.
-        const int fd = open(temp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-        if (fd < 0) {
-            if (errno == EEXIST) continue;
-            throw Error("cannot write " + shown_path + ": " + errno_text());
+        temp_name_ = place_.name + suffix;
+        int err = 0;
+        int fd = -1;
+        // 0666: the finished file gets the umask's permissions like any file the user writes.
+        try {
+            fd = safe_files::create_file(dir, temp_name_, 0666, &err);
+        } catch (const Error&) {
+            if (err == EEXIST) continue;
+            throw Error("cannot write " + shown_ + ": " + errno_text(err));
         }
+        temp_path_ = dir.entry(temp_name_);
         // Held until the file is closed or the process dies: how the next writer tells a
         // temporary file being written from one left by a crash.
         flock(fd, LOCK_EX | LOCK_NB);
-        std::FILE* f = fdopen(fd, "wb");
-        if (!f) {
+        fstat(fd, &temp_info_);
+        file_ = fdopen(fd, "wb");
+        if (!file_) {
             const int saved = errno;
             close(fd);
-            unlink(temp_path.c_str());
-            errno = saved;
-            throw Error("cannot write " + shown_path + ": " + errno_text());
+            safe_files::remove_file(dir, temp_name_, safe_files::identity_of(temp_info_));
+            throw Error("cannot write " + shown_ + ": " + errno_text(saved));
         }
-        return f;
+        return;
     }
-    throw Error("cannot write " + shown_path + ": cannot create a unique temporary file");
+    throw Error("cannot write " + shown_ + ": cannot create a unique temporary file");
+}
+
+Replacement::~Replacement() {
+    if (file_) std::fclose(file_);
+    if (!committed_ && !temp_name_.empty())
+        safe_files::remove_file(place_.directory, temp_name_, safe_files::identity_of(temp_info_));
+}
+
+void Replacement::commit(bool sync) {
+    std::FILE* f = file_;
+    file_ = nullptr;
+    int err = std::ferror(f) ? (errno ? errno : EIO) : 0;
+    if (!err && std::fflush(f) != 0) err = errno;
+    if (!err && sync && fsync(fileno(f)) != 0) err = errno;
+    if (std::fclose(f) != 0 && !err) err = errno;
+    if (err) throw Error("cannot write " + shown_ + ": " + errno_text(err));
+    safe_files::rename_within(place_.directory, temp_name_, temp_info_, place_.name, shown_);
+    committed_ = true;
 }
 
 bool is_temp_name(const std::string& name, long* pid) {
@@ -116,19 +92,24 @@ bool is_temp_name(const std::string& name, long* pid) {
     return value > 0;
 }
 
-int remove_stale_temps(const std::string& target) {
-    const std::string directory = directory_of(target);
-    DIR* dir = opendir(directory.c_str());
-    if (!dir) return 0;
+int remove_stale_temps(const safe_files::Directory& directory) {
+    // A descriptor of its own for the listing (closedir closes it); names are opened and
+    // removed relative to the checked directory, never by path.
+    const int list_fd = fcntl(directory.fd(), F_DUPFD_CLOEXEC, 0);
+    DIR* dir = list_fd < 0 ? nullptr : fdopendir(list_fd);
+    if (!dir) {
+        if (list_fd >= 0) close(list_fd);
+        return 0;
+    }
+    rewinddir(dir);
     int removed = 0;
-    const int dir_fd = dirfd(dir);
     while (dirent* entry = readdir(dir)) {
         long pid = 0;
         const std::string name = entry->d_name;
         if (!is_temp_name(name, &pid) || pid == static_cast<long>(getpid())) continue;
         // A live pid may be a writer (or, after pid reuse, anyone): left alone.
         if (kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;
-        const int fd = openat(dir_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+        const int fd = openat(directory.fd(), name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
         if (fd < 0) continue;
         struct stat st;
         unsigned char magic[sizeof format::kMagic] = {};
@@ -140,7 +121,8 @@ int remove_stale_temps(const std::string& target) {
             stale = pread(fd, magic, sizeof magic, 0) == static_cast<ssize_t>(sizeof magic) &&
                     std::memcmp(magic, format::kMagic, sizeof magic) == 0;
         }
-        if (stale && unlinkat(dir_fd, name.c_str(), 0) == 0) ++removed;
+        // Only the file just checked: not another one put under its name since.
+        if (stale && safe_files::remove_file(directory, name, safe_files::identity_of(st))) ++removed;
         close(fd);
     }
     closedir(dir);

@@ -18,6 +18,21 @@ std::string errno_text(int err) { return std::strerror(err); }
     throw Error("cannot use directory " + path + ": " + why);
 }
 
+const char* kind_of(mode_t mode) {
+    if (S_ISDIR(mode)) return "a directory";
+    if (S_ISFIFO(mode)) return "a FIFO";
+    if (S_ISSOCK(mode)) return "a socket";
+    if (S_ISCHR(mode)) return "a character device";
+    if (S_ISBLK(mode)) return "a block device";
+    if (S_ISLNK(mode)) return "a symbolic link";
+    return "not a regular file";
+}
+
+std::string joined(const std::string& base, const std::string& name) {
+    if (base.empty()) return name;
+    return base == "/" ? "/" + name : base + "/" + name;
+}
+
 }  // namespace
 
 Directory::Directory(int fd, std::string path, const struct stat& info)
@@ -50,6 +65,72 @@ Directory Directory::child(const std::string& name) const {
     if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos)
         refuse(entry(name), "not a plain name");
     return open_at(fd_, name, entry(name), Follow::No);
+}
+
+Directory Directory::open_guarded(const std::string& path, Create create, mode_t mode) {
+    return walk(path, create, mode, "cannot use directory " + path + ": ");
+}
+
+// One component at a time, so that each symlink is judged by the directory that holds it.
+// A link the kernel follows is resolved by the kernel in one go (its own target's
+// components are not judged again): it is one the caller or root put there.
+Directory Directory::walk(const std::string& path, Create create, mode_t mode, const std::string& failure) {
+    if (path.empty()) throw Error(failure + errno_text(ENOENT));
+    const bool absolute = path[0] == '/';
+    const int start = ::open(absolute ? "/" : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    struct stat st;
+    if (start < 0 || ::fstat(start, &st) != 0) {
+        const int err = errno;
+        if (start >= 0) ::close(start);
+        throw Error(failure + errno_text(err));
+    }
+    Directory here(start, absolute ? "/" : ".", st);
+    std::string shown = absolute ? "/" : "";
+    std::size_t begin = 0;
+    while (begin <= path.size()) {
+        std::size_t end = path.find('/', begin);
+        if (end == std::string::npos) end = path.size();
+        const std::string name = path.substr(begin, end - begin);
+        begin = end + 1;
+        if (name.empty() || name == ".") continue;
+        shown = joined(shown, name);
+        // ".." is never a symlink; any other name in a shared directory may be a planted one.
+        const bool follow = name == ".." || !here.shared();
+        const int flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW);
+        int fd = ::openat(here.fd(), name.c_str(), flags);
+        if (fd < 0 && errno == ENOENT && create == Create::Yes) {
+            if (::mkdirat(here.fd(), name.c_str(), mode) != 0 && errno != EEXIST)
+                throw Error(failure + "cannot make " + shown + ": " + errno_text(errno));
+            fd = ::openat(here.fd(), name.c_str(), flags);
+        }
+        if (fd < 0) {
+            const int err = errno;
+            struct stat link;
+            if (!follow && ::fstatat(here.fd(), name.c_str(), &link, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(link.st_mode))
+                throw Error(failure + shown +
+                            " is a symbolic link in a directory other users can write; heapdiff does not follow it there");
+            throw Error(failure + errno_text(err));
+        }
+        if (::fstat(fd, &st) != 0 || !S_ISDIR(st.st_mode)) {
+            const int err = errno;
+            ::close(fd);
+            throw Error(failure + (err ? errno_text(err) : std::string("not a directory")));
+        }
+        here = Directory(fd, shown, st);
+    }
+    if (!absolute && shown.empty()) here.path_ = ".";
+    else here.path_ = shown;
+    return here;
+}
+
+Place Place::of(const std::string& path, const std::string& action) {
+    const std::string failure = "cannot " + action + " " + path + ": ";
+    const std::size_t slash = path.rfind('/');
+    std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+    if (path.empty()) throw Error(failure + errno_text(ENOENT));
+    if (name.empty() || name == "." || name == "..") throw Error(failure + errno_text(EISDIR));
+    const std::string directory = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+    return Place{Directory::walk(directory, Directory::Create::No, 0, failure), std::move(name)};
 }
 
 bool Directory::shared() const {
@@ -106,6 +187,46 @@ Directory create_directory(const Directory& dir, const std::string& prefix, mode
         return made;
     }
     throw Error("cannot make a unique directory in " + dir.path());
+}
+
+void check_replaceable(const Directory& dir, const std::string& name, const std::string& shown, bool again) {
+    struct stat st;
+    if (::fstatat(dir.fd(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        if (errno == ENOENT) return;  // a new file
+        throw Error("cannot write " + shown + ": " + errno_text(errno));
+    }
+    const std::string is = again ? "it became " : "it exists and is ";
+    const std::string left = again ? " while it was written; left as it is" : "";
+    if (S_ISLNK(st.st_mode))
+        throw Error("cannot write " + shown + ": " + is + "a symbolic link" + left +
+                    "; heapdiff neither follows nor replaces a link (name the file it points to)");
+    if (!S_ISREG(st.st_mode))
+        throw Error("cannot write " + shown + ": " + is + kind_of(st.st_mode) + left +
+                    "; heapdiff only replaces a regular file");
+    if (dir.shared() && st.st_uid != ::geteuid())
+        throw Error("cannot write " + shown + ": " + is + "a file of another user (uid " + std::to_string(st.st_uid) +
+                    ") in a directory other users can write" + left + "; heapdiff replaces only its own files there");
+}
+
+void rename_within(const Directory& dir, const std::string& from, const struct stat& expected, const std::string& to,
+                   const std::string& shown) {
+    struct stat st;
+    if (::fstatat(dir.fd(), from.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode) ||
+        !(identity_of(st) == identity_of(expected)))
+        throw Error("cannot write " + shown + ": its temporary file " + dir.entry(from) +
+                    " was moved or replaced while it was written; nothing renamed");
+    check_replaceable(dir, to, shown, true);
+    // Between this check and the rename only a user who may write the directory can put
+    // something under `to`; renameat replaces that name and never follows it.
+    if (::renameat(dir.fd(), from.c_str(), dir.fd(), to.c_str()) != 0)
+        throw Error("cannot write " + shown + ": " + errno_text(errno));
+}
+
+bool remove_file(const Directory& dir, const std::string& name, const Identity& expected) {
+    struct stat st;
+    if (::fstatat(dir.fd(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return false;
+    if (!S_ISREG(st.st_mode) || !(identity_of(st) == expected)) return false;
+    return ::unlinkat(dir.fd(), name.c_str(), 0) == 0;
 }
 
 bool remove_file(const Directory& dir, const std::string& name, uid_t owner) {

@@ -33,14 +33,14 @@ constexpr std::size_t kMaxEdgeFlushBytes = format::kMaxSectionRaw - kMaxEdgeByte
 }  // namespace
 
 SnapshotWriter::SnapshotWriter(std::string final_path, WriterOptions options)
-    : final_path_(std::move(final_path)), target_path_(output_file::resolve_target(final_path_)), options_(options) {
+    : final_path_(std::move(final_path)), options_(options) {
     if (options_.objects_per_chunk == 0) options_.objects_per_chunk = 1;
     options_.edge_flush_bytes = std::min(options_.edge_flush_bytes, kMaxEdgeFlushBytes);
-    output_file::remove_stale_temps(target_path_);
-    file_ = output_file::create_temp(target_path_, final_path_, temp_path_);
-    // The destructor does not run for a constructor that throws: close and remove the
-    // temporary file here, or it would be left behind.
-    try {
+    output_ = std::make_unique<output_file::Replacement>(final_path_, output_file::Replacement::Stale::Remove);
+    file_ = output_->file();
+    // The destructor does not run for a constructor that throws, but output_'s does: the
+    // temporary file is removed.
+    {
         zstd_ = std::make_unique<ZstdContext>();
         if (!zstd_->cctx) throw Error("cannot write " + final_path_ + ": cannot create a zstd context");
         for (auto [parameter, value] : {std::pair{ZSTD_c_compressionLevel, options_.zstd_level},
@@ -56,18 +56,12 @@ SnapshotWriter::SnapshotWriter(std::string final_path, WriterOptions options)
         header.fixed16(format::kMinor);
         header.fixed32(format::kHeaderSize);
         write_bytes(header.buffer().data(), header.size());
-    } catch (...) {
-        std::fclose(file_);
-        file_ = nullptr;
-        std::remove(temp_path_.c_str());
-        throw;
     }
 }
 
-SnapshotWriter::~SnapshotWriter() {
-    if (file_) std::fclose(file_);
-    if (!finished_) std::remove(temp_path_.c_str());
-}
+SnapshotWriter::~SnapshotWriter() = default;  // output_ removes an unfinished temporary file
+
+const std::string& SnapshotWriter::temp_path() const { return output_->temp_path(); }
 
 void SnapshotWriter::write_bytes(const void* data, std::size_t n) {
     if (n && std::fwrite(data, 1, n, file_) != n)
@@ -296,14 +290,8 @@ void SnapshotWriter::finish() {
     end.varint(sections_);
     write_section(format::kEnd, end);
 
-    if (std::fflush(file_) != 0 || fsync(fileno(file_)) != 0)
-        throw Error("cannot write " + final_path_ + ": " + errno_text());
-    int rc = std::fclose(file_);
     file_ = nullptr;
-    if (rc != 0) throw Error("cannot write " + final_path_ + ": " + errno_text());
-    output_file::check_replaceable(target_path_, final_path_);
-    if (std::rename(temp_path_.c_str(), target_path_.c_str()) != 0)
-        throw Error("cannot rename snapshot into " + final_path_ + ": " + errno_text());
+    output_->commit(true);  // fsynced: the final name holds the whole snapshot after a crash too
     finished_ = true;
 }
 

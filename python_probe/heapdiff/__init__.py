@@ -44,10 +44,10 @@ def dump(path, *, label=None, tracebacks=True, collect=False):
                    the evidence of cyclic trash.
 
     ``path`` is anything open() takes (str, bytes, os.PathLike, non-UTF-8 names); it
-    must be a regular file or not exist yet. A symlink is followed: the snapshot
-    replaces the file it points to. Returns ``path`` as given (after os.fspath).
+    must be a regular file or not exist yet; a symlink there is refused, never followed
+    (docs/PROBE.md, "Where the file goes"). Returns ``path`` as given (after os.fspath).
     Raises DumpError (an OSError) when the snapshot cannot be written, among others
-    when ``path`` is a directory, a FIFO, a device or a socket; ValueError for a path
+    when ``path`` is a directory, a FIFO, a device, a socket or a symlink; ValueError for a path
     with a NUL byte and TypeError for one that is not a path, as open() does.
     """
     shown = os.fspath(path)  # TypeError for what is not a path, as open() raises

@@ -3,6 +3,12 @@
 The analysis runs in a child process so the process being debugged only pays for the dump:
 every call writes a snapshot into a private temporary directory (removed at exit) and runs
 the analyzer on it with --json.
+
+That directory is made, and removed, through the probe's safe_files (core/include/heapdiff/
+safe_files.h) as every file heapdiff makes where others may write: mode 0700, made and
+checked relative to the temporary directory's descriptor; at exit only the process that
+made it removes it (a forked child makes its own), and only while it is still that
+directory, with only the snapshot names this process put there, never following a link.
 """
 
 import atexit
@@ -16,6 +22,7 @@ import tempfile
 import threading
 
 import heapdiff
+from heapdiff import _probe
 
 ENV_VAR = "HEAPDIFF_CLI"
 
@@ -59,16 +66,31 @@ def cli_path():
 
 
 _lock = threading.Lock()
-_workdir = None
+_workdir = None  # this process's private directory: (path, st_dev, st_ino, pid that made it)
+_names = set()  # the snapshot names this process put there and has not removed
 _counter = 0
 
 
 def _private_dir():
+    """The private directory of this process, made at the first call (and again in a forked
+    child: its parent's is the parent's)."""
     global _workdir
-    if _workdir is None:
-        _workdir = tempfile.mkdtemp(prefix="heapdiff-api-")
-        atexit.register(shutil.rmtree, _workdir, True)
-    return _workdir
+    if _workdir is None or _workdir[3] != os.getpid():
+        made, device, inode = _probe.make_private_directory(os.fsencode(tempfile.gettempdir()), b"heapdiff-api-")
+        _workdir = (os.fsdecode(made), device, inode, os.getpid())
+        _names.clear()
+        atexit.register(_remove_private_dir, _workdir)
+    return _workdir[0]
+
+
+def _remove_private_dir(workdir):
+    path, device, inode, pid = workdir
+    if os.getpid() != pid:  # the exit of a forked child: the directory is not its own
+        return
+    try:
+        _probe.remove_private_directory(os.fsencode(path), device, inode, sorted(os.fsencode(n) for n in _names))
+    except OSError:
+        pass
 
 
 def temp_snapshot(label=None, tracebacks=False, collect=False):
@@ -76,15 +98,21 @@ def temp_snapshot(label=None, tracebacks=False, collect=False):
     global _counter
     with _lock:
         _counter += 1
-        path = os.path.join(_private_dir(), "%d-%d.hds" % (os.getpid(), _counter))
+        name = "%d-%d.hds" % (os.getpid(), _counter)
+        path = os.path.join(_private_dir(), name)
+        _names.add(name)
     return heapdiff.dump(path, label=label, tracebacks=tracebacks, collect=collect)
 
 
 def remove(path):
+    """Remove a snapshot heapdiff wrote: only a regular file of this user, never through a
+    link (safe_files' remove_file)."""
     try:
-        os.unlink(path)
-    except OSError:
+        _probe.remove_own_file(os.fsencode(path))
+    except (OSError, ValueError, TypeError):
         pass
+    if _workdir is not None and os.path.dirname(os.fspath(path)) == _workdir[0]:
+        _names.discard(os.path.basename(path))
 
 
 # The command writes UTF-8 whatever the locale (type names, dict keys and str values are

@@ -24,7 +24,7 @@ import sys
 import threading
 import time
 
-from heapdiff import DumpError, _memory, dump
+from heapdiff import DumpError, _memory, _probe, dump
 
 __all__ = ["install", "uninstall"]
 
@@ -473,9 +473,13 @@ class _Triggers:
         self.periodic_files = []  # the periodic ones still on disk, oldest first
         self.stop = threading.Event()
         self.thread = None
+        self.owner = None  # in a child forked from a non-main thread: the thread it runs in
+        self.shared_noted = False  # the note about a directory others can write was logged
 
-    def start_watchdog(self):
-        """Reset the counters and start the watchdog (at install, and in a forked child)."""
+    def start_watchdog(self, owner=None):
+        """Reset the counters and start the watchdog (at install, and in a forked child).
+        With `owner`, the watchdog stops once that thread has ended (see _after_fork_in_child)."""
+        self.owner = owner
         self.rss_dumps = 0
         self.last_rss_dump = None
         self.threshold = self.first_threshold
@@ -497,7 +501,9 @@ class _Triggers:
         n = last_n + 1 if last_base == base else 1
         while True:
             path = base + ".hds" if n == 1 else "%s-%d.hds" % (base, n)
-            if not os.path.exists(path):
+            # lexists: a name taken by anything, a dangling link planted there too, is skipped
+            # (the writer would refuse it).
+            if not os.path.lexists(path):
                 break
             n += 1
         self.name_uses[reason] = (base, n)
@@ -517,8 +523,8 @@ class _Triggers:
             return None
         path = failure = None
         try:
+            self._prepare_directory()
             path = self._path(reason)
-            os.makedirs(self.directory, exist_ok=True)
             label = detail if self.label is None else "%s: %s" % (self.label, detail)
             dump(path, label=label, tracebacks=self.tracebacks)
         except Exception as e:  # DumpError (an OSError) and anything else: never raise
@@ -538,6 +544,16 @@ class _Triggers:
             _log("could not write %s (%s): %s" % (path or self.directory, detail,
                                                  failure.strerror if plain else failure))
         return None
+
+    def _prepare_directory(self):
+        """Make the directory (as os.makedirs, through safe_files: no link another user
+        planted on the way is followed) and say once what heapdiff does in one that other
+        users can write."""
+        shared = _probe.prepare_directory(os.fsencode(self.directory))
+        if shared and not self.shared_noted:
+            self.shared_noted = True
+            _log("%s can be written by other users: snapshots are made there only under new names, "
+                 "never through a link, and rotation removes only this user's own files" % self.directory)
 
     # --- the signal --------------------------------------------------------------------------
 
@@ -613,9 +629,11 @@ class _Triggers:
             if next_periodic is not None:
                 until = max(0.0, next_periodic - time.monotonic())
                 timeout = until if timeout is None else min(timeout, until)
+            if self.owner is not None:  # wake up to see whether the child's code has ended
+                timeout = POLL_SECONDS if timeout is None else min(timeout, POLL_SECONDS)
             if self.stop.wait(timeout):
                 return
-            if sys.is_finalizing():
+            if sys.is_finalizing() or (self.owner is not None and not self.owner.is_alive()):
                 return
             now = time.monotonic()
             if self._rss_armed():
@@ -663,10 +681,15 @@ class _Triggers:
         self.periodic_files.append(path)
         while self.keep is not None and len(self.periodic_files) > self.keep:
             old = self.periodic_files.pop(0)
+            # Only this user's own regular file under that name, relative to the checked
+            # directory, never through a link (safe_files' remove_file, as the C++ side).
             try:
-                os.remove(old)
-            except OSError:
-                pass
+                removed = _probe.remove_own_file(os.fsencode(old))
+            except OSError as e:
+                _log("rotation: could not remove %s: %s" % (old, e))
+                continue
+            if not removed and os.path.lexists(old):
+                _log("rotation: left %s: it is no longer a file of this user" % old)
 
     def close(self, timeout=5.0):
         self.stop.set()
@@ -765,24 +788,45 @@ def uninstall():
         triggers.retire()
 
 
+# Which threads are forking right now, and whether each is the main thread: told by the
+# parent's before-fork hook, read by the child's (the child keeps the forking thread's ident).
+_forking = {}
+
+
+def _before_fork():
+    _forking[threading.get_ident()] = threading.current_thread() is threading.main_thread()
+
+
+def _after_fork_in_parent():
+    _forking.pop(threading.get_ident(), None)
+
+
 def _after_fork_in_child():
     """A forked child has no threads but the one that forked, and maybe a dump lock held
     by a thread that no longer exists. Renew the lock and re-arm the watchdog: a forked
-    worker is where memory grows. The signal handler and the exit hook are inherited."""
+    worker is where memory grows. The signal handler and the exit hook are inherited.
+
+    A child forked from a thread other than the main one has no main thread to end it:
+    it exits when its last thread does (as in plain CPython, without exit hooks). A
+    watchdog there would keep it alive, dumping forever, so it watches the forking thread
+    and stops once that thread's code has ended: the child exits when its code does."""
     global _dump_lock
     _dump_lock = threading.Lock()
+    from_main = _forking.pop(threading.get_ident(), True)
+    _forking.clear()
     triggers = _active
     if triggers is not None:
         triggers.written = []
         triggers.periodic_files = []
         try:
-            triggers.start_watchdog()
+            triggers.start_watchdog(owner=None if from_main else threading.current_thread())
         except Exception as e:
             _log("could not restart the trigger thread in the forked child: %s" % e)
 
 
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_after_fork_in_child)
+    os.register_at_fork(before=_before_fork, after_in_parent=_after_fork_in_parent,
+                        after_in_child=_after_fork_in_child)
 
 
 # --- HEAPDIFF_TRIGGERS ---------------------------------------------------------------------

@@ -6,10 +6,14 @@
 #include <cstring>
 #include <new>
 #include <string>
+#include <vector>
+
+#include <unistd.h>
 
 #include "cpython_internals.h"
 #include "heap_walk.h"
 #include "heapdiff/error.h"
+#include "heapdiff/safe_files.h"
 #include "heapdiff/version.h"
 #include "python_refs.h"
 #include "reader_binding.h"
@@ -95,6 +99,78 @@ PyObject* probe_dump(PyObject*, PyObject* args, PyObject* kwargs) {
                          static_cast<unsigned long long>(stats.probe_peak_bytes), "seconds", stats.seconds);
 }
 
+// The file operations of the Python side (triggers, the API's temporary directory) are
+// safe_files' (core/include/heapdiff/safe_files.h): one implementation for C++ and Python.
+// Paths come as the file system's bytes; a refusal is a DumpError with its one line.
+template <typename Body>
+PyObject* with_files(Body body) {
+    std::string failure;
+    try {
+        return body();
+    } catch (const heapdiff::Error& e) {
+        failure = e.what();
+    } catch (const std::exception& e) {
+        failure = std::string("internal error: ") + e.what();
+    }
+    PyErr_SetString(g_dump_error, failure.c_str());
+    return nullptr;
+}
+
+PyObject* probe_prepare_directory(PyObject*, PyObject* arg) {
+    if (!PyBytes_Check(arg)) return PyErr_Format(PyExc_TypeError, "path must be bytes");
+    const std::string path = bytes_string(arg);
+    return with_files([&] {
+        using heapdiff::safe_files::Directory;
+        return PyBool_FromLong(Directory::open_guarded(path, Directory::Create::Yes).shared());
+    });
+}
+
+PyObject* probe_remove_own_file(PyObject*, PyObject* arg) {
+    if (!PyBytes_Check(arg)) return PyErr_Format(PyExc_TypeError, "path must be bytes");
+    const std::string path = bytes_string(arg);
+    return with_files([&] {
+        auto place = heapdiff::safe_files::Place::of(path, "remove");
+        return PyBool_FromLong(heapdiff::safe_files::remove_file(place.directory, place.name, ::geteuid()));
+    });
+}
+
+PyObject* probe_make_private_directory(PyObject*, PyObject* args) {
+    PyObject* parent = nullptr;
+    PyObject* prefix = nullptr;
+    if (!PyArg_ParseTuple(args, "SS:make_private_directory", &parent, &prefix)) return nullptr;
+    const std::string parent_path = bytes_string(parent), prefix_text = bytes_string(prefix);
+    return with_files([&] {
+        using namespace heapdiff::safe_files;
+        Directory made = create_directory(Directory::open_guarded(parent_path), prefix_text, 0700);
+        return Py_BuildValue("(y#KK)", made.path().data(), static_cast<Py_ssize_t>(made.path().size()),
+                             static_cast<unsigned long long>(made.info().st_dev),
+                             static_cast<unsigned long long>(made.info().st_ino));
+    });
+}
+
+PyObject* probe_remove_private_directory(PyObject*, PyObject* args) {
+    PyObject* path = nullptr;
+    unsigned long long device = 0, inode = 0;
+    PyObject* known = nullptr;
+    if (!PyArg_ParseTuple(args, "SKKO!:remove_private_directory", &path, &device, &inode, &PyList_Type, &known))
+        return nullptr;
+    std::vector<std::string> names;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(known); ++i) {
+        PyObject* name = PyList_GET_ITEM(known, i);
+        if (!PyBytes_Check(name)) return PyErr_Format(PyExc_TypeError, "known names must be bytes");
+        names.push_back(bytes_string(name));
+    }
+    const std::string dir_path = bytes_string(path);
+    return with_files([&] {
+        using namespace heapdiff::safe_files;
+        auto place = Place::of(dir_path, "remove");
+        Identity expected;
+        expected.device = static_cast<dev_t>(device);
+        expected.inode = static_cast<ino_t>(inode);
+        return PyBool_FromLong(remove_directory(place.directory, place.name, expected, names));
+    });
+}
+
 PyObject* probe_trust_sizeof(PyObject*, PyObject* type) {
     if (!heapdiff::probe::trust_sizeof(type)) return nullptr;
     Py_RETURN_NONE;
@@ -106,6 +182,18 @@ PyMethodDef methods[] = {
     {"dump", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(probe_dump)), METH_VARARGS | METH_KEYWORDS,
      "dump(path, label=None, tracebacks=True, probe_dir=None) -> dict of figures\n\n"
      "Walk the heap and write a snapshot to path (atomically). Use heapdiff.dump()."},
+    {"prepare_directory", probe_prepare_directory, METH_O,
+     "prepare_directory(path: bytes) -> bool: open (making what is missing) the directory with\n"
+     "safe_files' rules; True when other users can write it."},
+    {"remove_own_file", probe_remove_own_file, METH_O,
+     "remove_own_file(path: bytes) -> bool: remove it only when it is a regular file of this\n"
+     "user (a symlink is not followed), relative to its checked directory."},
+    {"make_private_directory", probe_make_private_directory, METH_VARARGS,
+     "make_private_directory(parent: bytes, prefix: bytes) -> (path, st_dev, st_ino): a new\n"
+     "0700 directory, made and checked relative to the parent's descriptor."},
+    {"remove_private_directory", probe_remove_private_directory, METH_VARARGS,
+     "remove_private_directory(path, st_dev, st_ino, known: list of bytes) -> bool: remove the\n"
+     "directory make_private_directory made, only it and only the names in known."},
     {"read_snapshot", heapdiff::probe::read_snapshot_py, METH_VARARGS,
      "read_snapshot(path, select=None) -> dict: object columns as bytes, value and edges of\n"
      "the selected addresses, tracebacks, trace stats, facts and roots (tests, small tools)."},

@@ -144,3 +144,76 @@ TEST_CASE("safe_files: set_mode_and_owner sets the exact mode whatever the umask
     CHECK((st.st_mode & 07777) == 0644);
     CHECK(st.st_uid == ::geteuid());
 }
+
+TEST_CASE("safe_files: open_guarded follows a link only where no other user can write") {
+    TempDir t;
+    fs::create_directory(t.file("private"));
+    fs::create_directory(t.file("shared"));
+    fs::create_directory(t.file("target"));
+    ::chmod(t.file("private").c_str(), 0700);
+    ::chmod(t.file("shared").c_str(), 01777);
+    fs::create_directory_symlink(t.file("target"), t.file("private/link"));
+    fs::create_directory_symlink(t.file("target"), t.file("shared/link"));
+    CHECK(Directory::open_guarded(t.file("private/link")).info().st_ino == Directory::open(t.file("target")).info().st_ino);
+    CHECK_THROWS_WITH_AS(Directory::open_guarded(t.file("shared/link/deeper"), Directory::Create::Yes),
+                         doctest::Contains("shared/link is a symbolic link in a directory other users can write"), Error);
+    CHECK_FALSE(fs::exists(t.file("target/deeper")));  // nothing made through the link
+    Directory made = Directory::open_guarded(t.file("shared/a/b"), Directory::Create::Yes, 0700);
+    CHECK(fs::is_directory(t.file("shared/a/b")));
+    CHECK(made.path() == t.file("shared/a/b"));
+    CHECK_THROWS_WITH_AS(Directory::open_guarded(t.file("absent")), doctest::Contains("No such file"), Error);
+    CHECK(Directory::open_guarded(".").path() == ".");
+    ::chmod(t.file("shared").c_str(), 0700);
+}
+
+TEST_CASE("safe_files: Place::of splits a path into its checked directory and name") {
+    TempDir t;
+    Place place = Place::of(t.file("x.hds"));
+    CHECK(place.name == "x.hds");
+    CHECK(place.directory.path() == t.path());
+    CHECK_THROWS_WITH_AS(Place::of(t.file("no/x.hds")), doctest::Contains(("cannot write " + t.file("no/x.hds") + ": No such file").c_str()),
+                         Error);
+    CHECK_THROWS_WITH_AS(Place::of(t.path() + "/", "remove"), doctest::Contains("cannot remove"), Error);
+    CHECK(Place::of("relative.hds").directory.path() == ".");
+}
+
+TEST_CASE("safe_files: check_replaceable allows only an absent name or a regular file") {
+    TempDir t;
+    Directory dir = Directory::open(t.path());
+    touch(t.file("file"));
+    fs::create_symlink(t.file("file"), t.file("link"));
+    REQUIRE(::mkfifo(t.file("fifo").c_str(), 0600) == 0);
+    CHECK_NOTHROW(check_replaceable(dir, "absent", "A"));
+    CHECK_NOTHROW(check_replaceable(dir, "file", "F"));
+    CHECK_THROWS_WITH_AS(check_replaceable(dir, "link", "L"), doctest::Contains("cannot write L: it exists and is a symbolic link"),
+                         Error);
+    CHECK_THROWS_WITH_AS(check_replaceable(dir, "fifo", "P", true), doctest::Contains("it became a FIFO while it was written"),
+                         Error);
+}
+
+TEST_CASE("safe_files: rename_within moves only the file it created, never through a link") {
+    TempDir t;
+    Directory dir = Directory::open(t.path());
+    const int fd = create_file(dir, "temp", 0600);
+    struct stat mine;
+    REQUIRE(::fstat(fd, &mine) == 0);
+    ::close(fd);
+    fs::create_symlink(t.file("victim"), t.file("final-link"));
+    CHECK_THROWS_AS(rename_within(dir, "temp", mine, "final-link", "S"), Error);
+    CHECK(fs::is_symlink(t.file("final-link")));
+    CHECK_FALSE(fs::exists(t.file("victim")));
+    SUBCASE("the temporary name swapped for another file: nothing renamed") {
+        fs::rename(t.file("temp"), t.file("moved"));
+        touch(t.file("temp"));
+        CHECK_THROWS_WITH_AS(rename_within(dir, "temp", mine, "final", "S"), doctest::Contains("moved or replaced"), Error);
+        CHECK_FALSE(fs::exists(t.file("final")));
+        CHECK_FALSE(remove_file(dir, "temp", identity_of(mine)));  // not the file it made
+        CHECK(fs::exists(t.file("temp")));
+    }
+    SUBCASE("its own file: renamed within the directory") {
+        rename_within(dir, "temp", mine, "final", "S");
+        CHECK(fs::is_regular_file(t.file("final")));
+        CHECK_FALSE(fs::exists(t.file("temp")));
+        CHECK(remove_file(dir, "final", identity_of(mine)));
+    }
+}

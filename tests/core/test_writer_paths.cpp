@@ -1,5 +1,5 @@
 // Where the writer may write (core/src/output_file.h): only a regular file or a new one,
-// through symlinks as open() goes, and the temporary files of dead writers cleaned away.
+// never through a symlink, and the temporary files of dead writers cleaned away.
 #include <doctest/doctest.h>
 
 #include <filesystem>
@@ -48,26 +48,50 @@ TEST_CASE("special files are refused and left as they are") {
     CHECK(write_error("/dev/null").find("is a character device") != std::string::npos);
     CHECK(fs::is_character_file("/dev/null"));
     fs::create_symlink("fifo", dir.file("to-fifo"));
-    CHECK(write_error(dir.file("to-fifo")).find("is a FIFO") != std::string::npos);
+    CHECK(write_error(dir.file("to-fifo")).find("is a symbolic link") != std::string::npos);
     CHECK(fs::is_symlink(dir.file("to-fifo")));
 }
 
-TEST_CASE("a symlink is followed: its target is replaced and the link stays") {
+TEST_CASE("a symlink at the final name is refused, never followed nor replaced") {
     TempDir dir;
     fs::create_directory(dir.file("data"));
-    fs::create_symlink("data/real.hds", dir.file("link.hds"));  // dangling: creates the target
-    write_snapshot(tiny_snapshot(), dir.file("link.hds"));
+    fs::create_symlink("data/real.hds", dir.file("link.hds"));  // dangling: open() would create the target
+    CHECK(write_error(dir.file("link.hds")) ==
+          "cannot write " + dir.file("link.hds") +
+              ": it exists and is a symbolic link; heapdiff neither follows nor replaces a link (name the file it "
+              "points to)");
     CHECK(fs::is_symlink(dir.file("link.hds")));
-    CHECK(fs::is_regular_file(dir.file("data/real.hds")));
-    CHECK(read_snapshot(dir.file("link.hds")).object_count() == tiny_snapshot().object_count());
-    write_snapshot(tiny_snapshot(), dir.file("link.hds"));  // now replacing it
-    CHECK(fs::is_symlink(dir.file("link.hds")));
-    std::size_t files = 0;
-    for (auto& e : fs::directory_iterator(dir.file("data"))) files += e.path().filename() == "real.hds" ? 1 : 100;
-    CHECK(files == 1);  // no temporary file left beside the target
-    fs::create_symlink("loop-b", dir.file("loop-a"));
-    fs::create_symlink("loop-a", dir.file("loop-b"));
-    CHECK(write_error(dir.file("loop-a")).find("too many levels of symbolic links") != std::string::npos);
+    CHECK_FALSE(fs::exists(dir.file("data/real.hds")));
+    write_snapshot(tiny_snapshot(), dir.file("data/real.hds"));  // the file it points to, named
+    CHECK(write_error(dir.file("link.hds")).find("symbolic link") != std::string::npos);  // a live link too
+    CHECK(read_snapshot(dir.file("data/real.hds")).object_count() == tiny_snapshot().object_count());
+    std::size_t entries = 0;
+    for (auto& e : fs::directory_iterator(dir.path())) entries += e.path().filename() == "link.hds" ? 1 : e.path().filename() == "data" ? 1 : 100;
+    CHECK(entries == 2);  // no temporary file left
+    // A symlinked directory of the caller's own is followed: only the final name may not be a link.
+    fs::create_directory_symlink("data", dir.file("data-link"));
+    write_snapshot(tiny_snapshot(), dir.file("data-link/via.hds"));
+    CHECK(fs::is_regular_file(dir.file("data/via.hds")));
+}
+
+TEST_CASE("in a directory others can write: no planted link followed, no other user's file replaced") {
+    TempDir dir;
+    REQUIRE(::chmod(dir.path().c_str(), 01777) == 0);
+    fs::create_directory(dir.file("elsewhere"));
+    fs::create_directory_symlink(dir.file("elsewhere"), dir.file("planted-dir"));
+    CHECK(write_error(dir.file("planted-dir/s.hds")).find("planted-dir is a symbolic link in a directory other users can write") !=
+          std::string::npos);
+    CHECK(fs::is_empty(dir.file("elsewhere")));
+    if (::geteuid() == 0) {
+        write_file_bytes(dir.file("theirs.hds"), {'k', 'e', 'e', 'p'});
+        REQUIRE(::chown(dir.file("theirs.hds").c_str(), 65534, 65534) == 0);
+        CHECK(write_error(dir.file("theirs.hds")).find("a file of another user (uid 65534)") != std::string::npos);
+        CHECK(read_file_bytes(dir.file("theirs.hds")).size() == 4);
+    }
+    write_snapshot(tiny_snapshot(), dir.file("mine.hds"));
+    write_snapshot(tiny_snapshot(), dir.file("mine.hds"));  // its own file: replaced
+    CHECK(read_snapshot(dir.file("mine.hds")).object_count() == tiny_snapshot().object_count());
+    ::chmod(dir.path().c_str(), 0700);
 }
 
 TEST_CASE("the next writer removes temporary files of dead writers, and only those") {

@@ -1,5 +1,6 @@
-"""dump(path) writes only where open(path, "w") would, and never destroys what is not a
-snapshot: special files are refused, symlinks are followed (the link stays), every path
+"""dump(path) never writes where another user could steer it, and never destroys what is
+not a snapshot: special files are refused, a symlink at the path is refused (never
+followed: in /tmp whoever planted it would choose where root's snapshot goes), every path
 open() accepts is accepted and the rest rejected as open() rejects them."""
 
 import os
@@ -17,31 +18,40 @@ def temps(directory):
     return [n for n in os.listdir(directory) if ".tmp-" in str(n)]
 
 
-def test_symlink_is_followed_and_stays_a_link(tmp_path):
+def test_symlink_is_refused_and_stays_as_it_was(tmp_path):
     target = tmp_path / "real.hds"
     target.write_bytes(b"old")
     link = tmp_path / "link.hds"
     link.symlink_to("real.hds")
-    heapdiff.dump(str(link))
+    with pytest.raises(heapdiff.DumpError, match="it exists and is a symbolic link; heapdiff neither follows"):
+        heapdiff.dump(str(link))
     assert link.is_symlink() and os.readlink(link) == "real.hds"
-    assert len(Snap(target)) > 1000  # the link's target holds the snapshot
+    assert target.read_bytes() == b"old"
     assert temps(tmp_path) == []
+    heapdiff.dump(str(target))  # the file it points to, named: replaced
+    assert len(Snap(target)) > 1000
 
 
-def test_chain_of_symlinks_into_another_directory(tmp_path):
+def test_dangling_symlink_creates_nothing(tmp_path):
     (tmp_path / "data").mkdir()
     (tmp_path / "one").symlink_to(tmp_path / "two")
-    (tmp_path / "two").symlink_to("data/snap.hds")  # dangling: creates its target
-    heapdiff.dump(str(tmp_path / "one"))
-    assert (tmp_path / "one").is_symlink() and (tmp_path / "two").is_symlink()
-    assert len(Snap(tmp_path / "data" / "snap.hds")) > 1000
-    assert temps(tmp_path / "data") == [] and temps(tmp_path) == []
+    (tmp_path / "two").symlink_to("data/snap.hds")  # dangling: open() would create its target
+    with pytest.raises(heapdiff.DumpError, match="symbolic link"):
+        heapdiff.dump(str(tmp_path / "one"))
+    assert os.listdir(tmp_path / "data") == [] and temps(tmp_path) == []
+
+
+def test_symlinked_directory_of_the_caller_is_followed(tmp_path):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "via").symlink_to("data")
+    heapdiff.dump(str(tmp_path / "via" / "s.hds"))
+    assert len(Snap(tmp_path / "data" / "s.hds")) > 1000
 
 
 def test_symlink_loop_is_refused(tmp_path):
     (tmp_path / "a").symlink_to("b")
     (tmp_path / "b").symlink_to("a")
-    with pytest.raises(heapdiff.DumpError, match="symbolic links"):
+    with pytest.raises(heapdiff.DumpError, match="symbolic link"):
         heapdiff.dump(str(tmp_path / "a"))
     assert (tmp_path / "a").is_symlink() and (tmp_path / "b").is_symlink()
 
@@ -58,7 +68,7 @@ def test_fifo_is_refused_without_hanging(tmp_path):
 def test_symlink_to_a_fifo_is_refused(tmp_path):
     os.mkfifo(tmp_path / "pipe")
     (tmp_path / "link.hds").symlink_to("pipe")
-    with pytest.raises(heapdiff.DumpError, match="FIFO"):
+    with pytest.raises(heapdiff.DumpError, match="symbolic link"):
         heapdiff.dump(str(tmp_path / "link.hds"))
     assert stat.S_ISFIFO(os.lstat(tmp_path / "pipe").st_mode)
 

@@ -35,6 +35,14 @@ public:
     static Directory open(const std::string& path, Follow follow = Follow::Yes);
     // Opens the entry `name` of this directory, never following a symlink.
     Directory child(const std::string& name) const;
+    // Opens the directory `path` one component at a time (from "/" or the current
+    // directory): a component that is a symlink is followed only where it stands in a
+    // directory that is not shared() (the caller's own links work; a link another user
+    // planted in /tmp, or in a directory another user owns, is refused). With
+    // Create::Yes a missing component is made with mkdirat (`mode`, less the umask), as
+    // os.makedirs does. Throws heapdiff::Error ("cannot use directory PATH: ...").
+    enum class Create { No, Yes };
+    static Directory open_guarded(const std::string& path, Create create = Create::No, mode_t mode = 0777);
 
     Directory(Directory&& other) noexcept;
     Directory& operator=(Directory&& other) noexcept;
@@ -54,10 +62,36 @@ public:
 private:
     Directory(int fd, std::string path, const struct stat& info);
     static Directory open_at(int at, const std::string& name, const std::string& shown, Follow follow);
+    friend struct Place;
+    static Directory walk(const std::string& path, Create create, mode_t mode, const std::string& failure);
     int fd_ = -1;
     std::string path_;
     struct stat info_ {};
 };
+
+// Where the file a caller names by `path` goes: the directory holding it, opened with
+// Directory::open_guarded's rules, and the file's name in it. Errors are one line,
+// "cannot ACTION PATH: ..." (action: "write", "remove").
+struct Place {
+    static Place of(const std::string& path, const std::string& action = "write");
+    Directory directory;
+    std::string name;
+};
+
+// What a writer must do with the entry `name` of `dir` before making it a new file by
+// renaming over it: nothing when it is absent or may be replaced, else it throws
+// heapdiff::Error ("cannot write SHOWN: ..."). Replaceable is a regular file, and in a
+// shared() directory only the caller's own: a symlink is neither followed nor replaced
+// (whoever planted it chose where it points), and a FIFO, device, socket or directory is
+// refused (renaming over /dev/null as root replaced the device). `again` words the
+// message for a check just before the rename (the name changed while the file was written).
+void check_replaceable(const Directory& dir, const std::string& name, const std::string& shown, bool again = false);
+
+// Renames `from` (a file this process created in `dir`, still the file `expected`) over
+// `to`, both relative to `dir` (renameat), after check_replaceable(dir, to). Throws
+// heapdiff::Error ("cannot write SHOWN: ...") and renames nothing when a check fails.
+void rename_within(const Directory& dir, const std::string& from, const struct stat& expected,
+                   const std::string& to, const std::string& shown);
 
 // Creates `name` in `dir` exclusively for writing (never through a link planted there)
 // and returns the descriptor (O_CLOEXEC). Throws heapdiff::Error ("cannot write ...");
@@ -80,6 +114,9 @@ inline Identity identity_of(const struct stat& st) { return {st.st_dev, st.st_in
 // Removes `name` from `dir` when it is a regular file (a symlink is not followed) owned
 // by `owner`. Returns false, touching nothing, when it is absent or anything else.
 bool remove_file(const Directory& dir, const std::string& name, uid_t owner);
+// Removes `name` from `dir` only while it is still the regular file `expected` (the one
+// this process created and holds open): never another file put under its name.
+bool remove_file(const Directory& dir, const std::string& name, const Identity& expected);
 
 // Removes the directory `name` of `parent` made by create_directory: only when it is
 // still the directory `expected` (not a symlink, not another directory put in its place),

@@ -4,8 +4,9 @@
 // they accumulate, ahead of their chunk. Memory stays bounded by the flush thresholds.
 // The file is written under a temporary name and renamed by finish(); a writer
 // destroyed without finish() removes its temporary file, so no half-written snapshot
-// ever appears under the final name. What the path may be, and how symlinks and the
-// temporary files of writers that died are handled: core/src/output_file.h.
+// ever appears under the final name. What the path may be (never a symlink, which is
+// refused), and how the temporary files of writers that died are handled:
+// core/src/output_file.h.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +22,9 @@
 #include "heapdiff/snapshot.h"
 
 namespace heapdiff {
+namespace output_file {
+class Replacement;
+}
 
 // A chunk's OBJS section is written once it reaches this size, and its pending edges are
 // written as an EDGE section whenever they do: every section stays far below
@@ -70,7 +74,7 @@ public:
     std::uint64_t objects_written() const { return total_objects_; }
     std::uint64_t edges_written() const { return total_edges_; }
     std::uint64_t bytes_written() const { return file_bytes_; }
-    const std::string& temp_path() const { return temp_path_; }
+    const std::string& temp_path() const;
 
 private:
     struct Table {
@@ -84,11 +88,10 @@ private:
     void write_section(std::uint32_t tag, const ByteWriter& raw);
     void write_bytes(const void* data, std::size_t n);
 
-    std::string final_path_;   // as the caller gave it: what messages name
-    std::string target_path_;  // the file it replaces: final_path_ with symlinks followed
-    std::string temp_path_;
+    std::string final_path_;  // as the caller gave it: what messages name
     WriterOptions options_;
-    std::FILE* file_ = nullptr;
+    std::unique_ptr<output_file::Replacement> output_;  // the temporary file and where it goes
+    std::FILE* file_ = nullptr;                          // output_'s, until finish()
     struct ZstdContext;
     std::unique_ptr<ZstdContext> zstd_;
     std::vector<std::uint8_t> compressed_;
