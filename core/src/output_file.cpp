@@ -22,7 +22,7 @@ std::string errno_text(int err) { return std::strerror(err); }
 
 }  // namespace
 
-Replacement::Replacement(const std::string& path, Stale stale) : shown_(path), place_(safe_files::Place::of(path)) {
+Replacement::Replacement(const std::string& path, Stale stale, Readers readers) : shown_(path), place_(safe_files::Place::of(path)) {
     const safe_files::Directory& dir = place_.directory;
     safe_files::check_replaceable(dir, place_.name, shown_);
     if (stale == Stale::Remove) remove_stale_temps(dir);
@@ -35,7 +35,7 @@ Replacement::Replacement(const std::string& path, Stale stale) : shown_(path), p
         int fd = -1;
         // 0666: the finished file gets the umask's permissions like any file the user writes.
         try {
-            fd = safe_files::create_file(dir, temp_name_, 0666, &err);
+            fd = safe_files::create_file(dir, temp_name_, readers == Readers::OwnerOnly ? 0600 : 0666, &err);
         } catch (const Error&) {
             if (err == EEXIST) continue;
             throw Error("cannot write " + shown_ + ": " + errno_text(err));

@@ -29,9 +29,13 @@ namespace heapdiff::output_file {
 class Replacement {
 public:
     enum class Stale { Keep, Remove };  // whether dead writers' temporary snapshots are cleaned first
+    // Who may read the finished file: the umask's choice (a drawing, a report), or its
+    // owner only (a snapshot holds the heap's strings, passwords and tokens among them, and
+    // is often written to /tmp by root: private like a core dump).
+    enum class Readers { Umask, OwnerOnly };
     // Checks the directory and the final name and creates the temporary file. Throws
     // heapdiff::Error ("cannot write PATH: ...") and leaves nothing behind when it cannot.
-    explicit Replacement(const std::string& path, Stale stale = Stale::Keep);
+    explicit Replacement(const std::string& path, Stale stale = Stale::Keep, Readers readers = Readers::Umask);
     ~Replacement();  // not committed: closes and removes the temporary file
     Replacement(const Replacement&) = delete;
     Replacement& operator=(const Replacement&) = delete;

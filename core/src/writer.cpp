@@ -36,7 +36,8 @@ SnapshotWriter::SnapshotWriter(std::string final_path, WriterOptions options)
     : final_path_(std::move(final_path)), options_(options) {
     if (options_.objects_per_chunk == 0) options_.objects_per_chunk = 1;
     options_.edge_flush_bytes = std::min(options_.edge_flush_bytes, kMaxEdgeFlushBytes);
-    output_ = std::make_unique<output_file::Replacement>(final_path_, output_file::Replacement::Stale::Remove);
+    output_ = std::make_unique<output_file::Replacement>(final_path_, output_file::Replacement::Stale::Remove,
+                                                       output_file::Replacement::Readers::OwnerOnly);
     file_ = output_->file();
     // The destructor does not run for a constructor that throws, but output_'s does: the
     // temporary file is removed.

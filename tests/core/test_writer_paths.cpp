@@ -2,6 +2,7 @@
 // never through a symlink, and the temporary files of dead writers cleaned away.
 #include <doctest/doctest.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <string>
 
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include "fixtures.h"
+#include "heapdiff/pending_file.h"
 #include "temp_dir.h"
 
 using namespace heapdiff;
@@ -111,4 +113,17 @@ TEST_CASE("the next writer removes temporary files of dead writers, and only tho
     CHECK(fs::exists(dir.file("c.hds.tmp-" + alive + "-0badf00d")));
     CHECK(fs::exists(dir.file("d.hds.tmp-" + dead + "-0badf00d")));
     CHECK(fs::exists(dir.file("e.hds.tmp-" + dead + "-notahex!")));
+}
+
+TEST_CASE("a snapshot is its owner's only, whatever the umask; a drawing or report keeps the umask's") {
+    TempDir t;
+    const mode_t old = ::umask(022);
+    write_snapshot(tiny_snapshot(), t.file("heap.hds"));
+    { PendingFile page(t.file("page.html")); std::fputs("x", page.get()); page.commit(); }
+    ::umask(old);
+    struct stat st {};
+    REQUIRE(::stat(t.file("heap.hds").c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0600);
+    REQUIRE(::stat(t.file("page.html").c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0644);
 }
