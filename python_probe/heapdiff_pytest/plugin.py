@@ -3,7 +3,8 @@
 Registered through the ``pytest11`` entry point, and off unless ``--heapdiff`` is given.
 Each selected test runs several times (``--heapdiff-runs``, default 3): its function-scoped
 fixtures are set up and torn down every time, module- and session-scoped ones once. After
-each run the process is dumped (with allocation tracebacks when tracemalloc is tracing), and
+each run the collector's work is done (a full collection, when the collector is on) and the
+process is dumped (with allocation tracebacks when tracemalloc is tracing), and
 the ``heapdiff`` command, in a child process like the rest of the API, compares the dumps:
 a test leaks when some type grows in every run after the first (the first run absorbs
 caches and lazy imports) by more than its marker allows, and objects born in its runs

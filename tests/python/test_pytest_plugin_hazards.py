@@ -259,8 +259,11 @@ def test_bad_output_options_are_usage_errors_before_any_test_runs(tmp_path, tmp,
 
 ENDINGS = {
     "interrupted": ({"test_stop.py": """
+        import glob
         import os
         import signal
+        import tempfile
+        import time
 
 
         def test_first():
@@ -268,7 +271,13 @@ ENDINGS = {
 
 
         def test_presses_ctrl_c():
-            os.killpg(os.getpgid(0), signal.SIGINT)  # as the terminal does: pytest and its judge
+            # Once the judging process runs (it opens its results file first), as the
+            # terminal does: SIGINT to pytest and its judge.
+            results = os.path.join(tempfile.gettempdir(), "heapdiff-pytest-*", "results.jsonl")
+            deadline = time.monotonic() + 60
+            while not glob.glob(results) and time.monotonic() < deadline:
+                time.sleep(0.02)
+            os.killpg(os.getpgid(0), signal.SIGINT)
         """}, 2),
     "a failing session start": ({"conftest.py": """
         def pytest_sessionstart(session):
@@ -312,3 +321,39 @@ def test_a_json_report_that_cannot_be_written_at_the_end_is_one_line(tmp_path, t
     lines = [line for line in (r.stdout + r.stderr).splitlines() if "--heapdiff-json" in line]
     assert len(lines) == 1 and "not written" in lines[0] and str(out / "report.json") in lines[0], lines
     assert left_behind(tmp) == []
+
+
+# --- the private directory itself ------------------------------------------------------------
+
+def test_the_private_directory_is_owner_only_and_removal_never_follows_a_link(tmp_path, monkeypatch):
+    from heapdiff_pytest import privatedir
+
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "precious").write_text("kept\n")
+    private = privatedir.create()
+    assert os.path.dirname(private.path) == str(tmp_path)
+    assert os.path.basename(private.path).startswith(PRIVATE_PREFIX)
+    assert os.stat(private.path).st_mode & 0o777 == 0o700
+    os.symlink(str(elsewhere), os.path.join(private.path, "planted"))
+    assert privatedir.remove(private) is None
+    assert not os.path.lexists(private.path)
+    assert (elsewhere / "precious").read_text() == "kept\n"  # the link went, not what it points to
+
+
+def test_the_private_directory_is_removed_by_its_creator_and_safely_only(tmp_path, monkeypatch):
+    from heapdiff_pytest import privatedir
+
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    private = privatedir.create()
+    # Another process (a forked child): nothing removed.
+    foreign = privatedir.PrivateDir(private.path, private.owner_pid + 1)
+    assert privatedir.remove(foreign) is None and os.path.isdir(private.path)
+    # A platform whose rmtree walks by path: left in place, and said so.
+    monkeypatch.setattr("shutil.rmtree.avoids_symlink_attacks", False)
+    why = privatedir.remove(private)
+    assert why == "%s left in place: this platform's shutil.rmtree can follow symlinks" % private.path
+    assert os.path.isdir(private.path)
+    monkeypatch.undo()
+    assert privatedir.remove(private) is None and not os.path.lexists(private.path)
