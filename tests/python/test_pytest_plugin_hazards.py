@@ -26,9 +26,9 @@ def write_suite(directory, files):
     return directory
 
 
-def run_inner(suite, *args, tmp, timeout=300, **kwargs):
+def run_inner(suite, *args, tmp, timeout=300, extra_env=None, **kwargs):
     """python -m pytest ARGS in `suite`, TMPDIR=`tmp`, tracemalloc off."""
-    env = dict(os.environ, TMPDIR=str(tmp))
+    env = dict(os.environ, TMPDIR=str(tmp), **(extra_env or {}))
     env.pop("PYTHONTRACEMALLOC", None)
     if "stdout" not in kwargs:
         kwargs["capture_output"] = True
@@ -195,15 +195,11 @@ def test_a_forked_child_that_outlives_the_session_does_not_hang_it(tmp_path, tmp
     suite = write_suite(tmp_path / "suite", OUTLIVING_SUITE)
     pid_file = tmp_path / "daemon.pid"
     output = tmp_path / "output.txt"
-    env_pid = dict(DAEMON_PID=str(pid_file))
     try:
         with open(str(output), "w") as out:  # a file, not a pipe: the daemon keeps it open
-            os.environ.update(env_pid)
-            try:
-                started = time.monotonic()
-                r = run_inner(suite, "--heapdiff", tmp=tmp, timeout=60, stdout=out, stderr=subprocess.STDOUT)
-            finally:
-                del os.environ["DAEMON_PID"]
+            started = time.monotonic()
+            r = run_inner(suite, "--heapdiff", tmp=tmp, timeout=60, extra_env={"DAEMON_PID": str(pid_file)},
+                          stdout=out, stderr=subprocess.STDOUT)
         text = output.read_text()
         assert r.returncode == 0 and "2 passed" in text, text
         assert time.monotonic() - started < 60
