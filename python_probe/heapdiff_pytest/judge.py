@@ -125,12 +125,14 @@ def _holder(path, suspect, held):
 def serve(requests, results_path):
     """Judge each request (a JSON line: test, paths, allow, keep) in turn; append one JSON
     line per test to `results_path`: {"test", "leak"} or {"test", "error"}. Removes the
-    snapshots afterwards unless `keep`."""
+    snapshots afterwards unless `keep`. Ends at {"end": true}, or at the end of input."""
     with open(results_path, "a", encoding="utf-8") as out:
         for line in requests:
             if not line.strip():
                 continue
             request = json.loads(line)
+            if request.get("end"):
+                break  # pytest's last request (a forked child may hold our input open forever)
             try:
                 result = {"test": request["test"], "leak": judge(request["test"], request["paths"], request["allow"])}
             except _analyzer.AnalyzerError as e:
@@ -145,4 +147,7 @@ def serve(requests, results_path):
 
 
 if __name__ == "__main__":
-    serve(sys.stdin, sys.argv[1])
+    try:
+        serve(sys.stdin, sys.argv[1])
+    except KeyboardInterrupt:  # Ctrl-C in the terminal reaches us too: pytest says it was interrupted
+        sys.exit(130)

@@ -3,7 +3,8 @@
 Registered through the ``pytest11`` entry point, and off unless ``--heapdiff`` is given.
 Each selected test runs several times (``--heapdiff-runs``, default 3): its function-scoped
 fixtures are set up and torn down every time, module- and session-scoped ones once. After
-each run the process is dumped (with allocation tracebacks when tracemalloc is tracing), and
+each run the collector's work is done (a full collection, when the collector is on) and the
+process is dumped (with allocation tracebacks when tracemalloc is tracing), and
 the ``heapdiff`` command, in a child process like the rest of the API, compares the dumps:
 a test leaks when some type grows in every run after the first (the first run absorbs
 caches and lazy imports) by more than its marker allows, and objects born in its runs
@@ -14,16 +15,18 @@ chain from a module), and where they were allocated. ``docs/PYTEST.md`` has the 
 heapdiff itself is imported only when asked (see the package's docstring).
 """
 
+import gc
 import hashlib
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
 import tracemalloc
 
 import pytest
+
+from heapdiff_pytest import options, privatedir
 
 try:
     from _pytest.runner import runtestprotocol
@@ -55,16 +58,16 @@ def pytest_configure(config):
                    "type grow by up to `count` objects per run without calling it a leak")
     config.addinivalue_line("markers", "no_heapdiff: with --heapdiff, run this test once, unmeasured")
     if config.getoption("heapdiff", False):
-        runs = config.getoption("heapdiff_runs")
-        if runs < 3:
-            raise pytest.UsageError("--heapdiff-runs %d: at least 3 (a warm-up run, then two to grow in)" % runs)
         if runtestprotocol is None:
             raise pytest.UsageError("--heapdiff: this pytest has no _pytest.runner.runtestprotocol")
         try:
             _load()
         except ImportError as e:
             raise pytest.UsageError("--heapdiff: cannot import heapdiff: %s" % e)
-        config.pluginmanager.register(LeakHunter(config), "heapdiff-leak-hunter")
+        # Every option is checked (and its paths made absolute) before anything is created
+        # but the --heapdiff-dir asked for; the private directory comes after.
+        settings = options.check(config)
+        config.pluginmanager.register(LeakHunter(config, settings), "heapdiff-leak-hunter")
 
 
 heapdiff = _analyzer = None
@@ -112,21 +115,32 @@ def _marker_options(item, default_runs):
 
 
 class LeakHunter:
-    def __init__(self, config):
+    def __init__(self, config, settings):
         self.config = config
-        self.runs = config.getoption("heapdiff_runs")
-        self.fail = config.getoption("heapdiff_fail")
-        self.json_path = config.getoption("heapdiff_json")
-        keep = config.getoption("heapdiff_dir")
-        self.keep = keep is not None
-        if self.keep:
-            os.makedirs(keep, exist_ok=True)
-        self.private = tempfile.mkdtemp(prefix="heapdiff-pytest-")  # the judge's results; removed at the end
-        self.dir = keep if self.keep else self.private
+        self.runs, self.fail, self.json_path = settings.runs, settings.fail, settings.json_path
+        self.keep = settings.keep_dir is not None
+        # The process that configured the plugin is the only one that measures, judges,
+        # reports, writes or removes anything: a test's forked child that returns from the
+        # test goes on running pytest's hooks (the next tests, the session's end) as plain
+        # pytest, and must leave the parent's files and judging process alone.
+        self.pid = os.getpid()
+        try:
+            self.private = privatedir.create()  # the judge's results, and the snapshots not kept
+        except OSError as e:
+            raise pytest.UsageError("--heapdiff: cannot create a private directory in %s: %s" % (
+                tempfile.gettempdir(), e.strerror or e))
+        # Removed however pytest ends: also when the session never starts (a failing
+        # sessionstart or configure hook) and so pytest_sessionfinish never runs.
+        config.add_cleanup(self._cleanup)
+        self.dir = settings.keep_dir if self.keep else self.private.path
         self.judge = None  # the judging process, started with the first measured test
         self.leaks = []    # one dict per leaking test, in the order they ran
         self.measured = 0  # tests run under measurement
         self.errors = []   # tests the analysis could not judge, with why
+        self.json_error = None  # why --heapdiff-json could not be written at the end
+
+    def _ours(self):
+        return os.getpid() == self.pid
 
     def pytest_collection_modifyitems(self, items):
         """Bad markers are usage errors before anything runs, not failures half-way."""
@@ -137,8 +151,8 @@ class LeakHunter:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_protocol(self, item, nextitem):
-        if item.get_closest_marker(NO_MARKER) is not None:
-            return None  # pytest runs it the usual way
+        if item.get_closest_marker(NO_MARKER) is not None or not self._ours():
+            return None  # pytest runs it the usual way (in a forked child: unmeasured)
         runs, allow = _marker_options(item, self.runs)
         item.ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
         reports, measured = [], 0
@@ -148,11 +162,23 @@ class LeakHunter:
             # for the snapshot (a module fixture freed before the last one would read as the
             # test shrinking).
             reports = runtestprotocol(item, log=False, nextitem=item.parent)
+            if not self._ours():
+                break  # the test forked, and this child returned from it: no more runs here
             if any(r.failed or r.skipped for r in reports):
                 break  # a test that fails or skips is not measured
             self._dump(item, run, tracebacks=run == runs and tracemalloc.is_tracing())
             measured += 1
         reports = _finish_teardown(item, nextitem, reports)
+        if self._ours():
+            self._conclude(item, runs, measured, allow, reports)
+        for report in reports:
+            item.ihook.pytest_runtest_logreport(report=report)
+        item.ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
+        return True
+
+    def _conclude(self, item, runs, measured, allow, reports):
+        """Judge a test measured in all its runs (now or in the judging process); remove the
+        snapshots of one that was not."""
         # The file names are made again from the run numbers rather than kept during the
         # runs: a list that gained a str per run would be a leak of our own in every test.
         paths = [self._path(item, run) for run in range(1, measured + 1)]
@@ -165,19 +191,14 @@ class LeakHunter:
         elif not self.keep:
             for p in paths:
                 _analyzer.remove(p)
-        for report in reports:
-            item.ihook.pytest_runtest_logreport(report=report)
-        item.ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
-        return True
 
     def _path(self, item, run):
         return os.path.join(self.dir, "%s.run%d.hds" % (_safe_name(item.nodeid), run))
 
     def _dump(self, item, run, tracebacks):
-        # No gc.collect(): cyclic trash a test makes faster than the collector frees it is a
-        # leak in that process too (the tuned-collector story), and shows as one. Allocation
-        # sites only in the last snapshot: the survivors are read there, and a dump with
-        # tracebacks of a pytest process costs ~0.9 s against ~0.05 s without.
+        # Allocation sites only in the last snapshot: the survivors are read there, and a
+        # dump with tracebacks of a pytest process costs ~0.9 s against ~0.05 s without.
+        _collect_as_the_collector_will()
         heapdiff.dump(self._path(item, run), label="%s run %d" % (item.nodeid, run), tracebacks=tracebacks)
 
     # --- judging -------------------------------------------------------------------------
@@ -207,27 +228,26 @@ class LeakHunter:
             if self.judge is None:
                 env = dict(os.environ)
                 env.pop("PYTHONTRACEMALLOC", None)  # the judge allocates for itself only
+                # Started in the private directory: not in whatever directory a test moved
+                # to (it may be gone by now), and no module of the suite's directory (a
+                # json.py) on its path (-m puts the working directory first).
                 self.judge = subprocess.Popen([sys.executable, "-m", "heapdiff_pytest.judge",
-                                               os.path.join(self.private, "results.jsonl")],
-                                              stdin=subprocess.PIPE, env=env)
+                                               os.path.join(self.private.path, "results.jsonl")],
+                                              stdin=subprocess.PIPE, env=env, cwd=self.private.path)
             self.judge.stdin.write(request.encode("utf-8"))
             self.judge.stdin.flush()
         except OSError as e:  # could not start it, or it died: this test goes unjudged
             self.errors.append({"test": item.nodeid, "error": "the judging process: %s" % e})
 
-    def _collect(self):
-        """Wait for the judging process to finish its queue, and read its verdicts."""
+    def _collect(self, interrupted=False):
+        """Wait for the judging process to finish its queue (or, after Ctrl-C, stop it), and
+        read its verdicts."""
         if self.judge is None:
             return
-        try:
-            self.judge.stdin.close()
-        except OSError:
-            pass
-        status = self.judge.wait()
-        self.judge = None
-        if status != 0:
+        status = self._stop_judge(interrupted)
+        if status != 0 and not interrupted:
             self.errors.append({"test": None, "error": "the judging process exited with status %d" % status})
-        results = os.path.join(self.private, "results.jsonl")
+        results = os.path.join(self.private.path, "results.jsonl")
         if os.path.exists(results):
             with open(results, encoding="utf-8") as f:
                 for line in f:
@@ -237,9 +257,41 @@ class LeakHunter:
                     elif result["leak"] is not None:
                         self.leaks.append(result["leak"])
 
+    def _stop_judge(self, now):
+        """Ask the judging process to end after its queue (`now`: at once), and wait for it.
+        The end is a request of its own rather than the end of its input: a child a test
+        forked (a daemon) may still hold that pipe open, and pytest would wait for it."""
+        judge, self.judge = self.judge, None
+        try:
+            if now:
+                judge.terminate()
+            else:
+                judge.stdin.write(END_REQUEST)
+                judge.stdin.flush()
+        except OSError:  # it is gone already: its status says how it ended
+            pass
+        try:
+            judge.stdin.close()
+        except OSError:
+            pass
+        return judge.wait()
+
+    def _cleanup(self):
+        """pytest's last step, however the session ended: nothing of the plugin's is left
+        running or on disk (in the process that configured it only)."""
+        if not self._ours():
+            return
+        if self.judge is not None:  # the session never finished: its verdicts are not needed
+            self._stop_judge(now=True)
+        why = privatedir.remove(self.private)
+        if why:
+            sys.stderr.write("heapdiff: %s\n" % why)
+
     # --- reporting -----------------------------------------------------------------------
 
     def pytest_terminal_summary(self, terminalreporter):
+        if not self._ours():
+            return  # a forked child's pytest: the parent reports
         tr = terminalreporter
         tr.write_sep("=", "heapdiff: %d leaking test%s of %d measured" % (
             len(self.leaks), "" if len(self.leaks) == 1 else "s", self.measured))
@@ -250,29 +302,53 @@ class LeakHunter:
             tr.write_line("%s: not judged: %s" % (e["test"] or "heapdiff", e["error"]))
         if self.keep:
             tr.write_line("snapshots kept in %s" % self.dir)
+        if self.json_error:
+            tr.write_line(self.json_error, red=True)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node, error):
         """xdist's controller: each worker measured its own tests; merge what it found."""
         found = getattr(node, "workeroutput", {}).get("heapdiff")
-        if found:
+        if found and self._ours():
             found = json.loads(found)
             self.measured += found["measured"]
             self.leaks.extend(found["leaks"])
             self.errors.extend(found["errors"])
 
-    def pytest_sessionfinish(self, session):
-        self._collect()
+    def pytest_sessionfinish(self, session, exitstatus):
+        if not self._ours():
+            return  # a forked child's pytest: no report, no JSON, nothing removed
+        self._collect(interrupted=exitstatus == pytest.ExitCode.INTERRUPTED)
         report = {"version": JSON_VERSION, "runs": self.runs, "measured": self.measured,
                   "leaks": self.leaks, "errors": self.errors}
         workeroutput = getattr(self.config, "workeroutput", None)
         if workeroutput is not None:  # an xdist worker: the controller merges and reports
             workeroutput["heapdiff"] = json.dumps(report)
         if self.json_path and workeroutput is None:
-            with open(self.json_path, "w", encoding="utf-8") as f:
-                json.dump(report, f, indent=1)
-                f.write("\n")
-        shutil.rmtree(self.private, ignore_errors=True)
+            try:
+                with open(self.json_path, "w", encoding="utf-8") as f:
+                    json.dump(report, f, indent=1)
+                    f.write("\n")
+            except OSError as e:  # checked at the start, but a test may have moved things since
+                self.json_error = "heapdiff: --heapdiff-json=%s not written: %s" % (self.json_path, e.strerror or e)
+                if session.exitstatus == pytest.ExitCode.OK:
+                    session.exitstatus = pytest.ExitCode.USAGE_ERROR
+
+
+# The judging process's last request: end after the queue (see LeakHunter._stop_judge).
+END_REQUEST = b'{"end": true}\n'
+
+
+def _collect_as_the_collector_will():
+    """A reference cycle is a leak only if the collector never frees it. With the collector
+    on (enabled, threshold 0 above 0) it will, at its next full collection: run that
+    collection now, before the snapshot. Otherwise a cycle that it moved to the oldest
+    generation while the test ran (an `except E as e: err = e` keeps the frame, its
+    traceback and the exception in one) reads as growth, and the one a previous test left
+    reads as a shrink when it goes. With the collector off (gc.disable(), a 0 threshold: the
+    gc-tuning story) nothing frees the trash: it stays, and the judge names it cyclic trash."""
+    if gc.isenabled() and gc.get_threshold()[0] > 0:
+        gc.collect()
 
 
 def _finish_teardown(item, nextitem, reports):
