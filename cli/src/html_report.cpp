@@ -191,7 +191,7 @@ private:
             if (d.chain.objects.size() > 1) {
                 out += "<p>" + std::string(sp.kind == SuspectKind::CyclicTrash ? "the cycle through one of them:" : "one chain from a root:") +
                        "</p><div class=\"drawing\">" +
-                       drawing_svg(draw_chains(g_, {d.chain.objects}, &r_.sizes.retained, r_.names.get())) + "</div>";
+                       drawing_svg(draw_chains(g_, {d.chain}, &r_.sizes.retained, r_.names.get())) + "</div>";
             }
             if (!sp.held.empty()) {
                 out += "<p>holds: ";
