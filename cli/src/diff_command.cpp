@@ -90,7 +90,7 @@ public:
     }
 
     void notes() {
-        for (const std::string& n : r_.notes) std::printf("note: %s\n", printable(n).c_str());
+        for (const std::string& n : r_.notes) std::printf("note: %s\n", printable(n, kWholeText).c_str());  // heapdiff's sentence
     }
 
     void churn_line() {
@@ -172,7 +172,7 @@ void run(DiffCommandOptions& o) {
     for (const Snapshot& s : snaps) ptrs.push_back(&s);
 
     DiffReport report = diff_snapshots(ptrs, o.paths, o.diff);
-    for (const std::string& w : report.warnings) std::cerr << "heapdiff: " << printable(w) << "\n";
+    for (const std::string& w : report.warnings) std::cerr << "heapdiff: " << printable(w, kWholeText) << "\n";  // paths and fixed text
     const std::size_t rows = rows_to_show(report.groups.size(), o.top_given ? o.top : o.json || o.csv ? 0 : 10);
     Printer printer(o, report, rows);
     if (o.json)

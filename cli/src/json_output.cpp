@@ -5,6 +5,16 @@
 namespace heapdiff::cli {
 namespace {
 
+// Fields of heapdiff's own sentences and of the caller's paths, composed of bounded pieces:
+// written whole (a note about the unreferenced search is longer than kMaxShownChars).
+bool whole_field(const std::string& key) {
+    static const char* const kWhole[] = {"message", "warnings", "notes", "next", "snapshots", "search",
+                                         "unreferenced_search"};
+    for (const char* k : kWhole)
+        if (key == k) return true;
+    return false;
+}
+
 // Shortens the string values of `value` in place; returns whether `value` itself (a
 // string) was shortened, so that the object holding it can say which fields were.
 bool shorten_strings(Json& value, std::size_t max_chars) {
@@ -23,7 +33,7 @@ bool shorten_strings(Json& value, std::size_t max_chars) {
     if (value.is_object()) {
         Json truncated = Json::array();
         for (auto it = value.begin(); it != value.end(); ++it)
-            if (shorten_strings(it.value(), max_chars)) truncated.push_back(it.key());
+            if (!whole_field(it.key()) && shorten_strings(it.value(), max_chars)) truncated.push_back(it.key());
         if (!truncated.empty()) value["truncated"] = std::move(truncated);
     }
     return false;

@@ -20,7 +20,9 @@ using Json = nlohmann::json;
 // Every string value longer than `max_chars` characters is shortened as printable()
 // shortens text ("… (N more characters)", report_bounds.h), and the object holding it
 // gets "truncated": the names of its fields that were (docs/JSON.md, "Conventions").
-// kWholeText only for documents of the caller's own text (error messages).
+// Written whole: the fields of heapdiff's own sentences and the caller's paths
+// ("message", "warnings", "notes", "next", "snapshots", "search", "unreferenced_search"),
+// and with kWholeText a whole document (exports, files another program reads back).
 std::string json_text(const Json& document, std::size_t max_chars = kMaxShownChars);
 
 // json_text() and a newline on `out` (stdout unless told).
