@@ -12,8 +12,9 @@ On snapshots made by the real probe in child processes:
   characters)"; JSON lists the shortened fields in "truncated";
 - a module named =HYPERLINK("http://x","y"): `diff --csv` wrote a live spreadsheet formula.
 
-300,000 nodes rather than a million keep the test fast (the snapshot, suspects and report
-take a few seconds each); the bound does not depend on the length.
+300,000 nodes rather than a million keep the test fast on every Python (a million took
+7 s on 3.11, more where each node has its own __dict__); the bound does not depend on the
+length, and the old code already printed 260,178 lines and crashed in Graphviz at 300,000.
 """
 
 import csv
@@ -27,7 +28,7 @@ import pytest
 
 from conftest import cli_path
 
-NODES = 1_000_000
+NODES = 300_000
 KEYS = 1_000_000
 MAX_CHARS = 200  # kMaxShownChars
 MAX_CHAIN_LINES = 101 + 1  # kMaxChainReferences + 1 objects, and the "left out" line
@@ -148,7 +149,7 @@ def test_suspects_of_a_long_linked_list_show_a_cut_chain(list_snapshot):
     assert len(chain) <= 101
     (gap,) = [hop for hop in chain if "left_out" in hop]
     assert gap["left_out"] > NODES // 2
-    assert gap["edge"] == ".next"
+    assert gap["edge"] in (".next", "['next']", "__dict__")  # before 3.11 through each node's __dict__
     # The hops shown plus those left out: the whole chain, the module to the suspect.
     assert len(chain) + gap["left_out"] > NODES * 0.85
 
@@ -166,13 +167,14 @@ def test_backrefs_and_its_drawing_of_a_long_linked_list(list_snapshot, tmp_path)
     tail = open(str(list_snapshot) + ".tail").read()
     out = cli("backrefs", list_snapshot, "--address", tail)
     assert "no chain from a module within 100 references" in out
-    # Searched deep enough: found, and cut as every chain is.
-    deep = cli("backrefs", list_snapshot, "--address", tail, "--max-depth", NODES + 10)
-    assert "shortest chain from a module, %d references:" % (NODES + 1) in deep
+    # Searched deep enough: found, and cut as every chain is. Before 3.11 each node's
+    # __dict__ is an object of its own on the way: twice the references.
+    deep = cli("backrefs", list_snapshot, "--address", tail, "--max-depth", 3 * NODES)
+    assert re.search(r"shortest chain from a module, (%d|%d) references:" % (NODES + 1, 2 * NODES + 1), deep)
     assert len(deep.splitlines()) < 120
     assert "objects left out" in deep
     picture = tmp_path / "chain.svg"
-    cli("backrefs", list_snapshot, "--address", tail, "--max-depth", NODES + 10, "-o", picture, "--chain-only")
+    cli("backrefs", list_snapshot, "--address", tail, "--max-depth", 3 * NODES, "-o", picture, "--chain-only")
     svg = picture.read_text(encoding="utf-8")
     assert 10 < svg.count('class="node"') <= 80
     assert "objects left out" in svg
@@ -204,14 +206,20 @@ def test_long_names_and_labels_are_shortened_in_text_json_and_html(text_snapshot
     chain = cli("backrefs", b, "--address", huge)
     assert len(max(chain.splitlines(), key=len)) < 1000
     assert cut_type in chain  # the short type name
-    assert "." + "a" * (MAX_CHARS - 1) + "\u2026 (%d more characters)" % (len(LONG_NAME) + 1 - MAX_CHARS) in chain
+    # From 3.11 an instance's attribute is a reference labelled with its name; before, it
+    # is a key of the instance's __dict__, labelled with the key's value as the probe
+    # keeps it (64 bytes at most), so nothing is left to shorten.
+    attribute_labels = sys.version_info >= (3, 11)
+    if attribute_labels:
+        assert "." + "a" * (MAX_CHARS - 1) + "\u2026 (%d more characters)" % (len(LONG_NAME) + 1 - MAX_CHARS) in chain
 
     (doc,) = [json.loads(line) for line in cli("backrefs", b, "--address", huge, "--json").splitlines()]
     assert max(len(s) for s in strings(doc)) < MAX_CHARS + 40
     assert set(doc["target"]["truncated"]) == {"type", "label"}
     assert doc["target"]["type"] == cut_qualified
     edges = [hop for hop in doc["chain"] if "truncated" in hop and "edge" in hop["truncated"]]
-    assert edges and edges[0]["edge"].startswith("." + "a" * (MAX_CHARS - 1) + "\u2026 (")
+    if attribute_labels:
+        assert edges and edges[0]["edge"].startswith("." + "a" * (MAX_CHARS - 1) + "\u2026 (")
 
     (summary_doc,) = [json.loads(line) for line in cli("summary", b, "--json").splitlines()]
     assert max(len(s) for s in strings(summary_doc)) < MAX_CHARS + 40
