@@ -40,7 +40,7 @@ LabelledChain shortened_chain(LabelledChain c, std::size_t max_objects) {
 LabelledChain labelled_chain(const HeapGraph& graph, const std::vector<ObjectIndex>& objects) {
     // Only the objects shown are labelled: a million-long chain costs no million labels.
     const std::size_t keep = kMaxChainReferences + 1;
-    LabelledChain whole;
+    LabelledChain out;
     const std::size_t n = objects.size();
     std::vector<std::size_t> shown;  // positions in `objects`
     if (n <= keep) {
@@ -49,16 +49,16 @@ LabelledChain labelled_chain(const HeapGraph& graph, const std::vector<ObjectInd
         const std::size_t head = kChainHeadObjects;
         for (std::size_t k = 0; k < head; ++k) shown.push_back(k);
         for (std::size_t k = n - (keep - head); k < n; ++k) shown.push_back(k);
-        whole.left_out = n - keep;
-        whole.gap = head - 1;
+        out.left_out = n - keep;
+        out.gap = head - 1;
     }
-    whole.objects.reserve(shown.size());
-    whole.edges.reserve(shown.size());
+    out.objects.reserve(shown.size());
+    out.edges.reserve(shown.size());
     for (std::size_t k : shown) {
-        whole.objects.push_back(objects[k]);
-        whole.edges.push_back(k ? graph.label_between(objects[k - 1], objects[k]) : std::string());
+        out.objects.push_back(objects[k]);
+        out.edges.push_back(k ? graph.label_between(objects[k - 1], objects[k]) : std::string());
     }
-    return whole;
+    return out;
 }
 
 }  // namespace heapdiff
