@@ -72,4 +72,9 @@ TEST_CASE("a 300 KB type name and a 5,000-character label: shortened in text, HT
     CHECK(nested["list"][0] == std::string(200, 'v') + marker(4800));
     CHECK(cli::json_text({{"type", "builtins.dict"}}) == "{\"type\":\"builtins.dict\"}");
     CHECK(cli::json_text(Json(kLongValue), kWholeText).size() == kLongValue.size() + 2);
+    // heapdiff's own sentences and the caller's paths are written whole.
+    const std::string sentence(300, 's');
+    const Json whole = {{"notes", {sentence}}, {"warnings", {sentence}}, {"next", {sentence}},
+                        {"snapshots", {sentence}}, {"search", sentence}, {"message", sentence}};
+    CHECK(Json::parse(cli::json_text(whole)) == whole);
 }
