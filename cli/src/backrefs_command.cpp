@@ -90,7 +90,7 @@ void run_given_chains(const BackrefsOptions& o) {
     for (const Chain& c : chains) labelled.push_back(labelled_chain(g, c));
     if (o.json) print_json(given_chains_json(s, labelled));
     else print_given_chains_text(s, labelled);
-    if (!o.output.empty()) write_drawing(draw_chains(g, chains), o.output);
+    if (!o.output.empty()) write_drawing(draw_chains(g, labelled), o.output);
 }
 
 void run(const BackrefsOptions& o) {
@@ -122,12 +122,12 @@ void run(const BackrefsOptions& o) {
             print_backrefs_text(s, reports[k], query);
         }
     }
-    std::vector<Chain> all_chains;  // everything printed, for --chain-only
+    std::vector<LabelledChain> all_chains;  // everything printed, for --chain-only
     for (const BackrefsReport& r : reports) {
-        for (const LabelledChain& c : r.chains) all_chains.push_back(c.objects);
+        for (const LabelledChain& c : r.chains) all_chains.push_back(c);
         if (!r.cycle.empty()) {
-            all_chains.push_back(r.cycle.objects);
-            if (r.cycle_to_target.references()) all_chains.push_back(r.cycle_to_target.objects);
+            all_chains.push_back(r.cycle);
+            if (r.cycle_to_target.references()) all_chains.push_back(r.cycle_to_target);
         }
     }
     if (o.output.empty()) return;

@@ -24,9 +24,9 @@ namespace {
 // types and addresses the user or the heap chose: printable() keeps each one line.
 int error_line(const std::string& message, ErrorKind kind, bool json) {
     std::fflush(stdout);  // what a command printed before comes first in a shared log
-    std::cerr << "heapdiff: " << printable(message) << "\n";
+    std::cerr << "heapdiff: " << printable(message, kWholeText) << "\n";
     if (json) {
-        print_json({{"error", {{"kind", error_kind_name(kind)}, {"message", message}}}});
+        print_json({{"error", {{"kind", error_kind_name(kind)}, {"message", message}}}}, stdout, kWholeText);
         std::fflush(stdout);
     }
     return error_exit_code(kind);
@@ -40,7 +40,7 @@ int run_command_line(std::vector<std::string> args) {
     app.require_subcommand(1);
     // Every usage error is one line, like every other error.
     app.failure_message([](const CLI::App*, const CLI::Error& e) {
-        return "heapdiff: " + printable(e.what()) + " (see heapdiff --help)\n";
+        return "heapdiff: " + printable(e.what(), kWholeText) + " (see heapdiff --help)\n";
     });
     app.set_version_flag("--version", std::string("heapdiff ") + kVersion + " (snapshot format " +
                                           std::to_string(format::kMajor) + "." + std::to_string(format::kMinor) + ")");

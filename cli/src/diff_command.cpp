@@ -8,6 +8,7 @@
 
 #include "commands.h"
 #include "count_option.h"
+#include "csv_cell.h"
 #include "format_text.h"
 #include "heapdiff/diff.h"
 #include "heapdiff/error.h"
@@ -89,7 +90,7 @@ public:
     }
 
     void notes() {
-        for (const std::string& n : r_.notes) std::printf("note: %s\n", printable(n).c_str());
+        for (const std::string& n : r_.notes) std::printf("note: %s\n", printable(n, kWholeText).c_str());  // heapdiff's sentence
     }
 
     void churn_line() {
@@ -97,18 +98,26 @@ public:
                     with_commas(r_.churn_count).c_str(), human_size(r_.churn_size).c_str());
     }
 
+    // Text cells through the one CSV cell writer (csv_cell.h); the numbers are heapdiff's.
     void csv() {
         std::printf("key,count,size,count_diff,size_diff,new,freed,walked_size,traceback\n");
         for (std::size_t i = 0; i < rows_; ++i) {
             const GroupDiff& g = r_.groups[i];
             std::string tb;
             for (const FrameText& f : g.traceback)
-                tb += (tb.empty() ? "" : ";") + f.filename + ":" + std::to_string(f.lineno);
-            std::printf("%s,%llu,%llu,%lld,%lld,%llu,%llu,%llu,%s\n", csv_field(g.key).c_str(),
-                        static_cast<unsigned long long>(g.count), static_cast<unsigned long long>(g.size),
-                        static_cast<long long>(g.count_diff), static_cast<long long>(g.size_diff),
-                        static_cast<unsigned long long>(g.new_objects), static_cast<unsigned long long>(g.freed_objects),
-                        static_cast<unsigned long long>(g.walked_size), csv_field(tb).c_str());
+                tb += (tb.empty() ? "" : ";") + shortened(f.filename) + ":" + std::to_string(f.lineno);
+            const std::string cells[] = {csv_text_cell(g.key),
+                                         csv_number_cell(g.count),
+                                         csv_number_cell(g.size),
+                                         csv_number_cell(g.count_diff),
+                                         csv_number_cell(g.size_diff),
+                                         csv_number_cell(g.new_objects),
+                                         csv_number_cell(g.freed_objects),
+                                         csv_number_cell(g.walked_size),
+                                         csv_text_cell(tb, kWholeText)};
+            std::string row;
+            for (const std::string& cell : cells) row += (row.empty() ? "" : ",") + cell;
+            std::printf("%s\n", row.c_str());
         }
     }
 
@@ -163,7 +172,7 @@ void run(DiffCommandOptions& o) {
     for (const Snapshot& s : snaps) ptrs.push_back(&s);
 
     DiffReport report = diff_snapshots(ptrs, o.paths, o.diff);
-    for (const std::string& w : report.warnings) std::cerr << "heapdiff: " << printable(w) << "\n";
+    for (const std::string& w : report.warnings) std::cerr << "heapdiff: " << printable(w, kWholeText) << "\n";  // paths and fixed text
     const std::size_t rows = rows_to_show(report.groups.size(), o.top_given ? o.top : o.json || o.csv ? 0 : 10);
     Printer printer(o, report, rows);
     if (o.json)

@@ -56,7 +56,7 @@ private:
 // One JSON string, escaped by nlohmann's serializer like every other JSON heapdiff writes
 // (json_output.h: ASCII only, bytes that are not UTF-8 as U+FFFD), so a heap's text
 // cannot break the document.
-std::string json_quoted(const std::string& text) { return json_text(Json(text)); }
+std::string json_quoted(const std::string& text) { return json_text(Json(text), kWholeText); }
 
 void put_names(OutputFile& out, const std::vector<std::string>& names) {
     out.put("[");
@@ -140,7 +140,7 @@ Json speedscope_json(const AllocationProfile& profile, const std::string& title)
 
 void write_speedscope(const AllocationProfile& profile, const std::string& title, const std::string& path) {
     OutputFile out(path);
-    out.put(json_text(speedscope_json(profile, title)));
+    out.put(json_text(speedscope_json(profile, title), kWholeText));
     out.put("\n");
     out.commit();
 }

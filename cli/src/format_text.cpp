@@ -1,6 +1,5 @@
 #include "format_text.h"
 
-#include "heapdiff/printable_text.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -31,19 +30,6 @@ std::string signed_count(std::int64_t n) {
     if (n == 0) return "0";
     std::uint64_t magnitude = n < 0 ? 0 - static_cast<std::uint64_t>(n) : static_cast<std::uint64_t>(n);
     return (n < 0 ? "-" : "+") + with_commas(magnitude);
-}
-
-// printable() first: a row stays one line, and no control character reaches a terminal
-// that shows the CSV.
-std::string csv_field(std::string_view raw) {
-    const std::string text = printable(raw);
-    if (text.find_first_of(",\"") == std::string::npos) return text;
-    std::string out = "\"";
-    for (char c : text) {
-        if (c == '"') out += '"';
-        out += c;
-    }
-    return out + "\"";
 }
 
 std::string local_time(const SnapshotFacts& f) {

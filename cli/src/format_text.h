@@ -1,4 +1,4 @@
-// Text helpers shared by every command: human sizes, thousands separators, CSV fields.
+// Text helpers shared by every command: human sizes, thousands separators (CSV cells: csv_cell.h).
 #pragma once
 
 #include <cstdint>
@@ -13,7 +13,6 @@ namespace heapdiff::cli {
 std::string with_commas(std::uint64_t n);           // "1,234,567"
 std::string signed_size(std::int64_t bytes);        // "+1.5 MiB", "-312 B", "0 B"
 std::string signed_count(std::int64_t n);           // "+1,234", "-5", "0"
-std::string csv_field(std::string_view text);       // printable(), then quoted when it has to be
 
 // When a snapshot was taken, local time "2026-12-02 10:27:46"; "?" when it does not say.
 std::string local_time(const SnapshotFacts& facts);

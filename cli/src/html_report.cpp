@@ -25,7 +25,7 @@ const char* const kStyle = R"CSS(
 body { font: 14px/1.45 system-ui, sans-serif; margin: 0 auto; max-width: 1200px; padding: 0 1.5em 4em; color: #1d1d1f; }
 h1 { margin: 1em 0 .2em; } h2 { margin-top: 2em; border-bottom: 1px solid #ddd; padding-bottom: .2em; }
 nav a { margin-right: 1em; } code, .mono, td { font-family: ui-monospace, monospace; font-size: 13px; }
-table { border-collapse: collapse; width: 100%; } th, td { text-align: left; padding: 3px 8px; border-bottom: 1px solid #eee; vertical-align: top; }
+table { border-collapse: collapse; width: 100%; } th, td { text-align: left; padding: 3px 8px; border-bottom: 1px solid #eee; vertical-align: top; overflow-wrap: anywhere; }
 th { background: #f4f4f6; cursor: pointer; user-select: none; position: sticky; top: 0; }
 th[aria-sort=descending]::after { content: " \25BC"; } th[aria-sort=ascending]::after { content: " \25B2"; }
 td.num { text-align: right; white-space: nowrap; } .grow { color: #b3261e; } .shrink { color: #1b6e20; }
@@ -191,7 +191,7 @@ private:
             if (d.chain.objects.size() > 1) {
                 out += "<p>" + std::string(sp.kind == SuspectKind::CyclicTrash ? "the cycle through one of them:" : "one chain from a root:") +
                        "</p><div class=\"drawing\">" +
-                       drawing_svg(draw_chains(g_, {d.chain.objects}, &r_.sizes.retained, r_.names.get())) + "</div>";
+                       drawing_svg(draw_chains(g_, {d.chain}, &r_.sizes.retained, r_.names.get())) + "</div>";
             }
             if (!sp.held.empty()) {
                 out += "<p>holds: ";

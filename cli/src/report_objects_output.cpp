@@ -39,6 +39,7 @@ Json labelled_chain_json(const Snapshot& s, const LabelledChain& chain) {
     for (std::size_t k = 0; k < chain.objects.size(); ++k) {
         Json hop = object_json(s, chain.objects[k]);
         hop["edge"] = chain.edges[k];
+        if (chain.left_out && k == chain.gap + 1) hop["left_out"] = chain.left_out;  // before this hop
         out.push_back(std::move(hop));
     }
     return out;
@@ -46,6 +47,7 @@ Json labelled_chain_json(const Snapshot& s, const LabelledChain& chain) {
 
 void print_labelled_chain(const Snapshot& s, const LabelledChain& chain) {
     for (std::size_t k = 0; k < chain.objects.size(); ++k) {
+        if (chain.left_out && k == chain.gap + 1) std::printf("  %s\n", left_out_label(chain.left_out).c_str());
         const std::string& edge = chain.edges[k];
         std::printf("%s\n", hop_line(k ? (edge.empty() ? "(referent)" : edge) : "", describe_object(s, chain.objects[k]),
                                      s.address[chain.objects[k]], k > 0).c_str());

@@ -23,10 +23,13 @@ std::string named_object_text(const Snapshot& snapshot, const NamedObject& objec
 std::string root_reasons_text(std::uint8_t reasons, std::uint64_t unexplained_refs);
 
 // An array of hops, the start first: each an object (no "name") and "edge", the label of
-// the reference from the previous hop ("" for the first). docs/JSON.md "An object".
+// the reference from the previous hop ("" for the first); a chain cut short
+// (labelled_chain.h) gives the hop after its gap "left_out": the objects left out before
+// it. docs/JSON.md "An object".
 Json labelled_chain_json(const Snapshot& snapshot, const LabelledChain& chain);
 
-// One aligned hop_line per object, "(referent)" for an unlabelled reference.
+// One aligned hop_line per object, "(referent)" for an unlabelled reference, and a
+// "… N objects left out …" line where a cut chain has its gap.
 void print_labelled_chain(const Snapshot& snapshot, const LabelledChain& chain);
 
 }  // namespace heapdiff::cli

@@ -58,8 +58,8 @@ void run(const SuspectsCommandOptions& o) {
     if (o.json) print_json(suspects_json(last, r));
     else print_suspects_text(last, r, o.paths.front(), o.paths.back());
     if (o.output.empty()) return;
-    if (r.found.suspects.empty()) throw not_found_error("-o: there is no suspect to draw");
-    write_drawing(draw_chains(g, {r.found.suspects.front().chain}, &sizes.retained, &names), o.output);
+    if (r.details.empty()) throw not_found_error("-o: there is no suspect to draw");
+    write_drawing(draw_chains(g, {r.details.front().chain}, &sizes.retained, &names), o.output);
 }
 
 }  // namespace

@@ -85,7 +85,8 @@ void print_suspect(const Snapshot& s, const Suspect& sp, const SuspectDetails& d
             if (!f.line.empty()) std::printf("        %s\n", printable(f.line).c_str());
         }
     }
-    for (const std::string& c : d.next) std::printf("    next      %s\n", printable(c).c_str());
+    // Commands made of the caller's own paths and an address: whole.
+    for (const std::string& c : d.next) std::printf("    next      %s\n", printable(c, kWholeText).c_str());
 }
 
 }  // namespace

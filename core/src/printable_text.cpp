@@ -25,7 +25,43 @@ bool needs_escape(char32_t cp) {
            (cp >= 0x2066 && cp <= 0x2069);
 }
 
-std::string printable(std::string_view s) {
+namespace {
+
+// One character as printable() and shortened() count it: a well-formed UTF-8 sequence,
+// or a byte that is not part of one.
+std::size_t char_length(std::string_view s, std::size_t at) {
+    const std::size_t n = utf8_char_at(s, at).length;
+    return n ? n : 1;
+}
+
+// The byte offset after the first `max_chars` characters (s.size() when it has no more).
+std::size_t prefix_bytes(std::string_view s, std::size_t max_chars) {
+    std::size_t i = 0;
+    for (std::size_t chars = 0; i < s.size() && chars < max_chars; ++chars) i += char_length(s, i);
+    return i;
+}
+
+std::string cut_marker(std::string_view rest) {
+    return "\xE2\x80\xA6 (" + std::to_string(text_chars(rest)) + " more characters)";
+}
+
+}  // namespace
+
+std::size_t text_chars(std::string_view s) {
+    std::size_t chars = 0;
+    for (std::size_t i = 0; i < s.size(); ++chars) i += char_length(s, i);
+    return chars;
+}
+
+std::string shortened(std::string_view s, std::size_t max_chars) {
+    const std::size_t end = prefix_bytes(s, max_chars);
+    if (end == s.size()) return std::string(s);
+    return std::string(s.substr(0, end)) + cut_marker(s.substr(end));
+}
+
+std::string printable(std::string_view whole, std::size_t max_chars) {
+    const std::size_t end = prefix_bytes(whole, max_chars);
+    const std::string_view s = whole.substr(0, end);
     std::string out;
     out.reserve(s.size());
     char buf[8];
@@ -49,6 +85,7 @@ std::string printable(std::string_view s) {
         }
         i += ch.length;
     }
+    if (end < whole.size()) out += cut_marker(whole.substr(end));
     return out;
 }
 

@@ -8,6 +8,7 @@
 #include "heapdiff/graphviz_context.h"
 #include "heapdiff/pending_file.h"
 #include "heapdiff/printable_text.h"
+#include "heapdiff/report_bounds.h"
 
 namespace heapdiff {
 namespace {
@@ -88,7 +89,17 @@ void declare_defaults(CGraph& g, const Drawing& drawing, DrawingFormat format) {
     g.edge_default("arrowsize", "0.7");
 }
 
+// Where every drawing reaches Graphviz: a Drawing bigger than the budget is refused
+// before anything is laid out, whoever built it (report_bounds.h).
+void check_budget(const Drawing& drawing) {
+    if (drawing.nodes.size() > kMaxDrawingNodes || drawing.edges.size() > kMaxDrawingEdges)
+        throw Error("internal error: a drawing of " + std::to_string(drawing.nodes.size()) + " nodes and " +
+                    std::to_string(drawing.edges.size()) + " edges is over the budget of " +
+                    std::to_string(kMaxDrawingNodes) + " nodes");
+}
+
 void build_graph(CGraph& g, const Drawing& drawing) {
+    check_budget(drawing);
     std::vector<Agnode_s*> nodes;
     nodes.reserve(drawing.nodes.size());
     for (std::size_t i = 0; i < drawing.nodes.size(); ++i) {

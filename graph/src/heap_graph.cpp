@@ -8,6 +8,7 @@
 #include "heapdiff/dominators.h"
 #include "heapdiff/edge_label.h"
 #include "heapdiff/error.h"
+#include "heapdiff/report_bounds.h"
 #include "heapdiff/type_lookup.h"
 
 namespace heapdiff {
@@ -178,12 +179,18 @@ std::vector<std::uint64_t> HeapGraph::edges_between(ObjectIndex source, ObjectIn
 std::string HeapGraph::label_between(ObjectIndex source, ObjectIndex target) const {
     std::string out;
     if (snapshot_->edge_kind.empty()) return out;  // loaded without edge labels
-    for (std::uint64_t e : edges_between(source, target)) {
-        std::string label = edge_label(*snapshot_, source, e, index_);
+    // A dict whose million keys all map to None has a million references to None: only
+    // the first kMaxJoinedLabels are named, the rest counted (report_bounds.h).
+    const std::vector<std::uint64_t> edges = edges_between(source, target);
+    std::size_t joined = 0, k = 0;
+    for (; k < edges.size() && joined < kMaxJoinedLabels; ++k) {
+        std::string label = edge_label(*snapshot_, source, edges[k], index_);
         if (label.empty()) continue;
         if (!out.empty()) out += ", ";
         out += label;
+        ++joined;
     }
+    if (k < edges.size()) out += ", \xE2\x80\xA6 and " + std::to_string(edges.size() - k) + " more";
     return out;
 }
 

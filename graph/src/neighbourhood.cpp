@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "heapdiff/error.h"
+#include "heapdiff/labelled_chain.h"
 #include "heapdiff/object_text.h"
 #include "heapdiff/printable_text.h"
 
@@ -82,6 +83,7 @@ public:
     Neighbourhood(const HeapGraph& graph, const NeighbourhoodOptions& options)
         : graph_(graph),
           options_(options),
+          budget_(std::min<std::size_t>(options.node_budget, kMaxDrawingNodes)),
           referrers_(options.direction == Direction::Referrers),
           g_(referrers_ ? graph.reverse() : graph.forward()) {
         if (referrers_ && !graph.has_reverse())
@@ -110,7 +112,7 @@ public:
         }
         if (dropped)
             drawing_.title = std::to_string(dropped) + " target" + (dropped == 1 ? "" : "s") +
-                             " not drawn (node budget " + std::to_string(options_.node_budget) + ")";
+                             " not drawn (node budget " + std::to_string(budget_) + ")";
         return std::move(drawing_);
     }
 
@@ -133,7 +135,7 @@ private:
     // that fits only alone is drawn unexpanded: better than no target at all.
     bool try_add(ObjectIndex i, std::uint32_t depth, bool keep_one_free, bool alone_if_need_be = false) {
         const std::size_t used = drawing_.nodes.size() + reserved_;
-        const std::size_t room = used < options_.node_budget ? options_.node_budget - used : 0;
+        const std::size_t room = used < budget_ ? budget_ - used : 0;
         bool expand = expandable(i, depth);
         const std::size_t need = 1 + (expand ? 1 : 0) + (keep_one_free ? 1 : 0);
         if (need > room) {
@@ -208,6 +210,7 @@ private:
 
     const HeapGraph& graph_;
     const NeighbourhoodOptions& options_;
+    const std::size_t budget_;  // the option's, within what a drawing may hold (report_bounds.h)
     const bool referrers_;
     const CsrGraph& g_;
     std::unordered_set<ObjectIndex> targets_;
@@ -226,8 +229,41 @@ Drawing draw_neighbourhood(const HeapGraph& graph, const std::vector<ObjectIndex
 
 Drawing draw_chains(const HeapGraph& graph, const std::vector<std::vector<ObjectIndex>>& chains,
                     const std::vector<std::uint64_t>* retained, const ObjectNames* names) {
+    std::vector<LabelledChain> labelled;
+    labelled.reserve(chains.size());
+    for (const std::vector<ObjectIndex>& c : chains) labelled.push_back(labelled_chain(graph, c));
+    return draw_chains(graph, labelled, retained, names);
+}
+
+Drawing draw_chains(const HeapGraph& graph, const std::vector<LabelledChain>& given,
+                    const std::vector<std::uint64_t>* retained, const ObjectNames* names) {
     const std::uint32_t n = graph.object_count();
     if (retained && retained->size() < n) throw Error("internal error: retained sizes do not cover every object");
+
+    // Each chain gets an equal share of the node budget (a few nodes at least): a longer
+    // one is cut (labelled_chain.h), its gap drawn as one folded node. A chain whose new
+    // nodes no longer fit is left out and counted in the title.
+    constexpr std::size_t kFewestNodes = 6;
+    const std::size_t share = given.empty() ? kMaxDrawingNodes : std::max(kFewestNodes, kMaxDrawingNodes / given.size());
+    std::vector<LabelledChain> chains;
+    std::unordered_set<ObjectIndex> placed;
+    std::size_t nodes = 0, dropped = 0;
+    for (const LabelledChain& whole : given) {
+        for (ObjectIndex i : whole.objects)
+            if (i > n) throw Error("internal error: object " + std::to_string(i) + " is not in the snapshot");
+        LabelledChain c = whole.left_out || whole.objects.size() > share ? shortened_chain(whole, share - 1) : whole;
+        std::unordered_set<ObjectIndex> fresh;
+        for (ObjectIndex i : c.objects)
+            if (i != n && !placed.count(i)) fresh.insert(i);  // the virtual root is never drawn
+        const std::size_t need = fresh.size() + (c.left_out ? 1 : 0);
+        if (nodes + need > kMaxDrawingNodes) {
+            ++dropped;
+            continue;
+        }
+        nodes += need;
+        placed.insert(fresh.begin(), fresh.end());
+        chains.push_back(std::move(c));
+    }
 
     // Depth = references from the object to its chain's target (the minimum over the
     // chains it is on), so colours fade away from the targets as in draw_neighbourhood.
@@ -235,18 +271,15 @@ Drawing draw_chains(const HeapGraph& graph, const std::vector<std::vector<Object
     std::vector<ObjectIndex> order;
     std::unordered_set<ObjectIndex> targets;
     std::uint32_t max_depth = 0;
-    for (const std::vector<ObjectIndex>& chain : chains) {
-        std::vector<ObjectIndex> objects;
-        for (ObjectIndex i : chain) {
-            if (i > n) throw Error("internal error: object " + std::to_string(i) + " is not in the snapshot");
-            if (i != n) objects.push_back(i);  // the virtual root is never drawn
-        }
-        if (objects.empty()) continue;
-        targets.insert(objects.back());
-        for (std::size_t k = 0; k < objects.size(); ++k) {
-            const std::uint32_t d = static_cast<std::uint32_t>(objects.size() - 1 - k);
-            auto [it, fresh] = depth.emplace(objects[k], d);
-            if (fresh) order.push_back(objects[k]);
+    for (const LabelledChain& c : chains) {
+        if (c.objects.empty() || c.objects.back() == n) continue;
+        targets.insert(c.objects.back());
+        for (std::size_t k = 0; k < c.objects.size(); ++k) {
+            if (c.objects[k] == n) continue;
+            const std::size_t references = c.objects.size() - 1 - k + (c.left_out && k <= c.gap ? c.left_out : 0);
+            const std::uint32_t d = static_cast<std::uint32_t>(std::min<std::size_t>(references, UINT32_MAX));
+            auto [it, fresh] = depth.emplace(c.objects[k], d);
+            if (fresh) order.push_back(c.objects[k]);
             else it->second = std::min(it->second, d);
             max_depth = std::max(max_depth, d);
         }
@@ -261,13 +294,29 @@ Drawing draw_chains(const HeapGraph& graph, const std::vector<std::vector<Object
         node.fill_colour = fill_colour(graph, i, node.target, depth.at(i), max_depth);
         drawing.nodes.push_back(std::move(node));
     }
-    std::set<std::pair<ObjectIndex, ObjectIndex>> drawn;
-    for (const std::vector<ObjectIndex>& chain : chains)
-        for (std::size_t k = 0; k + 1 < chain.size(); ++k) {
-            const ObjectIndex from = chain[k], to = chain[k + 1];
-            if (from == n || to == n || !drawn.emplace(from, to).second) continue;
-            drawing.edges.push_back({position.at(from), position.at(to), printable(graph.label_between(from, to))});
+    std::set<std::pair<std::uint32_t, std::uint32_t>> drawn;
+    auto edge = [&](std::uint32_t from, std::uint32_t to, const std::string& label) {
+        if (drawn.emplace(from, to).second) drawing.edges.push_back({from, to, printable(label)});
+    };
+    for (const LabelledChain& c : chains)
+        for (std::size_t k = 1; k < c.objects.size(); ++k) {
+            const ObjectIndex from = c.objects[k - 1], to = c.objects[k];
+            if (from == n || to == n) continue;
+            if (c.left_out && k == c.gap + 1) {
+                DrawingNode gap;
+                gap.label = left_out_label(c.left_out);
+                gap.folded = true;
+                const std::uint32_t at = static_cast<std::uint32_t>(drawing.nodes.size());
+                drawing.nodes.push_back(std::move(gap));
+                edge(position.at(from), at, "");
+                edge(at, position.at(to), c.edges[k]);
+            } else {
+                edge(position.at(from), position.at(to), c.edges[k]);
+            }
         }
+    if (dropped)
+        drawing.title = std::to_string(dropped) + " chain" + (dropped == 1 ? "" : "s") + " not drawn (node budget " +
+                        std::to_string(kMaxDrawingNodes) + ")";
     return drawing;
 }
 

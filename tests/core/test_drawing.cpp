@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "heapdiff/drawing.h"
+#include "heapdiff/report_bounds.h"
 #include "heapdiff/error.h"
 #include "heapdiff/graphviz_context.h"
 #include "temp_dir.h"
@@ -77,10 +78,11 @@ Drawing small_drawing() {
 }
 
 // 300 nodes: a star (one referrer of 300 objects, very wide) or a chain (very tall).
+// As big as a drawing may be (report_bounds.h), wider and taller than kMaxPixels laid out.
 Drawing big_drawing(bool star) {
     Drawing d;
-    d.nodes.push_back({"hub dict len 300\n9.1 KiB", "", true, false});
-    for (std::uint32_t i = 1; i < 300; ++i) {
+    d.nodes.push_back({"hub dict len 80\n2.5 KiB", "", true, false});
+    for (std::uint32_t i = 1; i < std::uint32_t(kMaxDrawingNodes); ++i) {
         d.nodes.push_back({"Response " + std::to_string(i) + "\n1.0 KiB", "0,0,0.9", false, false});
         d.edges.push_back({star ? 0 : i - 1, i, "[" + std::to_string(i) + "]"});
     }
@@ -148,7 +150,7 @@ TEST_CASE("drawing: an empty drawing is still a picture") {
     CHECK(read_text(dir.file("e.svg")).find(">2 targets not drawn (node budget 0)</text>") != std::string::npos);
 }
 
-TEST_CASE("drawing: 300-node pictures stay within kMaxPixels on both sides") {
+TEST_CASE("drawing: the biggest pictures (kMaxDrawingNodes) stay within kMaxPixels on both sides") {
     TempDir dir;
     for (bool star : {true, false}) {
         CAPTURE(star);

@@ -340,5 +340,5 @@ TEST_CASE("chains: merged where they share objects, the virtual root left out") 
 
     std::vector<std::uint64_t> retained(graph.object_count(), 8);
     CHECK(draw_chains(graph, {{h.R1, h.X}}, &retained).nodes[0].label == "Holder r1\n32 B, retained 8 B\n0x2100");
-    CHECK(draw_chains(graph, {}).nodes.empty());
+    CHECK(draw_chains(graph, std::vector<LabelledChain>{}).nodes.empty());
 }

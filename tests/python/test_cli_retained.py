@@ -100,13 +100,20 @@ def test_node_k_retains_the_rest_of_the_list(run_cli, linked, k):
 
 
 def test_backrefs_walks_the_list_without_recursing(run_cli, linked):
-    """The tail is N hops below the module: the chain has every node, in order."""
+    """The tail is N hops below the module: the chain is found, and shown as every chain is
+    (docs/JSON.md, "An object"): its first 10 objects and its last 91, in order, the nodes
+    between counted in the first hop after the gap."""
     tail = linked.nodes[-1][0]
     data = cli_json(run_cli, "backrefs", linked.path, "--address", hex(tail), "--max-depth", str(N + 10))
     chain = data["chain"]
     assert [hop["edge"] for hop in chain[:3]] == ["", "__dict__", "['HEAD']"]
     assert chain[0]["label"] == "module __main__"
-    assert [int(hop["address"], 16) for hop in chain[2:]] == [a for a, _, _ in linked.nodes]
+    nodes = [a for a, _, _ in linked.nodes]
+    assert len(chain) == 101
+    (gap,) = [k for k, hop in enumerate(chain) if "left_out" in hop]
+    assert gap == 10 and chain[gap]["left_out"] == len(nodes) + 2 - 101
+    assert [int(hop["address"], 16) for hop in chain[2:gap]] == nodes[:gap - 2]
+    assert [int(hop["address"], 16) for hop in chain[gap:]] == nodes[-91:]
     assert {hop["edge"] for hop in chain[3:]} == {".next"}
     assert data["target"]["retained"] == linked.per_node
 

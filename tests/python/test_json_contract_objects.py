@@ -134,6 +134,45 @@ def test_backrefs_of_cyclic_trash_is_its_cycle(snap, run_cli):
     assert doc["cycle_to_target"][-1]["address"] == target
 
 
+LONG_CHAIN = []
+
+
+def test_a_long_chain_is_cut_and_long_names_say_truncated(snap, run_cli):
+    """docs/JSON.md: a chain of more than 100 references keeps 101 objects, the first hop
+    after the gap has `left_out`; a string over 200 characters is shortened and its
+    object lists the field in `truncated`."""
+    Long = type("L" * 300, (), {})
+    node = Long()
+    LONG_CHAIN.append(node)
+    for _ in range(150):
+        node.next = Long()
+        node = node.next
+    try:
+        s = snap("long")
+        (doc,) = json_lines(run_cli("backrefs", s.path, "--address", hex(id(node)), "--max-depth", "1000", "--json"))
+    finally:
+        LONG_CHAIN.clear()
+    assert set(doc) == BACKREFS
+    target = doc["target"]
+    assert set(target) == NAMED | {"retained", "truncated"}
+    assert target["truncated"] == ["label", "type"]
+    assert target["type"].startswith(__name__ + ".LLL") and target["type"].endswith(" more characters)")
+    assert len(target["type"]) < 250
+    chain = doc["chain"]
+    assert len(chain) == 101
+    gaps = [k for k, hop in enumerate(chain) if "left_out" in hop]
+    assert gaps == [10]
+    assert isinstance(chain[10]["left_out"], int) and chain[10]["left_out"] > 50
+    for k, hop in enumerate(chain):
+        keys = HOP | ({"left_out"} if k == 10 else set())
+        if "truncated" in hop:
+            assert isinstance(hop["truncated"], list) and set(hop["truncated"]) <= {"type", "label", "edge"}
+            keys |= {"truncated"}
+        check_object(hop, keys)
+    assert chain[-1]["address"] == hex(id(node))
+    assert chain[0]["type"] == "builtins.module"
+
+
 def test_refs_document(held, run_cli):
     obj, s = held
     holder = REGISTRY["held"]

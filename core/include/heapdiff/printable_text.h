@@ -7,8 +7,11 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
+
+#include "heapdiff/report_bounds.h"
 
 namespace heapdiff {
 
@@ -18,7 +21,20 @@ namespace heapdiff {
 // (U+0080-U+009F), a line or paragraph separator (U+2028, U+2029) or a bidirectional
 // override or isolate (U+202A-U+202E, U+2066-U+2069, which reorder what follows them).
 // The result is one line of well-formed UTF-8 without control characters.
-std::string printable(std::string_view text);
+//
+// At most `max_chars` characters of the text are shown (a byte that is not UTF-8 counts
+// as one): longer text ends with "… (N more characters)" after them (report_bounds.h).
+// kWholeText for text that is the caller's own, composed of bounded pieces (messages).
+constexpr std::size_t kWholeText = SIZE_MAX;
+std::string printable(std::string_view text, std::size_t max_chars = kMaxShownChars);
+
+// The text unescaped but cut as printable() cuts it: its first `max_chars` characters,
+// never inside a UTF-8 sequence, then "… (N more characters)"; the text itself when it
+// is no longer. For text that is escaped later (JSON) or joined before it is printed.
+std::string shortened(std::string_view text, std::size_t max_chars = kMaxShownChars);
+
+// How many characters text has, as printable() and shortened() count them.
+std::size_t text_chars(std::string_view text);
 
 // The code point of the well-formed UTF-8 sequence at text[at] and its length (1-4),
 // or length 0 when the bytes there are not one (overlong, surrogate, past U+10FFFF, cut).

@@ -39,12 +39,14 @@ DrawingFormat drawing_format(const std::string& path);
 
 // Lays out and writes the drawing. The file appears complete under its name or not at
 // all (written beside it, then renamed). The picture's size is capped (at most
-// kMaxPixels on a side, scaled down to fit) so a picture stays viewable.
+// kMaxPixels on a side, scaled down to fit) so a picture stays viewable. A drawing of more
+// than kMaxDrawingNodes nodes or kMaxDrawingEdges edges (report_bounds.h) is an Error,
+// before Graphviz sees it: the selections (neighbourhood.h) never make one.
 constexpr int kMaxPixels = 4000;
 void render_drawing(const Drawing& drawing, const std::string& path);
 
 // The drawing laid out as an <svg> element, without the XML prologue, to go inside an
-// HTML page. Graphviz escapes the labels' text for XML.
+// HTML page. Graphviz escapes the labels' text for XML. The same budget.
 std::string drawing_svg(const Drawing& drawing);
 
 }  // namespace heapdiff

@@ -70,6 +70,7 @@ public:
     // holding the same object twice), in the source's edge order.
     std::vector<std::uint64_t> edges_between(ObjectIndex source, ObjectIndex target) const;
     // Their labels joined: "['db']", "[3], [7]", "tb_frame"; "" when none has a label.
+    // At most kMaxJoinedLabels (report_bounds.h), then ", … and N more" (references).
     std::string label_between(ObjectIndex source, ObjectIndex target) const;
 
 private:

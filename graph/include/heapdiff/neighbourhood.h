@@ -10,7 +10,9 @@
 
 #include "heapdiff/drawing.h"
 #include "heapdiff/heap_graph.h"
+#include "heapdiff/labelled_chain.h"
 #include "heapdiff/object_names.h"
+#include "heapdiff/report_bounds.h"
 
 namespace heapdiff {
 
@@ -20,7 +22,7 @@ struct NeighbourhoodOptions {
     Direction direction = Direction::Referrers;
     std::uint32_t max_depth = 3;    // objgraph's default
     std::uint32_t too_many = 10;    // objgraph's default
-    std::uint32_t node_budget = 80; // whole picture, folded nodes included
+    std::uint32_t node_budget = kMaxDrawingNodes; // whole picture, folded nodes included; at most kMaxDrawingNodes
     // Objects that may appear besides the targets; empty: all. (retained -o limits the
     // picture to what one object dominates.)
     std::function<bool(ObjectIndex)> allowed;
@@ -37,7 +39,12 @@ Drawing draw_neighbourhood(const HeapGraph& graph, const std::vector<ObjectIndex
                            const NeighbourhoodOptions& options);
 
 // Just the given chains (each from its root end to the target), merged where they
-// share objects.
+// share objects, within kMaxDrawingNodes: each chain gets an equal share of the nodes
+// (a longer one is cut as labelled_chain.h cuts, its gap one folded node), and chains
+// that no longer fit are left out, counted in the title.
+Drawing draw_chains(const HeapGraph& graph, const std::vector<LabelledChain>& chains,
+                    const std::vector<std::uint64_t>* retained = nullptr, const ObjectNames* names = nullptr);
+// The same for chains of objects, labelled with labelled_chain().
 Drawing draw_chains(const HeapGraph& graph, const std::vector<std::vector<ObjectIndex>>& chains,
                     const std::vector<std::uint64_t>* retained = nullptr, const ObjectNames* names = nullptr);
 
