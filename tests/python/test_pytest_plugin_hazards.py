@@ -346,10 +346,19 @@ def test_the_private_directory_is_removed_by_its_creator_and_safely_only(tmp_pat
     # Another process (a forked child): nothing removed.
     foreign = privatedir.PrivateDir(private.path, private.owner_pid + 1)
     assert privatedir.remove(foreign) is None and os.path.isdir(private.path)
-    # A platform whose rmtree walks by path: left in place, and said so.
-    monkeypatch.setattr("shutil.rmtree.avoids_symlink_attacks", False)
+    # Another directory swapped in under its name (same path, another inode): left, and said so.
+    os.rename(private.path, private.path + ".moved")
+    os.mkdir(private.path)
+    (tmp_path / (os.path.basename(private.path))).joinpath("theirs").write_text("x")
     why = privatedir.remove(private)
-    assert why == "%s left in place: this platform's shutil.rmtree can follow symlinks" % private.path
-    assert os.path.isdir(private.path)
+    assert why == "%s left in place: it is no longer the directory heapdiff made, or holds a directory" % private.path
+    assert os.path.isfile(os.path.join(private.path, "theirs"))
+    os.remove(os.path.join(private.path, "theirs"))
+    os.rmdir(private.path)
+    os.rename(private.path + ".moved", private.path)
+    # A subdirectory inside (heapdiff makes none): the directory is left, and said so.
+    os.mkdir(os.path.join(private.path, "sub"))
+    assert privatedir.remove(private).endswith("left in place: it is no longer the directory heapdiff made, or holds a directory")
+    os.rmdir(os.path.join(private.path, "sub"))
     monkeypatch.undo()
     assert privatedir.remove(private) is None and not os.path.lexists(private.path)
