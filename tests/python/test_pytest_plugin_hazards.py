@@ -294,7 +294,10 @@ ENDINGS = {
 def test_nothing_is_left_behind_however_the_session_ends(tmp_path, tmp, ending):
     files, status = ENDINGS[ending]
     suite = write_suite(tmp_path / "suite", files)
-    r = run_inner(suite, "--heapdiff", "--continue-on-collection-errors", tmp=tmp, start_new_session=True)
+    # SIGINT as a terminal has it: a test command run in the background of a shell without job
+    # control inherits SIGINT ignored, and a Python started so never raises KeyboardInterrupt.
+    r = run_inner(suite, "--heapdiff", "--continue-on-collection-errors", tmp=tmp, start_new_session=True,
+                  preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     assert r.returncode == status, r.stdout + r.stderr
     assert "Traceback" not in r.stderr, r.stderr  # nor the judging process's on Ctrl-C
     assert left_behind(tmp) == []
