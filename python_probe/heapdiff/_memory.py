@@ -38,6 +38,18 @@ def rss():
     return int(fields[1]) * _PAGE_SIZE
 
 
+def machine_memory():
+    """The machine's memory (MemTotal from /proc/meminfo) in bytes, or None."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemTotal:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
 def _read_int(path):
     """The integer in a cgroup file; None when absent, unreadable or "max"."""
     try:

@@ -19,7 +19,7 @@ import tracemalloc
 import pytest
 
 import heapdiff
-from heapdiff import triggers
+from heapdiff import _trigger_runtime, triggers
 
 TIMEOUT = 60
 NAN, INF = float("nan"), float("inf")
@@ -62,7 +62,7 @@ def installed_state():
         threads=sorted(t.ident for t in threading.enumerate() if t.name == "heapdiff-triggers"),
         tracing=tracemalloc.is_tracing(),
         exit_hooks=atexit._ncallbacks(),
-        active=triggers._active,
+        active=_trigger_runtime._active,
     )
 
 
@@ -215,7 +215,7 @@ def test_exit_hook_waits_once_for_a_stuck_dump(tmp_path):
     code = """
         import sys, threading
         import heapdiff
-        from heapdiff import triggers
+        from heapdiff import _trigger_runtime as triggers
         triggers.EXIT_WAIT_SECONDS = 1.0
         inside = threading.Event()
         def stuck(path, **kwargs):
@@ -241,7 +241,7 @@ import signal, sys, threading, tracemalloc
 print("handlers", sorted((int(s), repr(signal.getsignal(s))) for s in signal.valid_signals()))
 print("threads", [t.name for t in threading.enumerate()])
 print("tracing", tracemalloc.is_tracing())
-print("active", "heapdiff.triggers" in sys.modules and sys.modules["heapdiff.triggers"]._active is not None)
+print("active", "heapdiff._trigger_runtime" in sys.modules and sys.modules["heapdiff._trigger_runtime"]._active is not None)
 """
 
 ENV_BAD = ["tracemalloc=70000,every=1s", "every=inf", "rss=inf", "signal=KILL,every=1s", "signal=SEGV",

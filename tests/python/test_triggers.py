@@ -329,7 +329,7 @@ def test_forked_child_rearms_its_triggers(tmp_path):
         if pid == 0:
             grown = [bytearray(64) for _ in range(5000)]
             deadline = time.monotonic() + 30
-            while len(heapdiff.triggers._active.written) < 2 and time.monotonic() < deadline:
+            while len(heapdiff._trigger_runtime._active.written) < 2 and time.monotonic() < deadline:
                 time.sleep(0.02)
             os._exit(0)
         _, status = os.waitpid(pid, 0)

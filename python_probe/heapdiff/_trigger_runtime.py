@@ -1,0 +1,422 @@
+"""The installed triggers at work: the signal handler, the watchdog thread (periodic and
+RSS dumps, rotation), the exit hook, fork handling, and install()/uninstall() that set
+them up and take them down.
+"""
+
+import atexit
+import os
+import signal as _signal
+import sys
+import threading
+import time
+
+from heapdiff import DumpError, _memory, _probe, dump
+from heapdiff._rss_plan import next_threshold
+from heapdiff._trigger_options import Config, signal_name
+
+# How often the watchdog reads the RSS (seconds). Reading /proc/self/statm takes a few
+# microseconds; a process must grow from the threshold to its limit faster than this
+# plus one dump to slip through.
+POLL_SECONDS = 0.1
+
+# How long the exit hook waits, in all, for the watchdog to finish a dump it is writing
+# (and that dump's rotation) and then for the lock to write its own exit dump.
+EXIT_WAIT_SECONDS = 120.0
+
+# One dump at a time across the signal handler, the watchdog thread and the exit hook.
+# Only ever acquired without blocking (or with a timeout at exit): the signal handler
+# runs on the main thread between two bytecodes, possibly while that same thread holds it.
+_dump_lock = threading.Lock()
+_active = None  # the installed _Triggers, or None
+
+
+def log(message):
+    """One line on stderr, written with os.write: print() from a signal handler can
+    re-enter a BufferedWriter the main thread is in the middle of, and sys.stderr may
+    be gone at exit."""
+    try:
+        os.write(2, ("heapdiff: " + message + "\n").encode("utf-8", "replace"))
+    except Exception:
+        pass
+
+
+# --- the installed triggers -------------------------------------------------------------
+
+
+class _Triggers:
+    """One installed configuration, its signal handler and its watchdog thread."""
+
+    def __init__(self, config):
+        self.config = config
+        self.directory = config.directory
+        self.signum = config.signum
+        self.at_exit = config.at_exit
+        self.every = config.every
+        self.keep = config.keep
+        self.max_dumps = config.max_dumps
+        self.min_interval = config.min_interval
+        self.label = config.label
+        self.tracebacks = config.tracebacks
+        plan = config.rss
+        self.threshold = self.first_threshold = None if plan is None else plan.threshold
+        self.limit = None if plan is None else plan.limit  # what "halfway" escalates towards
+        self.limit_source = None if plan is None else plan.limit_source
+        self.escalation = None if plan is None else plan.escalation
+        self.previous_handler = None  # the program's handler for signum before heapdiff's
+        self.exiting = False  # the exit hook has run: signals are ignored from then on
+        self.skipped = False  # whether the last dump() was skipped for another one
+        self.written = []  # paths this process wrote, oldest first
+        self.name_uses = {}  # reason: the stem of its last file name and that name's -N suffix
+        self.periodic_files = []  # the periodic ones still on disk, oldest first
+        self.stop = threading.Event()
+        self.thread = None
+        self.owner = None  # in a child forked from a non-main thread: the thread it runs in
+        self.shared_noted = False  # the note about a directory others can write was logged
+
+    def start_watchdog(self, owner=None):
+        """Reset the counters and start the watchdog (at install, and in a forked child).
+        With `owner`, the watchdog stops once that thread has ended (see _after_fork_in_child)."""
+        self.owner = owner
+        self.rss_dumps = 0
+        self.last_rss_dump = None
+        self.threshold = self.first_threshold
+        self.stop = threading.Event()
+        self.thread = None
+        if self.every is not None or self.threshold is not None:
+            thread = threading.Thread(target=self._watch, name="heapdiff-triggers", daemon=True)
+            thread.start()
+            self.thread = thread
+
+    # --- dumping ---------------------------------------------------------------------------
+
+    def _path(self, reason):
+        stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime())
+        base = os.path.join(self.directory, "heapdiff-%d-%s-%s" % (os.getpid(), stamp, reason))
+        # Two dumps in one second get -2, -3, ...; never a name used before, even if that
+        # file was rotated away since.
+        last_base, last_n = self.name_uses.get(reason, (None, 0))
+        n = last_n + 1 if last_base == base else 1
+        while True:
+            path = base + ".hds" if n == 1 else "%s-%d.hds" % (base, n)
+            # lexists: a name taken by anything, a dangling link planted there too, is skipped
+            # (the writer would refuse it).
+            if not os.path.lexists(path):
+                break
+            n += 1
+        self.name_uses[reason] = (base, n)
+        return path
+
+    def dump(self, reason, detail, wait=0.0):
+        """Write one snapshot; return its path, or None (failure or skip, logged)."""
+        if sys.is_finalizing():
+            return None
+        if wait > 0:
+            acquired = _dump_lock.acquire(timeout=min(wait, threading.TIMEOUT_MAX))
+        else:
+            acquired = _dump_lock.acquire(False)
+        self.skipped = not acquired
+        if not acquired:
+            log("%s: skipped, another dump is being written" % detail)
+            return None
+        path = failure = None
+        try:
+            self._prepare_directory()
+            path = self._path(reason)
+            label = detail if self.label is None else "%s: %s" % (self.label, detail)
+            dump(path, label=label, tracebacks=self.tracebacks)
+        except Exception as e:  # DumpError (an OSError) and anything else: never raise
+            failure = e
+        finally:
+            _dump_lock.release()
+        # Logged once the lock is free, so whoever reads the line can ask for the next dump.
+        if failure is None:
+            self.written.append(path)
+            log("wrote %s (%s)" % (path, detail))
+            return path
+        if isinstance(failure, DumpError) and "already running" in str(failure):
+            self.skipped = True
+            log("%s: skipped, another dump is being written" % detail)
+        else:
+            plain = isinstance(failure, OSError) and failure.strerror and not isinstance(failure, DumpError)
+            log("could not write %s (%s): %s" % (path or self.directory, detail,
+                                                 failure.strerror if plain else failure))
+        return None
+
+    def _prepare_directory(self):
+        """Make the directory (as os.makedirs, through safe_files: no link another user
+        planted on the way is followed) and say once what heapdiff does in one that other
+        users can write."""
+        shared = _probe.prepare_directory(os.fsencode(self.directory))
+        if shared and not self.shared_noted:
+            self.shared_noted = True
+            log("%s can be written by other users: snapshots are made there only under new names, "
+                 "never through a link, and rotation removes only this user's own files" % self.directory)
+
+    # --- the signal --------------------------------------------------------------------------
+
+    def on_signal(self, signum, frame):
+        if self.exiting:  # was pending when the exit hook switched the signal off
+            return
+        try:
+            self.dump("signal", signal_name(signum))
+        except Exception:  # dump() logs its own failures; a KeyboardInterrupt still goes through
+            pass
+
+    def take_signal(self, replaced):
+        """Install on_signal; returns how to undo that. `replaced` is the install this one
+        replaces (or None): if its handler is the one displaced, the program's handler from
+        before it is the one uninstall() will restore."""
+        displaced = _signal.signal(self.signum, self.on_signal)
+        same = replaced is not None and replaced.signum == self.signum and displaced == replaced.on_signal
+        self.previous_handler = replaced.previous_handler if same else displaced
+        return lambda: self.give_back_signal(displaced)
+
+    def give_back_signal(self, handler):
+        """Set `handler` (None: SIG_DFL) for the signal, if ours is still the one set."""
+        try:
+            if _signal.getsignal(self.signum) == self.on_signal:
+                _signal.signal(self.signum, _signal.SIG_DFL if handler is None else handler)
+        except (ValueError, OSError, TypeError):  # not the main thread: leave it, it is harmless
+            pass
+
+    def _ignore_signal_from_now_on(self):
+        """Set the trigger signal to SIG_IGN for the rest of the process's life.
+
+        After the atexit hooks, CPython's signal finalization resets every signal whose
+        handler is a Python function to SIG_DFL; SIGUSR2's default action terminates the
+        process, so a late SIGUSR2 would replace the exit status with -12. A signal set to
+        SIG_IGN is left alone (Modules/signalmodule.c, 3.8 to 3.13). signal.signal() runs
+        pending handlers first: on_signal returns at once now that `exiting` is set, but
+        another handler may raise (KeyboardInterrupt); the switch is then made again."""
+        for attempt in (1, 2):
+            try:
+                self.give_back_signal(_signal.SIG_IGN)
+                return
+            except BaseException:
+                if attempt == 2:
+                    raise
+
+    # --- exit --------------------------------------------------------------------------------
+
+    def on_exit(self):
+        self.exiting = True
+        if self.signum is not None:
+            self._ignore_signal_from_now_on()
+        # One deadline for both waits: the watchdog finishing what it is doing (a dump,
+        # its rotation) before the interpreter stops its daemon thread mid-way, then the
+        # lock for the exit dump.
+        deadline = time.monotonic() + EXIT_WAIT_SECONDS
+        self.close(timeout=EXIT_WAIT_SECONDS)
+        if self.at_exit:
+            self.dump("exit", "exit", wait=max(0.0, deadline - time.monotonic()))
+
+    # --- the watchdog thread ---------------------------------------------------------------
+
+    def _watch(self):
+        try:
+            self._watch_loop()
+        except BaseException as e:  # never let a traceback out of a daemon thread
+            if not sys.is_finalizing():
+                log("the trigger thread stopped: %r" % (e,))
+
+    def _watch_loop(self):
+        next_periodic = time.monotonic() + self.every if self.every is not None else None
+        while True:
+            timeout = POLL_SECONDS if self._rss_armed() else None
+            if next_periodic is not None:
+                until = max(0.0, next_periodic - time.monotonic())
+                timeout = until if timeout is None else min(timeout, until)
+            if self.owner is not None:  # wake up to see whether the child's code has ended
+                timeout = POLL_SECONDS if timeout is None else min(timeout, POLL_SECONDS)
+            if self.stop.wait(timeout):
+                return
+            if sys.is_finalizing() or (self.owner is not None and not self.owner.is_alive()):
+                return
+            now = time.monotonic()
+            if self._rss_armed():
+                self._check_rss(now)
+            if next_periodic is not None and now >= next_periodic:
+                self._periodic()
+                # Skip missed periods rather than dumping back to back.
+                next_periodic += self.every * max(1, int((time.monotonic() - next_periodic) // self.every) + 1)
+
+    def _rss_armed(self):
+        return self.threshold is not None and (self.max_dumps is None or self.rss_dumps < self.max_dumps)
+
+    def _check_rss(self, now):
+        rss = _memory.rss()
+        if rss is None or rss < self.threshold:
+            return
+        if self.last_rss_dump is not None and now - self.last_rss_dump < self.min_interval:
+            return
+        fmt = _memory.format_size
+        detail = "rss %s >= %s" % (fmt(rss), fmt(self.threshold))
+        if self.limit is not None:
+            detail += " of %s %s" % (fmt(self.limit), self.limit_source)
+        path = self.dump("rss", detail)
+        if path is None and self.skipped:
+            return  # skipped for another dump: try again at the next poll
+        self.last_rss_dump = time.monotonic()
+        self.rss_dumps += 1
+        # Escalate from where the process is now (the dump itself may have grown the RSS),
+        # so the next dump comes later in the growth, closer to the end.
+        self.threshold = self._next_threshold(max(self.threshold, rss, _memory.rss() or 0))
+        if not self._rss_armed():
+            log("rss trigger: %d dump(s) written, no more" % self.rss_dumps)
+
+    def _next_threshold(self, base):
+        return next_threshold(self.escalation, self.limit, base)
+
+    def _periodic(self):
+        path = self.dump("every", "every %s" % _format_seconds(self.every))
+        if path is None:
+            return
+        self.periodic_files.append(path)
+        while self.keep is not None and len(self.periodic_files) > self.keep:
+            old = self.periodic_files.pop(0)
+            # Only this user's own regular file under that name, relative to the checked
+            # directory, never through a link (safe_files' remove_file, as the C++ side).
+            try:
+                removed = _probe.remove_own_file(os.fsencode(old))
+            except OSError as e:
+                log("rotation: could not remove %s: %s" % (old, e))
+                continue
+            if not removed and os.path.lexists(old):
+                log("rotation: left %s: it is no longer a file of this user" % old)
+
+    def close(self, timeout=5.0):
+        self.stop.set()
+        if self.thread is not None and self.thread is not threading.current_thread():
+            self.thread.join(timeout=timeout)
+
+    def retire(self, signal_too=True):
+        """Undo what activation did: the exit hook, the handler (signal_too), the thread."""
+        atexit.unregister(self.on_exit)
+        if signal_too and self.signum is not None:
+            self.give_back_signal(self.previous_handler)
+        self.close()
+
+
+def _format_seconds(seconds):
+    if seconds < 1:
+        return "%gms" % (seconds * 1000)
+    for unit, scale in (("h", 3600), ("m", 60), ("s", 1)):
+        if seconds >= scale and seconds % scale == 0:
+            return "%d%s" % (seconds // scale, unit)
+    return "%gs" % seconds
+
+
+def install(directory=".", *, signal=_signal.SIGUSR2, at_exit=False, every=None, keep=5, rss=None,
+            max_dumps=3, min_interval="5s", escalate=None, label=None, tracebacks=True, tracemalloc=0):
+    """Dump the heap into ``directory`` when nobody is watching; replaces an earlier install().
+
+    signal       -- dump and continue on this signal (default SIGUSR2; None: no handler).
+                    Needs the main thread, as signal.signal() does. SIGKILL, SIGSTOP,
+                    SIGINT, SIGTERM and the signals that report a fault of the process
+                    (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, ...) are refused.
+    at_exit      -- dump when the interpreter exits normally (atexit).
+    every        -- dump periodically: seconds or "500ms", "30s", "5m", "1h"; keeps the
+                    last ``keep`` of these files (None: keep all).
+    rss          -- dump when the resident set size reaches this: bytes, "2GiB", or "80%"
+                    of the cgroup memory limit (of the machine's memory if none is set).
+                    At most ``max_dumps`` such dumps, at least ``min_interval`` apart; after
+                    each the threshold moves up (``escalate``): "halfway" to the limit
+                    (the default when a limit is known) or by a fraction ("10%", 0.1).
+    label        -- prefix of each snapshot's label (the label says the reason anyway).
+    tracebacks   -- passed to heapdiff.dump().
+    tracemalloc  -- if > 0, start tracemalloc with that many frames (up to 65535; when not
+                    tracing yet), so snapshots carry allocation tracebacks.
+    Returns an object describing what was installed (its ``written`` lists the files).
+    Every option is checked before anything is installed: TypeError for a value of the
+    wrong type, ValueError for a wrong value. When install() raises, nothing of it is
+    installed (no handler, thread, exit hook, tracemalloc) and an earlier install() is
+    left as it was.
+    """
+    config = Config(dict(directory=directory, signal=signal, at_exit=at_exit, every=every, keep=keep, rss=rss,
+                          max_dumps=max_dumps, min_interval=min_interval, escalate=escalate, label=label,
+                          tracebacks=tracebacks, tracemalloc=tracemalloc))
+    return _activate(_Triggers(config))
+
+
+def _activate(triggers):
+    """Start `triggers` and only then retire the install it replaces; a step that fails
+    undoes the steps before it, leaving the earlier install running as it was."""
+    global _active
+    replaced = _active
+    undo = []
+    try:
+        triggers.start_watchdog()
+        undo.append(triggers.close)
+        if triggers.config.tracemalloc_frames:
+            undo.append(_start_tracemalloc(triggers.config.tracemalloc_frames))
+        if triggers.signum is not None:
+            undo.append(triggers.take_signal(replaced))
+        atexit.register(triggers.on_exit)
+    except BaseException:
+        for step in reversed(undo):
+            step()
+        raise
+    _active = triggers
+    if replaced is not None:
+        # Its signal, when the new install took the same one, is the new handler's now.
+        replaced.retire(signal_too=replaced.signum != triggers.signum)
+    return triggers
+
+
+def _start_tracemalloc(frames):
+    """Start tracemalloc unless it is tracing already; returns how to undo that."""
+    import tracemalloc
+
+    if tracemalloc.is_tracing():
+        return lambda: None
+    tracemalloc.start(frames)
+    return tracemalloc.stop
+
+
+def uninstall():
+    """Remove the triggers install() set up: restore the signal handler, stop the thread."""
+    global _active
+    triggers, _active = _active, None
+    if triggers is not None:
+        triggers.retire()
+
+
+# Which threads are forking right now, and whether each is the main thread: told by the
+# parent's before-fork hook, read by the child's (the child keeps the forking thread's ident).
+_forking = {}
+
+
+def _before_fork():
+    _forking[threading.get_ident()] = threading.current_thread() is threading.main_thread()
+
+
+def _after_fork_in_parent():
+    _forking.pop(threading.get_ident(), None)
+
+
+def _after_fork_in_child():
+    """A forked child has no threads but the one that forked, and maybe a dump lock held
+    by a thread that no longer exists. Renew the lock and re-arm the watchdog: a forked
+    worker is where memory grows. The signal handler and the exit hook are inherited.
+
+    A child forked from a thread other than the main one has no main thread to end it:
+    it exits when its last thread does (as in plain CPython, without exit hooks). A
+    watchdog there would keep it alive, dumping forever, so it watches the forking thread
+    and stops once that thread's code has ended: the child exits when its code does."""
+    global _dump_lock
+    _dump_lock = threading.Lock()
+    from_main = _forking.pop(threading.get_ident(), True)
+    _forking.clear()
+    triggers = _active
+    if triggers is not None:
+        triggers.written = []
+        triggers.periodic_files = []
+        try:
+            triggers.start_watchdog(owner=None if from_main else threading.current_thread())
+        except Exception as e:
+            log("could not restart the trigger thread in the forked child: %s" % e)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(before=_before_fork, after_in_parent=_after_fork_in_parent,
+                        after_in_child=_after_fork_in_child)
