@@ -110,9 +110,17 @@ TRIGGER_CHILD = textwrap.dedent("""
     deadline = time.monotonic() + 60
     while len(t.written) < rounds and time.monotonic() < deadline:
         time.sleep(0.01)
+    # Hold the triggers still while the parent looks and the attacker swaps: no new dump
+    # (the periodic one is skipped while another holds the lock), and the last one's
+    # rotation done, so the directory holds exactly the last two.
+    from heapdiff import _trigger_runtime
+    _trigger_runtime._dump_lock.acquire()
+    while not (t.periodic_files == t.written[-2:]) and time.monotonic() < deadline:
+        time.sleep(0.01)
     print("\\n".join(t.written), flush=True)
     print("", flush=True)
     sys.stdin.readline()  # the attacker has swapped files under rotation's names
+    _trigger_runtime._dump_lock.release()
     n = len(t.written)
     while len(t.written) < n + 3 and time.monotonic() < deadline:
         time.sleep(0.01)
