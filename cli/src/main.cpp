@@ -2,7 +2,7 @@
 #include <string>
 #include <vector>
 
-#include "command_line.h"
+#include "commands/command_line.h"
 
 int main(int argc, char** argv) {
     return heapdiff::cli::run_command_line(std::vector<std::string>(argv + 1, argv + argc));

@@ -2,7 +2,7 @@
 # (a pending call queued by gdb on CPython 3.8-3.13, sys.remote_exec on 3.14+).
 #
 # It is not imported: the heapdiff command embeds this text and writes it into a request
-# directory in the target's /tmp (cli/src/attach_request.h): agent.py and stub.py are the
+# directory in the target's /tmp (cli/src/attach/attach_request.h): agent.py and stub.py are the
 # attaching user's, and only `work/` beside them is the target's user's, with `request` in
 # it. The target executes this with fresh globals (__name__ "__heapdiff_attach__",
 # __file__ its path), so nothing it does binds a name in the program's __main__. It imports

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <cstdio>
 #include <vector>
 
@@ -13,6 +14,7 @@
 #include "display_value.h"
 #include "gc_state.h"
 #include "heapdiff/error.h"
+#include "heapdiff/process_memory.h"
 #include "heapdiff/writer.h"
 #include "object_size.h"
 #include "process_facts.h"
@@ -125,14 +127,8 @@ std::vector<PyObject*> write_roots(SnapshotWriter& w, const std::string& probe_d
 // it can only come from a corrupt length.
 std::uint64_t address_space_bytes() {
     constexpr std::uint64_t kFallback = 1ull << 47;  // x86-64's user address space
-    std::FILE* f = std::fopen("/proc/self/statm", "r");
-    if (!f) return kFallback;
-    unsigned long long pages = 0;
-    const int n = std::fscanf(f, "%llu", &pages);
-    std::fclose(f);
-    const long page = sysconf(_SC_PAGESIZE);
-    if (n != 1 || pages == 0 || page <= 0) return kFallback;
-    return pages * static_cast<std::uint64_t>(page);
+    const std::optional<std::int64_t> bytes = process::address_space_bytes();
+    return bytes && *bytes > 0 ? static_cast<std::uint64_t>(*bytes) : kFallback;
 }
 
 class Walker {

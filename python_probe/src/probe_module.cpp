@@ -15,6 +15,7 @@
 #include "heapdiff/error.h"
 #include "heapdiff/safe_files.h"
 #include "heapdiff/version.h"
+#include "memory_binding.h"
 #include "python_refs.h"
 #include "reader_binding.h"
 #include "type_registry.h"
@@ -194,6 +195,13 @@ PyMethodDef methods[] = {
     {"remove_private_directory", probe_remove_private_directory, METH_VARARGS,
      "remove_private_directory(path, st_dev, st_ino, known: list of bytes) -> bool: remove the\n"
      "directory make_private_directory made, only it and only the names in known."},
+    {"process_memory",
+     reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(heapdiff::probe::process_memory_py)),
+     METH_VARARGS | METH_KEYWORDS,
+     "process_memory(cgroup_root=None, smaps=False) -> dict: this process's rss and peak_rss in\n"
+     "bytes; with cgroup_root (where the cgroup file systems are mounted) also cgroup_limit and\n"
+     "cgroup_current; with smaps=True also smaps (smaps_rollup's rss, pss, private_dirty, swap).\n"
+     "A value the system does not give is None."},
     {"read_snapshot", heapdiff::probe::read_snapshot_py, METH_VARARGS,
      "read_snapshot(path, select=None) -> dict: object columns as bytes, value and edges of\n"
      "the selected addresses, tracebacks, trace stats, facts and roots (tests, small tools)."},

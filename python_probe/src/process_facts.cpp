@@ -1,31 +1,16 @@
 #include "process_facts.h"
 
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 
+#include "heapdiff/process_memory.h"
 #include "python_refs.h"
 #include "utf8_text.h"
 
 namespace heapdiff::probe {
 namespace {
-
-std::int64_t resident_bytes() {
-    std::FILE* f = std::fopen("/proc/self/statm", "r");
-    if (!f) return -1;
-    long long pages_total = 0, pages_resident = 0;
-    int n = std::fscanf(f, "%lld %lld", &pages_total, &pages_resident);
-    std::fclose(f);
-    return n == 2 ? pages_resident * sysconf(_SC_PAGESIZE) : -1;
-}
-
-std::int64_t peak_resident_bytes() {
-    struct rusage usage {};
-    if (getrusage(RUSAGE_SELF, &usage) != 0) return -1;
-    return static_cast<std::int64_t>(usage.ru_maxrss) * 1024;  // Linux reports KiB
-}
 
 std::int64_t as_int(PyObject* v) {
     if (!v || !PyLong_Check(v)) return -1;
@@ -75,8 +60,8 @@ void write_process_facts(SnapshotWriter& w, const std::string& label) {
     w.add_fact("time", now);
     w.add_fact("label", std::string_view(label));
     w.add_fact("probe.version", std::string_view("0.1.0"));
-    w.add_fact("process.rss", resident_bytes());
-    w.add_fact("process.peak_rss", peak_resident_bytes());
+    w.add_fact("process.rss", process::resident_bytes().value_or(-1));
+    w.add_fact("process.peak_rss", process::peak_resident_bytes().value_or(-1));
 
     w.add_fact("python.version", std::string_view(Py_GetVersion()));
     w.add_fact("python.implementation", std::string_view("cpython"));

@@ -6,7 +6,7 @@
 #include <iostream>
 #include <stdexcept>
 
-#include "command_line.h"
+#include "commands/command_line.h"
 
 namespace heapdiff::test {
 namespace {

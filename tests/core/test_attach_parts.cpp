@@ -12,15 +12,16 @@
 #include <sstream>
 #include <string>
 
-#include "attach_injectors.h"
-#include "attach_request.h"
-#include "elf_symbols.h"
+#include "attach/attach_injectors.h"
+#include "attach/attach_request.h"
+#include "attach/target_process.h"
+#include "heapdiff/elf_symbols.h"
 #include "heapdiff/error.h"
-#include "target_process.h"
 #include "temp_dir.h"
 
 using namespace heapdiff;
 using namespace heapdiff::cli;
+using namespace heapdiff::process;
 
 namespace {
 

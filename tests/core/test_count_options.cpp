@@ -6,7 +6,7 @@
 #include <doctest/doctest.h>
 
 #include "cli_run.h"
-#include "count_option.h"
+#include "commands/count_option.h"
 #include "heapdiff/writer.h"
 #include "snapshot_builder.h"
 #include "temp_dir.h"

@@ -2,7 +2,7 @@
 // formula gets OWASP's leading quote; heapdiff's own numbers stay numbers.
 #include <doctest/doctest.h>
 
-#include "csv_cell.h"
+#include "render/csv_cell.h"
 
 using heapdiff::cli::csv_number_cell;
 using heapdiff::cli::csv_text_cell;

@@ -7,11 +7,11 @@
 
 #include "heapdiff/incident_report.h"
 #include "heapdiff/writer.h"
-#include "html_report.h"
-#include "html_table.h"
-#include "html_text.h"
+#include "render/html_report.h"
+#include "render/html_table.h"
+#include "render/html_text.h"
 #include "snapshot_builder.h"
-#include "svg_chart.h"
+#include "render/svg_chart.h"
 #include "temp_dir.h"
 
 using namespace heapdiff;

@@ -2,8 +2,8 @@
 // one writer of JSON (json_output.h), which keeps JSON as safe on a terminal.
 #include <doctest/doctest.h>
 
-#include "format_text.h"
-#include "json_output.h"
+#include "render/format_text.h"
+#include "render/json_output.h"
 #include "heapdiff/printable_text.h"
 
 using namespace heapdiff;

@@ -8,9 +8,9 @@
 #include "heapdiff/object_text.h"
 #include "heapdiff/printable_text.h"
 #include "heapdiff/report_bounds.h"
-#include "html_text.h"
-#include "json_output.h"
-#include "object_output.h"
+#include "render/html_text.h"
+#include "render/json_output.h"
+#include "render/object_output.h"
 #include "snapshot_builder.h"
 
 using namespace heapdiff;

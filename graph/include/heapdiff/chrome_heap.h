@@ -1,6 +1,6 @@
 // A snapshot in the shape of Chrome DevTools' heap snapshot (the .heapsnapshot JSON the
 // Memory tab loads): flat node and edge arrays of 32-bit fields over one string table,
-// node 0 the synthetic root. This is the model; cli/src/export_command.cpp writes it.
+// node 0 the synthetic root. This is the model; cli/src/commands/export_command.cpp writes it.
 //
 // DevTools groups "object" nodes by their name in its Summary view, so every Python
 // object is an "object" named after its type ("builtins.dict", "app.DB"), but a str,

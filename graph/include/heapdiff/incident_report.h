@@ -2,7 +2,7 @@
 // (oldest first) by the same library functions the single commands use: the trend of
 // totals and of the fastest growing types, the leak suspects, the types, the allocation
 // sites, the biggest retainers, cyclic trash and orphans of the newest snapshot. The
-// value only; cli/src/html_report.cpp turns it into a page.
+// value only; cli/src/render/html_report.cpp turns it into a page.
 #pragma once
 
 #include <cstdint>

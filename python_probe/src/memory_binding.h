@@ -1,0 +1,12 @@
+// heapdiff._probe.process_memory(): what the process room (process/) reads about this
+// process's memory, as one dict for heapdiff/_memory.py, so Python reads no /proc or cgroup
+// file itself and there is one copy of those readers.
+#pragma once
+
+#include "py_compat.h"
+
+namespace heapdiff::probe {
+
+PyObject* process_memory_py(PyObject* self, PyObject* args, PyObject* kwargs);
+
+}  // namespace heapdiff::probe
