@@ -96,8 +96,9 @@ gdb_for_tests
 # --- C++: configure, build, install the analyzer, ctest. --------------------------------------
 # Release with assertions on (no -DNDEBUG), -O2: these flags also make the analyzer every host
 # suite's pip install links (the probe is left out here: every pip install builds it, against
-# each interpreter's own headers) and the sid chroot's analyzer (sid_suites).
-analyzer_flags="-DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE=-O2 -DCMAKE_C_FLAGS_RELEASE=-O2"
+# each interpreter's own headers) and the sid chroot's analyzer (sid_suites). Both compile the
+# analyzer, never import one (an empty HEAPDIFF_ANALYZER_PREFIX).
+analyzer_flags="-DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE=-O2 -DCMAKE_C_FLAGS_RELEASE=-O2 -DHEAPDIFF_ANALYZER_PREFIX="
 host_analyzer=  # build/analyzer/host once installed from this run's build; empty: pip builds it all
 
 # analyzer_install BUILD_DIR PREFIX: the shell command that installs a built analyzer into
