@@ -38,7 +38,10 @@ fi
 export PATH="$venv/bin:$PATH" VIRTUAL_ENV=$venv
 
 echo "== pip install . into build/venv-demo ($("$venv/bin/python" -V); the first build takes a minute)"
-# The CMake tree lives in build/pip-<wheel tag> (pyproject.toml), so a re-run is incremental.
+# A plain install, as a user makes it: the whole project, analyzer and probe, in one CMake tree
+# (build/pip-<wheel tag>, pyproject.toml), so a re-run is incremental. ccache (when CMake finds
+# it) shares test.sh's bounded cache in build/ccache.
+export CCACHE_DIR=$PWD/build/ccache CCACHE_BASEDIR=$PWD CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-1G}
 python -m pip install --quiet .
 
 echo

@@ -7,6 +7,7 @@ set -euo pipefail
 
 packages=(
   build-essential g++ cmake ninja-build pkg-config  # toolchain (CMake >= 3.18, Ninja >= 1.10)
+  ccache                                             # reuses identical compiles across build trees
   libboost-graph-dev libgraphviz-dev libcli11-dev    # graph/ and cli/
   nlohmann-json3-dev                                 # cli/: JSON output
   libzstd-dev                                        # core/: snapshots are zstd frames

@@ -2,9 +2,11 @@
 # The test command. Builds the C++ project in build/ and runs its CTest suite, then for every
 # supported CPython (3.8-3.13) installs the project with pip into build/venv-<version> and
 # runs tests/python with pytest, then does the same for CPython 3.14 and 3.15 inside a Debian
-# sid chroot (made on first use, see sid_suites below). Prints one line per suite, then the
-# wall time, then "N passed, M failed" as the last line. Exits non-zero if any suite failed
-# or ran no test.
+# sid chroot (made on first use, see sid_suites below). The analyzer (core, graph, cli) is
+# compiled once per environment and installed into build/analyzer/<host|sid>; each pip install
+# imports it and compiles only the probe (HACKING.md, "Build and test"). Prints one line per
+# suite, then each step's time, the wall time, then "N passed, M failed" as the last line.
+# Exits non-zero if any suite failed or ran no test.
 #
 #   HEAPDIFF_TEST_PYTHONS="3.11.7 3.13.0" bash scripts/test.sh   # only these pyenv versions
 #   HEAPDIFF_TEST_SID=0 bash scripts/test.sh                     # not 3.14/3.15 (quicker, locally)
@@ -57,6 +59,17 @@ fi
 export PATH="/usr/bin:$PATH"
 export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1
 
+# ccache (CMakeLists.txt puts it in front of every compile when it finds it), settings by
+# environment so they hold for every compile below, pip's included: the cache in build/ccache
+# (a fresh clone starts cold; CI's cache of build/ stays under max_size), base_dir the checkout
+# (paths below it are hashed relative, so the same compile in two build trees of equal depth,
+# build/pip-<tag>, hits).
+export CCACHE_DIR=$root/build/ccache CCACHE_BASEDIR=$root CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-1G}
+
+# step_time NAME SECONDS: one row of the step-time table printed at the end.
+step_times=()
+step_time() { step_times+=("$(printf '%-30s %5s s' "$1" "$2")"); }
+
 # --- gdb for attach on 3.8-3.13. ------------------------------------------------------------
 # Debian 12's gdb 13 cannot restore a thread's extended register state on CPUs with AMX
 # (PTRACE_SETREGSET fails: "Couldn't write extended state status"), and the target of its
@@ -80,9 +93,19 @@ gdb_for_tests() {
 mkdir -p build
 gdb_for_tests
 
-# --- C++: configure, build, ctest. -----------------------------------------------------------
-# Release with assertions on (no -DNDEBUG). The probe is left out here: every pip install
-# below builds it, against each interpreter's own headers.
+# --- C++: configure, build, install the analyzer, ctest. --------------------------------------
+# Release with assertions on (no -DNDEBUG), -O2: these flags also make the analyzer every host
+# suite's pip install links (the probe is left out here: every pip install builds it, against
+# each interpreter's own headers) and the sid chroot's analyzer (sid_suites). Both compile the
+# analyzer, never import one (an empty HEAPDIFF_ANALYZER_PREFIX).
+analyzer_flags="-DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE=-O2 -DCMAKE_C_FLAGS_RELEASE=-O2 -DHEAPDIFF_ANALYZER_PREFIX="
+host_analyzer=  # build/analyzer/host once installed from this run's build; empty: pip builds it all
+
+# analyzer_install BUILD_DIR PREFIX: the shell command that installs a built analyzer into
+# PREFIX (made afresh: nothing of an older install can remain; `cmake --install` keeps each
+# file's time, so the probe builds recompile only what really changed).
+analyzer_install() { echo "rm -rf '$2' && cmake --install '$1' --prefix '$2'"; }
+
 ctest_suite() {
   local log=$logs/ctest.log t0=$SECONDS
   # A cache left by another CMake (pip's cmake under pyenv) or another generator cannot be
@@ -92,20 +115,31 @@ ctest_suite() {
          grep -qxF "CMAKE_GENERATOR:INTERNAL=Ninja" build/CMakeCache.txt; }; then
     rm -rf build/CMakeCache.txt build/CMakeFiles
   fi
-  if ! cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release \
-         -DCMAKE_CXX_FLAGS_RELEASE=-O2 -DCMAKE_C_FLAGS_RELEASE=-O2 \
+  # shellcheck disable=SC2086
+  if ! cmake -S . -B build -G Ninja $analyzer_flags \
          -DHEAPDIFF_BUILD_TESTS=ON -DHEAPDIFF_BUILD_PROBE=OFF >"$log" 2>&1; then
     report FAIL ctest "cmake configure failed" "$log"; return
   fi
+  # Always built and installed before any pip install: a changed source is in the analyzer
+  # the suites import (ninja rebuilds only what changed).
   if ! cmake --build build >>"$log" 2>&1; then
     report FAIL ctest "C++ build failed" "$log"; return
   fi
-  local build_s=$((SECONDS - t0)) rc=0
+  local build_s=$((SECONDS - t0)) t1=$SECONDS
+  step_time "ctest build" "$build_s"
+  if bash -c "$(analyzer_install build "$root/build/analyzer/host")" >>"$log" 2>&1; then
+    host_analyzer=$root/build/analyzer/host
+  else
+    report FAIL analyzer "cmake --install of the host analyzer failed" "$log"
+  fi
+  step_time "analyzer install (host)" $((SECONDS - t1))
+  local t2=$SECONDS rc=0
   (cd build && ctest --output-on-failure --no-tests=error) >>"$log" 2>&1 || rc=$?
+  step_time "ctest tests" $((SECONDS - t2))
   local line
   line=$(grep -E 'tests passed|No tests were found' "$log" | tail -n 1 || true)
   if [[ $rc -eq 0 ]]; then
-    report ok ctest "${line:-passed}  (build ${build_s} s, tests $((SECONDS - t0 - build_s)) s)"
+    report ok ctest "${line:-passed}  (build ${build_s} s, tests $((SECONDS - t2)) s)"
   else
     report FAIL ctest "ctest exit $rc: ${line:-no summary}" "$log"
   fi
@@ -123,14 +157,18 @@ in_env() {
     chroot "$sid_root" env -u VIRTUAL_ENV -u PIP_FIND_LINKS -u PIP_INDEX_URL -u PIP_EXTRA_INDEX_URL \
       -u PIP_CERT -u PIP_CONFIG_FILE -u SSL_CERT_FILE -u SSL_CERT_DIR -u REQUESTS_CA_BUNDLE -u CURL_CA_BUNDLE HOME=/root PATH=/usr/local/bin:/usr/bin:/bin \
       PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 "${pip_env[@]}" "${pass[@]}" \
+      CCACHE_DIR=/work/heapdiff/build/ccache CCACHE_BASEDIR=/work/heapdiff \
       bash -c "cd /work/heapdiff && $1"
   else
     bash -c "cd '$root' && $1"
   fi
 }
 
+# python_suite VERSION=PYTHON [host|sid] [ANALYZER_PREFIX]: one interpreter's suite. With a
+# prefix (an analyzer installed by this run) pip compiles only the probe and copies that
+# analyzer's `heapdiff` into the venv; without one it builds everything.
 python_suite() {
-  local ver=${1%%=*} python=${1#*=} where=${2:-host}
+  local ver=${1%%=*} python=${1#*=} where=${2:-host} prefix=${3:-}
   local name="python $ver" venv=$root/build/venv-$ver log=$logs/python-$ver.log t0=$SECONDS
   [[ $where == sid ]] && venv=/work/heapdiff/build/venv-sid-${ver%.*}
   : >"$log"
@@ -143,11 +181,23 @@ python_suite() {
   # No build isolation: the build backend is installed once into the venv instead of into a
   # fresh temporary env on every run, and the CMake tree in build/pip-<wheel tag> (set in
   # pyproject.toml) is reused, so a re-run only recompiles what changed.
+  local import=
+  [[ -z $prefix ]] || import="--config-settings=cmake.define.HEAPDIFF_ANALYZER_PREFIX=$prefix"
   if ! in_env "export PATH='$venv/bin':\$PATH VIRTUAL_ENV='$venv'
         { python -c 'import scikit_build_core' 2>/dev/null ||
             python -m pip install --quiet 'scikit-build-core>=0.10'; } &&
-        python -m pip install --quiet --no-build-isolation '.[test]'" >>"$log" 2>&1; then
+        python -m pip install --quiet --no-build-isolation $import '.[test]'" >>"$log" 2>&1; then
     report FAIL "$name" "pip install failed after $((SECONDS - t0)) s" "$log"; return
+  fi
+  # The venv's command is this tree's: the analyzer's own file when imported, and its version
+  # is the probe's.
+  if ! in_env "export PATH='$venv/bin':\$PATH
+        [[ \$(command -v heapdiff) == '$venv/bin/heapdiff' ]] || { echo 'heapdiff in PATH is not the venv one'; exit 1; }
+        [[ -z '$prefix' ]] || cmp '$venv/bin/heapdiff' '$prefix/bin/heapdiff' ||
+          { echo 'the venv heapdiff is not the analyzer in $prefix'; exit 1; }
+        cmd=\$(heapdiff --version) && probe=\$(python -c 'import heapdiff; print(heapdiff.__version__)') &&
+        [[ \$cmd == \"heapdiff \$probe \"* ]] || { echo \"heapdiff --version says '\$cmd', the probe '\$probe'\"; exit 1; }" >>"$log" 2>&1; then
+    report FAIL "$name" "the installed heapdiff is not this build's" "$log"; return
   fi
   local build_s=$((SECONDS - t0)) rc=0
   # The venv's bin/ first, so tests that run the `heapdiff` command get this build's.
@@ -160,6 +210,8 @@ python_suite() {
   [[ -n $line ]] || line=$(grep -m 1 -E '^E ' "$log" | sed 's/^E *//' || true)
   n_passed=$(grep -oE '[0-9]+ passed' <<<"$line" | grep -oE '[0-9]+' || echo 0)
   local times="(install ${build_s} s, tests $((SECONDS - t0 - build_s)) s)"
+  step_time "$name install" "$build_s"
+  step_time "$name tests" $((SECONDS - t0 - build_s))
   if [[ $rc -eq 5 ]]; then
     report FAIL "$name" "pytest collected no tests (exit 5)  $times" "$log"
   elif [[ $rc -ne 0 ]]; then
@@ -296,6 +348,18 @@ sid_suites() {
   # Not in a subshell: its bind mounts must reach sid_mounts to be undone.
   sid_pip_env >"$logs/sid-pip-env"
   mapfile -t pip_env <"$logs/sid-pip-env"
+  # One analyzer for both sid suites, built inside the chroot: its g++, libstdc++, Boost and
+  # zstd are not the host's, so the host's install cannot serve it.
+  local sid_analyzer= t0=$SECONDS alog=$logs/analyzer-sid.log where=sid
+  if in_env "cmake -S . -B build/analyzer-build-sid -G Ninja $analyzer_flags \
+               -DHEAPDIFF_BUILD_TESTS=OFF -DHEAPDIFF_BUILD_PROBE=OFF &&
+             cmake --build build/analyzer-build-sid &&
+             $(analyzer_install build/analyzer-build-sid /work/heapdiff/build/analyzer/sid)" >"$alog" 2>&1; then
+    sid_analyzer=/work/heapdiff/build/analyzer/sid
+  else
+    report FAIL "sid analyzer" "build or install in the chroot failed" "$alog"
+  fi
+  step_time "analyzer build+install (sid)" $((SECONDS - t0))
   for v in $sid_pythons; do
     local py=/usr/bin/python$v full
     if ! full=$(chroot "$sid_root" "$py" -c 'import platform; print(platform.python_version())' 2>/dev/null); then
@@ -303,7 +367,7 @@ sid_suites() {
     fi
     # python_suite, run inside the chroot with the chroot's own PATH; its venv is
     # build/venv-sid-<version> (made by that interpreter, so not runnable from the host).
-    python_suite "$full=$py" sid
+    python_suite "$full=$py" sid "$sid_analyzer"
   done
   sid_unmount
   trap - EXIT INT TERM
@@ -314,10 +378,12 @@ if [[ ${#interpreters[@]} -eq 0 ]]; then
   report FAIL python "no CPython 3.8-3.13 found (pyenv or python3)"
 fi
 for i in "${interpreters[@]}"; do
-  python_suite "$i"
+  python_suite "$i" host "$host_analyzer"
 done
 [[ ${HEAPDIFF_TEST_SID:-1} == 0 ]] || sid_suites
 
+echo "step times:"
+printf '  %s\n' "${step_times[@]}"
 echo "total wall time: $((SECONDS - start)) s"
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]
