@@ -129,7 +129,11 @@ def test_steady_leak_survivors_exclude_the_churn(run_cli, steady):
     assert rows["builtins.bytes"]["size"] == ITERATIONS * sys.getsizeof(bytes(BODY))
     assert rows["builtins.dict"]["count"] == ITERATIONS
     assert "thirdparty.sessions.PreparedRequest" not in rows
-    assert all(g["count"] == ITERATIONS for g in data["groups"]), data["groups"]
+    # Every other group is a leaked object's part too: no churn survives. Its count is a lower
+    # bound (docs/DIFF.md, "Address reuse": a small str the same line allocated, freed after the
+    # first snapshot and its address taken by a leaked one, reads as the same object; seen once
+    # on 3.12, 39 of 40): at most ITERATIONS, and never fewer than one or two short.
+    assert all(ITERATIONS - 2 <= g["count"] <= ITERATIONS for g in data["groups"]), data["groups"]
     # The churn: each PreparedRequest alive in snapshot 2, and its headers dict.
     assert data["churn"]["count"] >= 2 * HISTORY
     r = run_cli("diff", *steady, "--no-color")
