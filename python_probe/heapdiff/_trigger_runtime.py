@@ -70,13 +70,10 @@ class _Triggers:
         self.periodic_files = []  # the periodic ones still on disk, oldest first
         self.stop = threading.Event()
         self.thread = None
-        self.owner = None  # in a child forked from a non-main thread: the thread it runs in
         self.shared_noted = False  # the note about a directory others can write was logged
 
-    def start_watchdog(self, owner=None):
-        """Reset the counters and start the watchdog (at install, and in a forked child).
-        With `owner`, the watchdog stops once that thread has ended (see _after_fork_in_child)."""
-        self.owner = owner
+    def start_watchdog(self):
+        """Reset the counters and start the watchdog (at install, and in a forked child)."""
         self.rss_dumps = 0
         self.last_rss_dump = None
         self.threshold = self.first_threshold
@@ -226,11 +223,9 @@ class _Triggers:
             if next_periodic is not None:
                 until = max(0.0, next_periodic - time.monotonic())
                 timeout = until if timeout is None else min(timeout, until)
-            if self.owner is not None:  # wake up to see whether the child's code has ended
-                timeout = POLL_SECONDS if timeout is None else min(timeout, POLL_SECONDS)
             if self.stop.wait(timeout):
                 return
-            if sys.is_finalizing() or (self.owner is not None and not self.owner.is_alive()):
+            if sys.is_finalizing():
                 return
             now = time.monotonic()
             if self._rss_armed():
@@ -401,8 +396,9 @@ def _after_fork_in_child():
 
     A child forked from a thread other than the main one has no main thread to end it:
     it exits when its last thread does (as in plain CPython, without exit hooks). A
-    watchdog there would keep it alive, dumping forever, so it watches the forking thread
-    and stops once that thread's code has ended: the child exits when its code does."""
+    watchdog there would keep it alive, dumping forever, and it cannot watch the forking
+    thread end (on 3.14+ no other thread runs again once it has), so there the periodic and
+    RSS dumps are off: the child exits when its code does. Its signal handler stays."""
     global _dump_lock
     _dump_lock = threading.Lock()
     from_main = _forking.pop(threading.get_ident(), True)
@@ -411,8 +407,13 @@ def _after_fork_in_child():
     if triggers is not None:
         triggers.written = []
         triggers.periodic_files = []
+        if not from_main:
+            if triggers.every is not None or triggers.threshold is not None:
+                log("the periodic and rss triggers are off in process %d: it was forked from a thread "
+                    "other than the main one, and a trigger thread would keep it alive" % os.getpid())
+            return
         try:
-            triggers.start_watchdog(owner=None if from_main else threading.current_thread())
+            triggers.start_watchdog()
         except Exception as e:
             log("could not restart the trigger thread in the forked child: %s" % e)
 

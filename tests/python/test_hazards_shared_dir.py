@@ -23,6 +23,12 @@ pytestmark = pytest.mark.skipif(os.geteuid() != 0 or shutil.which("setpriv") is 
                                 reason="the attack runs as user nobody: needs root and setpriv")
 
 
+# A Python that user nobody may run: the system's (pyenv's live under /root, mode 0700); the
+# sid chroot has only python3.X.
+ATTACKER_PYTHON = next((p for p in ("/usr/bin/python3", "/usr/bin/python%d.%d" % sys.version_info[:2])
+                        if os.access(p, os.X_OK)), "/usr/bin/python3")
+
+
 def as_nobody(*argv):
     """Run argv as the unprivileged user nobody (no groups)."""
     return subprocess.run(["setpriv", "--reuid=%d" % NOBODY, "--regid=%d" % NOBODY, "--clear-groups", *argv],
@@ -34,7 +40,7 @@ def plant_links(links):
     script = "import os, sys\nfor line in sys.stdin.read().splitlines():\n    link, target = line.split('\\t')\n" \
              "    os.symlink(target, link)\n"
     subprocess.run(["setpriv", "--reuid=%d" % NOBODY, "--regid=%d" % NOBODY, "--clear-groups",
-                    "/usr/bin/python3", "-c", script], input="".join("%s\t%s\n" % kv for kv in links.items()),
+                    ATTACKER_PYTHON, "-c", script], input="".join("%s\t%s\n" % kv for kv in links.items()),
                    text=True, timeout=60, check=True)
 
 
@@ -162,7 +168,7 @@ def test_periodic_trigger_and_rotation_in_a_shared_directory(shared):
         # so that it can, and let it put a link to a root file and a file of its own there.
         os.chmod(sticky, 0o777)
         swapped_link, swapped_file = written[-2], written[-1]
-        as_nobody("/usr/bin/python3", "-c", textwrap.dedent("""
+        as_nobody(ATTACKER_PYTHON, "-c", textwrap.dedent("""
             import os, sys
             link, own, target = sys.argv[1:]
             os.rename(link, link + ".moved")
@@ -199,7 +205,7 @@ FORK_CHILD = textwrap.dedent("""
     def worker():
         pid = os.fork()
         if pid == 0:
-            time.sleep(0.2)  # long enough for the child's watchdog to dump
+            time.sleep(0.2)  # a watchdog re-armed here would dump (and keep the child alive)
             return  # the child's code ends here, without os._exit, as in plain CPython
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
@@ -223,6 +229,7 @@ def test_child_forked_from_a_non_main_thread_exits(tmp_path):
     r = subprocess.run([sys.executable, "-c", FORK_CHILD, str(tmp_path)], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "child exited 0", (r.stdout, r.stderr)
+    assert "the periodic and rss triggers are off in process" in r.stderr  # said, not silent
     assert "Traceback" not in r.stderr
 
 
