@@ -1,4 +1,5 @@
 #include "heapdiff/diff.h"
+#include "heapdiff/memory_account.h"
 
 #include <fnmatch.h>
 
@@ -392,19 +393,30 @@ std::uint64_t walked_bytes(const Snapshot& s) {
 }
 
 // Memory the walk cannot explain: RSS (or tracemalloc's traced total) grew while the
-// walked objects did not grow as much. Said with what to run next, since the answer is
-// then in tracemalloc's traces or in objects nothing refers to, not in the table above.
-void note_unexplained_growth(const Snapshot& first, const Snapshot& last, bool traces, DiffReport& report) {
+// walked objects did not grow as much. With a memory map in both snapshots the account
+// says where it went (heapdiff memory); without one, what to run next.
+void note_unexplained_growth(const Snapshot& first, const Snapshot& last, const std::vector<std::string>& names,
+                             bool traces, DiffReport& report) {
     constexpr std::int64_t kMin = 1 << 20;  // below a MiB, allocator noise
     const std::int64_t walked = static_cast<std::int64_t>(walked_bytes(last)) - static_cast<std::int64_t>(walked_bytes(first));
     auto mib = [](std::int64_t b) {
         return b < (1 << 20) ? std::to_string((b + 512) >> 10) + " KiB" : std::to_string((b + (1 << 19)) >> 20) + " MiB";
     };
+    const MemoryAccount before = memory_account(first), after = memory_account(last);
+    const bool accounted = before.available && after.available;
     auto check = [&](const char* what, std::string_view key) {
         const std::int64_t a = int_fact_or(first, key, -1), b = int_fact_or(last, key, -1);
         if (a < 0 || b < 0 || b - a < kMin || b - a < 2 * std::max<std::int64_t>(walked, 0)) return;
         std::string note = std::string(what) + " grew by " + mib(b - a) + " while the walked objects grew by " +
                            (walked >= 0 ? mib(walked) : "-" + mib(-walked)) + ": memory the objects do not explain.";
+        if (accounted && key == "process.rss") {
+            // The account names the category that grew and the step that fits it.
+            for (const MemoryFinding& f : memory_findings({before, after}, {names.front(), names.back()}))
+                if (f.kind != "objects_grew" && f.kind != "no_growth") note += " " + f.text;
+            note += " (heapdiff memory " + names.front() + " " + names.back() + ")";
+            report.notes.push_back(note);
+            return;
+        }
         const bool tracing = int_fact_or(last, "tracemalloc.tracing", 0) > 0;
         if (tracing && !traces) note += " See where it was allocated: --group-by lineno.";
         else if (!tracing) note += " Take the snapshots with tracemalloc on (dump(tracebacks=True) after tracemalloc.start()) to see where.";
@@ -524,7 +536,7 @@ DiffReport diff_snapshots(const std::vector<const Snapshot*>& snaps, const std::
         report.groups = table.finish();
     }
     sort_groups(report.groups, o.sort);
-    note_unexplained_growth(*snaps.front(), *snaps.back(), traces, report);
+    note_unexplained_growth(*snaps.front(), *snaps.back(), names, traces, report);
     if (o.min_size) {  // after the notes: they speak of all the memory, not only the rows shown
         auto small = [&](const GroupDiff& g) {
             return static_cast<std::uint64_t>(g.size_diff < 0 ? -g.size_diff : g.size_diff) < o.min_size;

@@ -153,7 +153,8 @@ private:
 
         bool known = tag == format::kStrings || tag == format::kTypes || tag == format::kObjects ||
                      tag == format::kEdges || tag == format::kTracebacks || tag == format::kTraceStats ||
-                     tag == format::kTraceBlocks ||
+                     tag == format::kTraceBlocks || tag == format::kMappings || tag == format::kPymallocArenas ||
+                     tag == format::kPymallocClasses || tag == format::kMallocArenas ||
                      tag == format::kRoots || tag == format::kFacts || tag == format::kEnd;
         if (!known) {
             if (flags & format::kSectionRequired)
@@ -190,6 +191,10 @@ private:
             case format::kTracebacks: read_tracebacks(p); break;
             case format::kTraceStats: read_trace_stats(p); break;
             case format::kTraceBlocks: read_trace_blocks(p); break;
+            case format::kMappings: read_mappings(p); break;
+            case format::kPymallocArenas: read_pymalloc_arenas(p); break;
+            case format::kPymallocClasses: read_pymalloc_classes(p); break;
+            case format::kMallocArenas: read_malloc_arenas(p); break;
             case format::kRoots: read_roots(p); break;
             case format::kFacts: read_facts(p); break;
         }
@@ -217,6 +222,10 @@ private:
             case format::kTracebacks: return {detail::Claim::TableRows, 2};
             case format::kTraceStats: return {detail::Claim::TableRows, 4};
             case format::kTraceBlocks: return {detail::Claim::TableRows, 4};
+            case format::kMappings: return {detail::Claim::TableRows, 8};
+            case format::kPymallocArenas: return {detail::Claim::TableRows, 7};
+            case format::kPymallocClasses: return {detail::Claim::TableRows, 4};
+            case format::kMallocArenas: return {detail::Claim::TableRows, 6};
             case format::kRoots: return {detail::Claim::TableRows, 2};
             case format::kFacts: return {detail::Claim::TableRows, 3};
         }
@@ -427,6 +436,72 @@ private:
         }
     }
 
+    // The memory map (1.2). Sizes are what the kernel and the allocators said; a row that
+    // cannot be true of any address space (a mapping or an arena past 2^64, a figure
+    // larger than its range) is corrupted, so the account never sums impossible numbers.
+    void read_mappings(ByteReader& p) {
+        std::uint64_t n = claimed_count(p, 8, detail::Claim::TableRows);
+        for (std::uint64_t i = 0; i < n; ++i) {
+            Mapping m;
+            m.start = p.varint();
+            m.size = p.varint();
+            m.perms = p.u8();
+            m.path = StringId(checked32(p, p.varint()));
+            m.rss = p.varint();
+            m.pss = p.varint();
+            m.private_dirty = p.varint();
+            m.swap = p.varint();
+            if (m.start + m.size < m.start || m.rss > m.size || m.pss > m.size || m.private_dirty > m.size ||
+                m.swap > m.size)
+                p.fail("a mapping's figures exceed its range");
+            snap_.mappings.push_back(m);
+        }
+    }
+
+    void read_pymalloc_arenas(ByteReader& p) {
+        std::uint64_t n = claimed_count(p, 7, detail::Claim::TableRows);
+        for (std::uint64_t i = 0; i < n; ++i) {
+            PymallocArena a;
+            a.address = p.varint();
+            a.size = p.varint();
+            a.pools = checked32(p, p.varint());
+            a.free_pools = checked32(p, p.varint());
+            a.used_bytes = p.varint();
+            a.used_blocks = p.varint();
+            a.resident = p.varint();
+            if (a.address + a.size < a.address || a.used_bytes > a.size || a.resident > a.size ||
+                a.free_pools > a.pools)
+                p.fail("an arena's figures exceed its size");
+            snap_.pymalloc_arenas.push_back(a);
+        }
+    }
+
+    void read_pymalloc_classes(ByteReader& p) {
+        std::uint64_t n = claimed_count(p, 4, detail::Claim::TableRows);
+        for (std::uint64_t i = 0; i < n; ++i) {
+            PymallocClass c;
+            c.block_size = checked32(p, p.varint());
+            c.pools = p.varint();
+            c.blocks_in_use = p.varint();
+            c.blocks_free = p.varint();
+            snap_.pymalloc_classes.push_back(c);
+        }
+    }
+
+    void read_malloc_arenas(ByteReader& p) {
+        std::uint64_t n = claimed_count(p, 6, detail::Claim::TableRows);
+        for (std::uint64_t i = 0; i < n; ++i) {
+            MallocArena a;
+            a.number = p.varint();
+            a.free_bytes = p.varint();
+            a.free_chunks = p.varint();
+            a.system_current = p.varint();
+            a.system_max = p.varint();
+            a.mmapped = p.varint();
+            snap_.malloc_arenas.push_back(a);
+        }
+    }
+
     void read_roots(ByteReader& p) {
         std::uint64_t modules = claimed_count(p, 2, detail::Claim::TableRows);
         for (std::uint64_t i = 0; i < modules; ++i) {
@@ -484,6 +559,8 @@ private:
             if (bad_string(f.filename)) fail("corrupted: a traceback names a missing string");
         for (const ModuleRoot& m : snap_.module_roots)
             if (bad_string(m.name)) fail("corrupted: a module root names a missing string");
+        for (const Mapping& m : snap_.mappings)
+            if (bad_string(m.path)) fail("corrupted: a mapping names a missing string");
         for (TypeId t : snap_.type)
             if (t.value > snap_.types.size()) fail("corrupted: an object has an unknown type id");
         for (TracebackId t : snap_.traceback)

@@ -234,6 +234,55 @@ void SnapshotWriter::add_trace_block(const TraceBlock& block) {
     maybe_flush_table(format::kTraceBlocks, trace_blocks_);
 }
 
+void SnapshotWriter::add_mapping(const Mapping& m) {
+    auto& rows = mappings_.rows;
+    rows.varint(m.start);
+    rows.varint(m.size);
+    rows.u8(m.perms);
+    rows.varint(m.path.value);
+    rows.varint(m.rss);
+    rows.varint(m.pss);
+    rows.varint(m.private_dirty);
+    rows.varint(m.swap);
+    ++mappings_.count;
+    maybe_flush_table(format::kMappings, mappings_);
+}
+
+void SnapshotWriter::add_pymalloc_arena(const PymallocArena& a) {
+    auto& rows = pymalloc_arenas_.rows;
+    rows.varint(a.address);
+    rows.varint(a.size);
+    rows.varint(a.pools);
+    rows.varint(a.free_pools);
+    rows.varint(a.used_bytes);
+    rows.varint(a.used_blocks);
+    rows.varint(a.resident);
+    ++pymalloc_arenas_.count;
+    maybe_flush_table(format::kPymallocArenas, pymalloc_arenas_);
+}
+
+void SnapshotWriter::add_pymalloc_class(const PymallocClass& c) {
+    auto& rows = pymalloc_classes_.rows;
+    rows.varint(c.block_size);
+    rows.varint(c.pools);
+    rows.varint(c.blocks_in_use);
+    rows.varint(c.blocks_free);
+    ++pymalloc_classes_.count;
+    maybe_flush_table(format::kPymallocClasses, pymalloc_classes_);
+}
+
+void SnapshotWriter::add_malloc_arena(const MallocArena& a) {
+    auto& rows = malloc_arenas_.rows;
+    rows.varint(a.number);
+    rows.varint(a.free_bytes);
+    rows.varint(a.free_chunks);
+    rows.varint(a.system_current);
+    rows.varint(a.system_max);
+    rows.varint(a.mmapped);
+    ++malloc_arenas_.count;
+    maybe_flush_table(format::kMallocArenas, malloc_arenas_);
+}
+
 void SnapshotWriter::add_module_root(std::uint64_t address, StringId name) {
     module_roots_.varint(address);
     module_roots_.varint(name.value);
@@ -278,6 +327,10 @@ void SnapshotWriter::finish() {
     flush_table(format::kTraceStats, trace_stats_);
     flush_table(format::kTraceBlocks, trace_blocks_);
     flush_table(format::kFacts, facts_);
+    flush_table(format::kMappings, mappings_);
+    flush_table(format::kPymallocArenas, pymalloc_arenas_);
+    flush_table(format::kPymallocClasses, pymalloc_classes_);
+    flush_table(format::kMallocArenas, malloc_arenas_);
     ByteWriter roots;
     roots.varint(module_root_count_);
     roots.append(module_roots_);
@@ -325,6 +378,10 @@ void write_snapshot(const Snapshot& s, const std::string& path, WriterOptions op
     }
     for (const TraceStat& t : s.trace_stats) w.add_trace_stat(t);
     for (const TraceBlock& b : s.trace_blocks) w.add_trace_block(b);
+    for (const Mapping& m : s.mappings) w.add_mapping(m);
+    for (const PymallocArena& a : s.pymalloc_arenas) w.add_pymalloc_arena(a);
+    for (const PymallocClass& c : s.pymalloc_classes) w.add_pymalloc_class(c);
+    for (const MallocArena& a : s.malloc_arenas) w.add_malloc_arena(a);
     for (const ModuleRoot& m : s.module_roots) w.add_module_root(m.address, map(m.name));
     for (const ThreadRoot& t : s.thread_roots) w.add_thread_root(t.thread_id, t.frames.data(), t.frames.size());
     for (const Fact& f : s.facts) {

@@ -14,6 +14,7 @@ SummaryReport summary_report(const Snapshot& s) {
     out.unreferenced = unreferenced_search(s);
     const GarbageReport trash = find_garbage(HeapGraph(s, false));
     out.garbage = {trash.objects, trash.bytes};
+    out.memory = memory_account(s);
     return out;
 }
 

@@ -3,7 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
-#include <cstring>
+#include <tuple>
 #include <limits>
 
 #include "snapshot_builder.h"
@@ -77,6 +77,17 @@ Snapshot full_snapshot() {
     s.trace_stats = {{tb_deep, 0, 12, 4096}, {tb_one, 42, 1, 64}, {tb_empty, 0, 0, 0}};
     s.trace_blocks = {{0x7f0000001000, 4096, tb_deep, 0}, {0x7f0000003000, 64, tb_one, 42}};
     s.module_roots = {{0x7f00000a0000, app_module}, {0x7f00000a1000, odd}};
+    // The memory map (1.2): every table, with figures up to the largest a varint holds.
+    const StringId libpython = b.string("/usr/lib/libpython3.12.so.1.0");
+    s.mappings = {{0x55d000000000, 0x21000, format::mapping_perm::kRead | format::mapping_perm::kWrite, b.string("[heap]"),
+                   0x20000, 0x20000, 0x1f000, 0},
+                  {0x7f1000000000, 0x3000, format::mapping_perm::kRead | format::mapping_perm::kExec, libpython, 0x3000,
+                   0x1000, 0, 0},
+                  {0x7f2000000000, 0x100000, format::mapping_perm::kRead | format::mapping_perm::kWrite, {}, 0x80000,
+                   0x80000, 0x80000, 0x1000}};
+    s.pymalloc_arenas = {{0x7f2000000000, 1u << 20, 64, 3, 400000, 9000, 0x80000}, {0x7f2000100000, 1u << 20, 64, 64, 0, 0, 0}};
+    s.pymalloc_classes = {{16, 2, 1000, 24}, {512, 1, 30, 1}};
+    s.malloc_arenas = {{0, 12345, 17, 0x21000, 0x40000, 0x21000}, {1, 0, 0, 1ull << 26, 1ull << 26, ~0ull}};
     s.thread_roots = {{140000000000001ull, {0x7f0000004000, 0x7f0000003000, 0x7f0000009000}}, {2, {}}};
 
     b.fact("pid", std::int64_t{4242});
@@ -176,6 +187,17 @@ void check_same_facts(const Snapshot& a, const Snapshot& b) {
 
 }  // namespace
 
+namespace {
+auto fields(const Mapping& m) { return std::tie(m.start, m.size, m.perms, m.path, m.rss, m.pss, m.private_dirty, m.swap); }
+auto fields(const PymallocArena& a) {
+    return std::tie(a.address, a.size, a.pools, a.free_pools, a.used_bytes, a.used_blocks, a.resident);
+}
+auto fields(const PymallocClass& c) { return std::tie(c.block_size, c.pools, c.blocks_in_use, c.blocks_free); }
+auto fields(const MallocArena& a) {
+    return std::tie(a.number, a.free_bytes, a.free_chunks, a.system_current, a.system_max, a.mmapped);
+}
+}  // namespace
+
 void check_same_snapshot(const Snapshot& a, const Snapshot& b) {
     check_same_objects(a, b);
     CHECK(a.format_major == b.format_major);
@@ -219,6 +241,14 @@ void check_same_snapshot(const Snapshot& a, const Snapshot& b) {
         CHECK(a.thread_roots[i].thread_id == b.thread_roots[i].thread_id);
         CHECK(a.thread_roots[i].frames == b.thread_roots[i].frames);
     }
+    auto same_rows = [](const auto& x, const auto& y) {
+        REQUIRE(x.size() == y.size());
+        for (std::size_t i = 0; i < x.size(); ++i) CHECK(fields(x[i]) == fields(y[i]));
+    };
+    same_rows(a.mappings, b.mappings);
+    same_rows(a.pymalloc_arenas, b.pymalloc_arenas);
+    same_rows(a.pymalloc_classes, b.pymalloc_classes);
+    same_rows(a.malloc_arenas, b.malloc_arenas);
     check_same_facts(a, b);
 }
 

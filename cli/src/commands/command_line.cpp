@@ -45,6 +45,7 @@ int run_command_line(std::vector<std::string> args) {
     app.set_version_flag("--version", std::string("heapdiff ") + kVersion + " (snapshot format " +
                                           std::to_string(format::kMajor) + "." + std::to_string(format::kMinor) + ")");
     set_summary_command(app);
+    set_memory_command(app);
     set_diff_command(app);
     set_orphans_command(app);
     set_backrefs_command(app);

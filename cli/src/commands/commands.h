@@ -19,5 +19,6 @@ void set_attach_command(CLI::App& app);
 void set_suspects_command(CLI::App& app);
 void set_export_command(CLI::App& app);
 void set_report_command(CLI::App& app);
+void set_memory_command(CLI::App& app);
 
 }  // namespace heapdiff::cli

@@ -12,6 +12,7 @@
 #include "heapdiff/printable_text.h"
 #include "heapdiff/reader.h"
 #include "heapdiff/summary_report.h"
+#include "render/memory_output.h"
 #include "render/report_json.h"
 
 namespace heapdiff::cli {
@@ -65,7 +66,15 @@ void print_text(const SummaryOptions& o, const SummaryReport& r) {
     std::printf("objects %s  bytes %s  gc-tracked %s  RSS %s\n", with_commas(sum.objects).c_str(),
                 human_size(sum.bytes).c_str(), with_commas(sum.gc_tracked).c_str(),
                 f.rss ? human_size(*f.rss).c_str() : "?");
-    print_memory_explained(f, sum.bytes);
+    if (r.memory.available) {
+        print_account(r.memory, false);
+        // One finding: what dominates, and the command that says more.
+        const std::vector<MemoryFinding> findings = memory_findings({r.memory}, {o.path});
+        if (!findings.empty()) std::printf("  %s\n", printable(findings.front().text, kWholeText).c_str());
+        std::printf("  more: heapdiff memory %s\n", printable(o.path).c_str());
+    } else {
+        print_memory_explained(f, sum.bytes);
+    }
     std::printf("cyclic trash: %s objects (%s) that no root reaches%s\n", with_commas(r.garbage.objects).c_str(),
                 human_size(r.garbage.bytes).c_str(),
                 r.garbage.objects ? ("; heapdiff garbage " + printable(o.path)).c_str() : "");

@@ -1,5 +1,5 @@
 #include "render/report_json.h"
-
+#include "render/memory_output.h"
 #include "render/object_output.h"
 
 namespace heapdiff::cli {
@@ -36,6 +36,7 @@ Json to_json(const SummaryReport& r) {
     if (f.rss) out["rss"] = *f.rss;
     if (f.tracemalloc) out["tracemalloc"] = {{"traced", f.tracemalloc->traced}, {"peak", f.tracemalloc->peak}};
     if (f.collecting_objects) out["during_collection"] = {{"collecting_objects", *f.collecting_objects}};
+    if (r.memory.available) out["memory"] = account_json(r.memory, 5);
     Json types = Json::array();
     for (const TypeStat& t : r.summary.types) types.push_back(type_row_json(t));
     out["types"] = std::move(types);

@@ -26,7 +26,7 @@ namespace heapdiff::format {
 
 constexpr char kMagic[8] = {'H', 'E', 'A', 'P', 'D', 'I', 'F', 'F'};
 constexpr std::uint16_t kMajor = 1;  // a reader refuses a larger major
-constexpr std::uint16_t kMinor = 1;  // a larger minor only adds optional sections (1.1: TRBL)
+constexpr std::uint16_t kMinor = 2;  // a larger minor only adds optional sections (1.1: TRBL; 1.2: the memory map)
 constexpr std::uint32_t kHeaderSize = 16;
 constexpr std::uint32_t kSectionHeaderSize = 28;
 // No section may claim more than this decompressed: a corrupted size cannot make the
@@ -69,6 +69,12 @@ constexpr std::uint32_t kEdges = tag("EDGE");    // edges of the next OBJS secti
 constexpr std::uint32_t kTracebacks = tag("TRBK");
 constexpr std::uint32_t kTraceStats = tag("TRAC");
 constexpr std::uint32_t kTraceBlocks = tag("TRBL");  // optional (1.1): every traced block
+// The memory map (1.2, optional): the process's mappings, pymalloc's arenas and size
+// classes, glibc malloc's arenas. Its scalar figures are facts (docs/FORMAT.md).
+constexpr std::uint32_t kMappings = tag("MAPS");
+constexpr std::uint32_t kPymallocArenas = tag("PYAR");
+constexpr std::uint32_t kPymallocClasses = tag("PYSC");
+constexpr std::uint32_t kMallocArenas = tag("MALA");
 constexpr std::uint32_t kRoots = tag("ROOT");
 constexpr std::uint32_t kFacts = tag("FACT");
 constexpr std::uint32_t kEnd = tag("END ");
@@ -76,11 +82,24 @@ constexpr std::uint32_t kEnd = tag("END ");
 constexpr std::uint32_t kSectionRequired = 1u << 0;
 
 // The flags a writer gives a section. TRBL only adds detail (which traced blocks are
-// alive, for following blocks across snapshots): a 1.0 reader that skips it still reads
-// the snapshot right, so it is the one section written without the required flag.
-constexpr std::uint32_t section_flags(std::uint32_t section_tag) {
-    return section_tag == kTraceBlocks ? 0 : kSectionRequired;
+// alive, for following blocks across snapshots) and so does the memory map (what the
+// process's memory was made of): a reader that skips them still reads the snapshot
+// right, so they are written without the required flag.
+constexpr bool optional_section(std::uint32_t section_tag) {
+    return section_tag == kTraceBlocks || section_tag == kMappings || section_tag == kPymallocArenas ||
+           section_tag == kPymallocClasses || section_tag == kMallocArenas;
 }
+constexpr std::uint32_t section_flags(std::uint32_t section_tag) {
+    return optional_section(section_tag) ? 0 : kSectionRequired;
+}
+
+// A mapping's permissions (Mapping::perms), as smaps prints them.
+namespace mapping_perm {
+constexpr std::uint8_t kRead = 1u << 0;
+constexpr std::uint8_t kWrite = 1u << 1;
+constexpr std::uint8_t kExec = 1u << 2;
+constexpr std::uint8_t kShared = 1u << 3;  // 's' rather than 'p'
+}  // namespace mapping_perm
 
 // Object flags, one byte per object.
 namespace object_flag {

@@ -51,6 +51,40 @@ struct ThreadRoot {
     std::vector<std::uint64_t> frames;  // innermost first
 };
 
+// The memory map (format 1.2, optional): what the process's memory was made of when the
+// snapshot was taken, read at dump time without walking anything (docs/MEMORY.md).
+// One mapping of /proc/self/smaps; sizes in bytes.
+struct Mapping {
+    std::uint64_t start = 0, size = 0;
+    std::uint8_t perms = 0;  // format::mapping_perm
+    StringId path;           // none: anonymous; "[heap]", "[stack]", "/usr/lib/x.so", ...
+    std::uint64_t rss = 0, pss = 0, private_dirty = 0, swap = 0;
+};
+
+// One arena of pymalloc, CPython's small-object allocator.
+struct PymallocArena {
+    std::uint64_t address = 0, size = 0;
+    std::uint32_t pools = 0, free_pools = 0;      // free: empty pools, ready for any size class
+    std::uint64_t used_bytes = 0, used_blocks = 0;  // in allocated blocks
+    std::uint64_t resident = 0;                    // its resident bytes (mincore)
+};
+
+// One size class of pymalloc, over every arena.
+struct PymallocClass {
+    std::uint32_t block_size = 0;
+    std::uint64_t pools = 0;          // used pools of this class
+    std::uint64_t blocks_in_use = 0;  // allocated blocks
+    std::uint64_t blocks_free = 0;    // blocks of those pools that are free (freed or never used)
+};
+
+// One arena of glibc's malloc (malloc_info()'s <heap>).
+struct MallocArena {
+    std::uint64_t number = 0;
+    std::uint64_t free_bytes = 0, free_chunks = 0;
+    std::uint64_t system_current = 0, system_max = 0;  // bytes it has from the system
+    std::uint64_t mmapped = 0;                         // its address space (aspace total)
+};
+
 struct Fact {
     std::string key;
     format::FactKind kind = format::FactKind::Int;
@@ -119,6 +153,12 @@ struct Snapshot {
     std::vector<ModuleRoot> module_roots;
     std::vector<ThreadRoot> thread_roots;
     std::vector<Fact> facts;
+
+    // The memory map (1.2, optional): empty in older snapshots, or where it was not read.
+    std::vector<Mapping> mappings;
+    std::vector<PymallocArena> pymalloc_arenas;
+    std::vector<PymallocClass> pymalloc_classes;
+    std::vector<MallocArena> malloc_arenas;
 
     std::size_t object_count() const { return address.size(); }
     bool has_edges() const { return !edge_begin.empty(); }

@@ -64,6 +64,11 @@ public:
     void add_trace_block(const TraceBlock& block);
     void add_module_root(std::uint64_t address, StringId name);
     void add_thread_root(std::uint64_t thread_id, const std::uint64_t* frames, std::size_t count);
+    // The memory map (1.2): rows of the optional MAPS, PYAR, PYSC and MALA sections.
+    void add_mapping(const Mapping& mapping);
+    void add_pymalloc_arena(const PymallocArena& arena);
+    void add_pymalloc_class(const PymallocClass& size_class);
+    void add_malloc_arena(const MallocArena& arena);
     void add_fact(std::string_view key, std::int64_t value);
     void add_fact(std::string_view key, double value);
     void add_fact(std::string_view key, std::string_view value);
@@ -100,6 +105,7 @@ private:
     std::unordered_map<std::string, StringId> interned_;
     std::uint32_t next_string_ = 1, next_type_ = 1, next_traceback_ = 1;
     Table strings_, types_, tracebacks_, trace_stats_, trace_blocks_, facts_;
+    Table mappings_, pymalloc_arenas_, pymalloc_classes_, malloc_arenas_;
     ByteWriter module_roots_, thread_roots_;
     std::uint64_t module_root_count_ = 0, thread_root_count_ = 0;
 

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "heapdiff/memory_account.h"
 #include "heapdiff/orphans.h"
 #include "heapdiff/snapshot.h"
 #include "heapdiff/snapshot_facts.h"
@@ -25,6 +26,7 @@ struct SummaryReport {
     std::vector<TypeStat> types_by_size;  // the same rows, TypeOrder::BySize
     UnreferencedSearch unreferenced;
     GarbageTotals garbage;                // cyclic trash: objects no root reaches
+    MemoryAccount memory;                 // where RSS went (1.2 snapshots with a memory map)
 };
 
 // The snapshot loaded with edges (values and labels are not needed).
