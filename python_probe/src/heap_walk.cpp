@@ -16,6 +16,7 @@
 #include "heapdiff/error.h"
 #include "heapdiff/process_memory.h"
 #include "heapdiff/writer.h"
+#include "memory_map.h"
 #include "object_size.h"
 #include "process_facts.h"
 #include "python_refs.h"
@@ -274,6 +275,7 @@ DumpStats dump_heap(const DumpRequest& request) {
     write_process_facts(writer, request.label);
     TracemallocBridge tm(writer, request.probe_dir, request.tracebacks);
     tm.write_trace_stats();  // first, before the walk allocates anything of its own
+    write_memory_map(writer);  // before the walk too: the walk's buffers are not the process's
 
     Exclusions excluded;
     for (const void* own : request.own_objects) excluded.objects.push_back(static_cast<const PyObject*>(own));
