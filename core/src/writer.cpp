@@ -378,7 +378,10 @@ void write_snapshot(const Snapshot& s, const std::string& path, WriterOptions op
     }
     for (const TraceStat& t : s.trace_stats) w.add_trace_stat(t);
     for (const TraceBlock& b : s.trace_blocks) w.add_trace_block(b);
-    for (const Mapping& m : s.mappings) w.add_mapping(m);
+    for (Mapping m : s.mappings) {
+        m.path = map(m.path);
+        w.add_mapping(m);
+    }
     for (const PymallocArena& a : s.pymalloc_arenas) w.add_pymalloc_arena(a);
     for (const PymallocClass& c : s.pymalloc_classes) w.add_pymalloc_class(c);
     for (const MallocArena& a : s.malloc_arenas) w.add_malloc_arena(a);

@@ -87,7 +87,9 @@ IncidentReport build_incident_report(const std::vector<std::string>& paths, cons
     for (std::size_t k = 0; k < all.size(); ++k) {
         sums.push_back(summarize(*all[k]));
         r.points.push_back(point_of(paths[k], *all[k], sums.back()));
+        r.memory.push_back(memory_account(*all[k]));
     }
+    r.memory_findings = memory_findings(r.memory, paths);
     r.trends = growing_types(sums, all, options.trend_types, false);
     r.count_trends = growing_types(sums, all, options.trend_types, true);
 

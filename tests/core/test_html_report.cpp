@@ -131,3 +131,36 @@ TEST_CASE("incident report: one snapshot has no trend and says so; a bad file is
     CHECK_THROWS_AS(build_incident_report({dir.file("missing.hds")}), Error);
     CHECK_THROWS_AS(build_incident_report({}), Error);
 }
+
+TEST_CASE("stacked bars: one segment per non-zero part, names escaped") {
+    cli::StackedBars c{"RSS <by> category", {"#1", "#2"}, {}, [](std::uint64_t v) { return std::to_string(v); }};
+    c.series.push_back({"<b>objects</b>", {10, 20}, false});
+    c.series.push_back({"free", {0, 5}, false});
+    const std::string svg = cli::stacked_bars_svg(c);
+    CHECK(occurrences(svg, "<rect") == 3 + 2);  // 3 segments (one part is 0) and 2 legend swatches
+    CHECK(svg.find("&lt;b&gt;objects&lt;/b&gt; in #2: 20") != std::string::npos);
+    CHECK(svg.find("<b>") == std::string::npos);
+}
+
+TEST_CASE("incident report: where the memory went, with the memory map's snapshots") {
+    test::TempDir dir;
+    const std::vector<std::string> paths = {dir.file("1.hds"), dir.file("2.hds")};
+    for (int k = 0; k < 2; ++k) {
+        Snapshot s = leaking_heap(k * 4);
+        const std::uint64_t heap = (10ull + 80ull * static_cast<std::uint64_t>(k)) << 20;
+        s.mappings.push_back({0x555600000000, heap, format::mapping_perm::kRead | format::mapping_perm::kWrite,
+                              s.strings.add("[heap]"), heap, heap, heap, 0});
+        s.facts.push_back({"malloc.allocator", format::FactKind::String, 0, 0, "glibc 2.36"});
+        s.facts.push_back({"malloc.in_use", format::FactKind::Int, static_cast<std::int64_t>(heap), 0, ""});
+        write_snapshot(s, paths[static_cast<std::size_t>(k)]);
+    }
+    IncidentReport r = build_incident_report(paths);
+    REQUIRE(r.memory.size() == 2);
+    CHECK(r.memory[1].available);
+    REQUIRE_FALSE(r.memory_findings.empty());
+    CHECK(r.memory_findings.front().kind == "native_grew");
+    const std::string page = cli::html_report(r);
+    CHECK(page.find("<h2 id=\"memory\">Where the memory went</h2>") != std::string::npos);
+    CHECK(page.find("RSS by category") != std::string::npos);
+    CHECK(page.find("native allocations grew by") != std::string::npos);
+}

@@ -68,7 +68,7 @@ public:
                           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
                           "<title>heapdiff report: " + esc(r_.points.back().path) + "</title><style>" + kStyle +
                           "</style></head><body>";
-        out += header() + trend() + suspects() + tables() + object_pages();
+        out += header() + trend() + memory() + suspects() + tables() + object_pages();
         out += std::string("<p class=\"note\">made by heapdiff ") + kVersion + "</p><script>";
         out += kTableScript;
         return out + "</script></body></html>\n";
@@ -91,7 +91,7 @@ private:
 
     std::string header() const {
         const SnapshotPoint& newest = r_.points.back();
-        std::string out = "<h1>heapdiff report</h1><nav><a href=\"#trend\">trend</a><a href=\"#suspects\">suspects</a>"
+        std::string out = "<h1>heapdiff report</h1><nav><a href=\"#trend\">trend</a><a href=\"#memory\">memory</a><a href=\"#suspects\">suspects</a>"
                           "<a href=\"#types\">types</a><a href=\"#sites\">allocation sites</a><a href=\"#retainers\">"
                           "biggest retainers</a><a href=\"#trash\">cyclic trash</a><a href=\"#orphans\">orphans</a></nav>";
         out += "<div class=\"totals\" id=\"totals\">";
@@ -143,6 +143,32 @@ private:
         out += "</div>";
         if (r_.trends.empty() && r_.count_trends.empty())
             out += "<p class=\"note\">No type grew from the first snapshot to the last.</p>";
+        return out;
+    }
+
+    // Where RSS went, per snapshot: a stacked bar per snapshot, the newest one's table,
+    // and the findings (memory_account.h).
+    std::string memory() const {
+        std::string out = "<h2 id=\"memory\">Where the memory went</h2>";
+        const MemoryAccount& newest = r_.memory.back();
+        if (!newest.available) return out + "<p class=\"note\">" + esc(newest.why_not) + "</p>";
+        StackedBars bars{"RSS by category", {}, {}, [](std::uint64_t v) { return human_size(v); }};
+        for (std::size_t k = 0; k < r_.memory.size(); ++k) bars.x_labels.push_back("#" + std::to_string(k + 1));
+        for (MemoryCategory c : kAllMemoryCategories) {
+            ChartSeries series{std::string(category_title(c)), {}, false};
+            for (const MemoryAccount& a : r_.memory) series.values.push_back(a.available ? a.get(c) : 0);
+            bars.series.push_back(std::move(series));
+        }
+        out += "<div class=\"charts\">" + stacked_bars_svg(bars) + "</div>";
+        out += "<table class=\"memory\"><thead><tr><th>category</th><th>bytes</th><th>% of RSS</th><th></th></tr></thead><tbody>";
+        for (MemoryCategory c : kAllMemoryCategories) {
+            const std::uint64_t b = newest.get(c);
+            out += "<tr><td>" + esc(std::string(category_title(c))) + "</td><td class=\"num\">" + human_size(b) +
+                   "</td><td class=\"num\">" + std::to_string(newest.rss ? (b * 100 + newest.rss / 2) / newest.rss : 0) +
+                   "%</td><td>" + (newest.is_estimated(c) ? "estimated" : "") + "</td></tr>";
+        }
+        out += "</tbody></table>";
+        for (const MemoryFinding& f : r_.memory_findings) out += "<p class=\"finding\">" + esc(f.text) + "</p>";
         return out;
     }
 

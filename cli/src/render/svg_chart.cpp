@@ -67,4 +67,57 @@ std::string line_chart_svg(const LineChart& chart) {
     return svg + "</svg>";
 }
 
+std::string stacked_bars_svg(const StackedBars& chart) {
+    const double width = 640, height = 260, left = 90, right = 20, top = 30, bottom = 40;
+    const double plot_w = width - left - right, plot_h = height - top - bottom;
+    const std::size_t n = chart.x_labels.size();
+    std::uint64_t max = 1;
+    for (std::size_t k = 0; k < n; ++k) {
+        std::uint64_t total = 0;
+        for (const ChartSeries& s : chart.series)
+            if (k < s.values.size()) total += s.values[k];
+        max = std::max(max, total);
+    }
+    const double slot = n ? plot_w / static_cast<double>(n) : plot_w, bar = std::min(80.0, slot * 0.6);
+    auto height_of = [&](std::uint64_t v) { return plot_h * static_cast<double>(v) / static_cast<double>(max); };
+
+    std::string svg = "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 " + number(width) + " " +
+                      number(height + 22.0 * static_cast<double>((chart.series.size() + 2) / 3)) + "\" role=\"img\">";
+    svg += "<title>" + html_text(chart.title) + "</title>";
+    svg += "<text x=\"" + number(left) + "\" y=\"18\" class=\"chart-title\">" + html_text(chart.title) + "</text>";
+    for (int tick = 0; tick <= 4; ++tick) {
+        const std::uint64_t v = max / 4 * static_cast<std::uint64_t>(tick);
+        const std::string y = number(top + plot_h - height_of(v));
+        svg += "<line x1=\"" + number(left) + "\" x2=\"" + number(width - right) + "\" y1=\"" + y + "\" y2=\"" + y +
+               "\" class=\"grid\"/><text x=\"" + number(left - 6) + "\" y=\"" + y + "\" class=\"y-label\">" +
+               html_text(chart.format(v)) + "</text>";
+    }
+    for (std::size_t k = 0; k < n; ++k) {
+        const double x = left + slot * (static_cast<double>(k) + 0.5) - bar / 2;
+        double y = top + plot_h;
+        for (std::size_t s = 0; s < chart.series.size(); ++s) {
+            const ChartSeries& series = chart.series[s];
+            const std::uint64_t v = k < series.values.size() ? series.values[k] : 0;
+            if (v == 0) continue;
+            const double h = height_of(v);
+            y -= h;
+            svg += "<rect x=\"" + number(x) + "\" y=\"" + number(y) + "\" width=\"" + number(bar) + "\" height=\"" +
+                   number(h) + "\" fill=\"" + kColours[s % (sizeof kColours / sizeof *kColours)] + "\"><title>" +
+                   html_text(series.name) + " in " + html_text(chart.x_labels[k]) + ": " + html_text(chart.format(v)) +
+                   "</title></rect>";
+        }
+        svg += "<text x=\"" + number(x + bar / 2) + "\" y=\"" + number(height - bottom + 18) + "\" class=\"x-label\">" +
+               html_text(chart.x_labels[k]) + "</text>";
+    }
+    for (std::size_t s = 0; s < chart.series.size(); ++s) {
+        const ChartSeries& series = chart.series[s];
+        const double lx = left + 180.0 * static_cast<double>(s % 3), ly = height + 22.0 * static_cast<double>(s / 3);
+        std::string name = series.name.size() > 28 ? series.name.substr(0, 27) + "\xe2\x80\xa6" : series.name;
+        svg += "<rect x=\"" + number(lx) + "\" y=\"" + number(ly - 10) + "\" width=\"12\" height=\"12\" fill=\"" +
+               kColours[s % (sizeof kColours / sizeof *kColours)] + "\"/><text x=\"" + number(lx + 16) + "\" y=\"" +
+               number(ly) + "\" class=\"legend\">" + html_text(name) + "<title>" + html_text(series.name) + "</title></text>";
+    }
+    return svg + "</svg>";
+}
+
 }  // namespace heapdiff::cli

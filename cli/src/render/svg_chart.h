@@ -26,4 +26,15 @@ struct LineChart {
 
 std::string line_chart_svg(const LineChart& chart);
 
+// A stacked bar chart: one bar per x position, one segment per series (its value at that
+// position), so the parts of a whole (RSS by category) read at a glance.
+struct StackedBars {
+    std::string title;
+    std::vector<std::string> x_labels;
+    std::vector<ChartSeries> series;  // kMissing is not used: a missing part is 0
+    std::function<std::string(std::uint64_t)> format;
+};
+
+std::string stacked_bars_svg(const StackedBars& chart);
+
 }  // namespace heapdiff::cli

@@ -13,6 +13,7 @@
 #include "heapdiff/diff.h"
 #include "heapdiff/garbage.h"
 #include "heapdiff/heap_graph.h"
+#include "heapdiff/memory_account.h"
 #include "heapdiff/object_names.h"
 #include "heapdiff/orphans.h"
 #include "heapdiff/retained.h"
@@ -61,6 +62,8 @@ struct IncidentReport {
     std::vector<ObjectIndex> retainers;  // the newest snapshot's biggest retainers, largest first
     GarbageReport garbage;             // types cut to options.rows
     OrphanReport orphans;              // the same; with two or more snapshots, growth oldest to newest
+    std::vector<MemoryAccount> memory;  // where RSS went, one per snapshot (memory_account.h)
+    std::vector<MemoryFinding> memory_findings;
 };
 
 // Throws Error for a file that is not a snapshot, as every command does.
