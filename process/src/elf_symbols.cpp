@@ -49,17 +49,27 @@ constexpr std::uint64_t kMaxTableBytes = 256u << 20;
 
 }  // namespace
 
-std::vector<ElfSymbol> find_dynamic_symbols(const std::string& path, const std::vector<std::string>& wanted) {
+namespace {
+
+// The defined symbols among `wanted` in the file's sections of type `table_type` (SHT_DYNSYM or
+// SHT_SYMTAB), local ones included; nothing when the file is not a 64-bit little-endian ELF or
+// has no such section (`has_table` says which). Every table is read whole, bounded by
+// kMaxTableBytes, and every index into it is checked: a hostile file gives no symbols, never
+// an out-of-bounds read.
+std::vector<ElfSymbol> find_symbols(const std::string& path, const std::vector<std::string>& wanted,
+                                    std::uint32_t table_type, bool* has_table) {
     FileHandle file(path);
     Elf64_Ehdr header{};
     std::vector<ElfSymbol> found;
+    if (has_table) *has_table = false;
     if (!file.read_at(&header, sizeof header, 0) || !is_elf64_le(header)) return found;
     std::vector<Elf64_Shdr> sections(header.e_shnum);
     if (sections.empty() ||
         !file.read_at(sections.data(), sections.size() * sizeof(Elf64_Shdr), header.e_shoff))
         return found;
     for (const Elf64_Shdr& table : sections) {
-        if (table.sh_type != SHT_DYNSYM || table.sh_link >= sections.size()) continue;
+        if (table.sh_type != table_type || table.sh_link >= sections.size()) continue;
+        if (has_table) *has_table = true;
         const Elf64_Shdr& names_section = sections[table.sh_link];
         if (table.sh_size > kMaxTableBytes || names_section.sh_size > kMaxTableBytes) return found;
         std::vector<Elf64_Sym> symbols(table.sh_size / sizeof(Elf64_Sym));
@@ -74,6 +84,20 @@ std::vector<ElfSymbol> find_dynamic_symbols(const std::string& path, const std::
                 found.push_back({name, s.st_value, s.st_size});
         }
     }
+    return found;
+}
+
+}  // namespace
+
+std::vector<ElfSymbol> find_dynamic_symbols(const std::string& path, const std::vector<std::string>& wanted) {
+    return find_symbols(path, wanted, SHT_DYNSYM, nullptr);
+}
+
+std::optional<std::vector<ElfSymbol>> find_symtab_symbols(const std::string& path,
+                                                          const std::vector<std::string>& wanted) {
+    bool has_table = false;
+    std::vector<ElfSymbol> found = find_symbols(path, wanted, SHT_SYMTAB, &has_table);
+    if (!has_table) return std::nullopt;
     return found;
 }
 

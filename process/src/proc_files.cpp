@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -51,6 +52,41 @@ std::vector<FileMapping> file_mappings(const std::string& dir) {
         }
     }
     return out;
+}
+
+std::vector<AddressRange> readable_ranges(const std::string& dir) {
+    std::vector<AddressRange> out;
+    std::istringstream in(read_small_file(dir + "/maps"));
+    for (std::string line; std::getline(in, line);) {
+        std::istringstream fields(line);
+        std::string range, perms, offset, dev, inode, path;
+        fields >> range >> perms >> offset >> dev >> inode >> path;
+        if (perms.empty() || perms[0] != 'r' || path.rfind("[vvar", 0) == 0 || path == "[vsyscall]") continue;
+        const std::size_t dash = range.find('-');
+        AddressRange r;
+        try {
+            if (dash == std::string::npos) continue;
+            r.start = std::stoull(range.substr(0, dash), nullptr, 16);
+            r.end = std::stoull(range.substr(dash + 1), nullptr, 16);
+        } catch (const std::exception&) {
+            continue;  // not a maps line (a hand-made or truncated file)
+        }
+        if (r.end <= r.start || (!out.empty() && r.start < out.back().end)) continue;  // out of order: not trusted
+        if (!out.empty() && out.back().end == r.start)
+            out.back().end = r.end;
+        else
+            out.push_back(r);
+    }
+    return out;
+}
+
+bool ranges_cover(const std::vector<AddressRange>& ranges, std::uint64_t start, std::uint64_t size) {
+    if (start + size < start) return false;  // wraps around
+    auto after = std::upper_bound(ranges.begin(), ranges.end(), start,
+                                  [](std::uint64_t a, const AddressRange& r) { return a < r.start; });
+    if (after == ranges.begin()) return false;
+    const AddressRange& r = *(after - 1);
+    return start >= r.start && start + size <= r.end;
 }
 
 std::optional<std::string> executable_link(const std::string& dir) {

@@ -16,6 +16,7 @@
 #include "heapdiff/safe_files.h"
 #include "heapdiff/version.h"
 #include "memory_binding.h"
+#include "pymalloc_binding.h"
 #include "python_refs.h"
 #include "reader_binding.h"
 #include "type_registry.h"
@@ -202,6 +203,11 @@ PyMethodDef methods[] = {
      "bytes; with cgroup_root (where the cgroup file systems are mounted) also cgroup_limit and\n"
      "cgroup_current; with smaps=True also smaps (smaps_rollup's rss, pss, private_dirty, swap).\n"
      "A value the system does not give is None."},
+    {"pymalloc_stats", heapdiff::probe::pymalloc_stats_py, METH_NOARGS,
+     "pymalloc_stats() -> dict: pymalloc's arenas and size classes read in place (tests): source,\n"
+     "arena_size, pool_size, skipped_pools, arenas [(address, size, pools, free_pools, used_bytes,\n"
+     "used_blocks)], classes [(block_size, pools, blocks_in_use, blocks_free)]; or {'why_not': line}\n"
+     "when they cannot be read (another allocator, a stripped libpython, a subinterpreter)."},
     {"read_snapshot", heapdiff::probe::read_snapshot_py, METH_VARARGS,
      "read_snapshot(path, select=None) -> dict: object columns as bytes, value and edges of\n"
      "the selected addresses, tracebacks, trace stats, facts and roots (tests, small tools)."},

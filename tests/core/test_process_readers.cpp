@@ -2,12 +2,16 @@
 // file gives, and that a missing, "max" or garbled file reads as "not known", never a guess.
 #include <doctest/doctest.h>
 
+#include <elf.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <fstream>
 #include <string>
 
+#include "heapdiff/elf_symbols.h"
+#include "heapdiff/error.h"
 #include "heapdiff/proc_files.h"
 #include "heapdiff/process_memory.h"
 #include "temp_dir.h"
@@ -26,7 +30,107 @@ void make_dirs(const std::string& path) {
         if (i == path.size() || path[i] == '/') ::mkdir(path.substr(0, i).c_str(), 0700);
 }
 
+// A hand-made 64-bit little-endian ELF: a header, the sections (null, then a symbol table of
+// `table_type` and its string table) and the symbols: a static `arenas`, a global
+// `PyObject_Malloc`, an undefined `malloc` and one whose name lies outside the string table.
+std::string tiny_elf(std::uint32_t table_type, std::uint64_t symtab_size_override = 0) {
+    const std::string names = std::string("\0arenas\0PyObject_Malloc\0malloc\0", 31);
+    std::vector<Elf64_Sym> symbols(5);
+    symbols[1].st_name = 1, symbols[1].st_info = ELF64_ST_INFO(STB_LOCAL, STT_OBJECT), symbols[1].st_shndx = 7;
+    symbols[1].st_value = 0x5b7a60, symbols[1].st_size = 8;
+    symbols[2].st_name = 8, symbols[2].st_info = ELF64_ST_INFO(STB_GLOBAL, STT_FUNC), symbols[2].st_shndx = 5;
+    symbols[2].st_value = 0x1234, symbols[2].st_size = 99;
+    symbols[3].st_name = 24, symbols[3].st_shndx = SHN_UNDEF;  // malloc: needed, not defined here
+    symbols[4].st_name = 1000, symbols[4].st_shndx = 5;         // a name past the table's end
+    Elf64_Ehdr header{};
+    std::memcpy(header.e_ident, ELFMAG, SELFMAG);
+    header.e_ident[EI_CLASS] = ELFCLASS64, header.e_ident[EI_DATA] = ELFDATA2LSB;
+    header.e_shentsize = sizeof(Elf64_Shdr), header.e_phentsize = sizeof(Elf64_Phdr);
+    header.e_shnum = 3, header.e_shoff = sizeof header;
+    std::vector<Elf64_Shdr> sections(3);
+    const std::uint64_t symbols_at = sizeof header + 3 * sizeof(Elf64_Shdr);
+    sections[1].sh_type = table_type, sections[1].sh_link = 2, sections[1].sh_offset = symbols_at;
+    sections[1].sh_size = symtab_size_override ? symtab_size_override : symbols.size() * sizeof(Elf64_Sym);
+    sections[2].sh_type = SHT_STRTAB, sections[2].sh_offset = symbols_at + symbols.size() * sizeof(Elf64_Sym);
+    sections[2].sh_size = names.size();
+    std::string out(reinterpret_cast<const char*>(&header), sizeof header);
+    out.append(reinterpret_cast<const char*>(sections.data()), sections.size() * sizeof(Elf64_Shdr));
+    out.append(reinterpret_cast<const char*>(symbols.data()), symbols.size() * sizeof(Elf64_Sym));
+    return out + names;
+}
+
 }  // namespace
+
+TEST_CASE("the full symbol table: static symbols too; nothing when there is none or it is hostile") {
+    TempDir dir;
+    write(dir.file("libpython"), tiny_elf(SHT_SYMTAB));
+    const auto found = find_symtab_symbols(dir.file("libpython"), {"arenas", "PyObject_Malloc", "malloc", "maxarenas"});
+    REQUIRE(found);
+    REQUIRE(found->size() == 2);  // malloc is undefined, maxarenas absent
+    CHECK((*found)[0].name == "arenas");
+    CHECK((*found)[0].value == 0x5b7a60);
+    CHECK((*found)[0].size == 8);
+    CHECK((*found)[1].name == "PyObject_Malloc");
+    CHECK(find_dynamic_symbols(dir.file("libpython"), {"arenas"}).empty());  // .dynsym is another table
+
+    write(dir.file("stripped"), tiny_elf(SHT_DYNSYM));  // only .dynsym left
+    CHECK_FALSE(find_symtab_symbols(dir.file("stripped"), {"arenas"}));
+    CHECK(find_dynamic_symbols(dir.file("stripped"), {"arenas"}).size() == 1);
+
+    write(dir.file("huge"), tiny_elf(SHT_SYMTAB, std::uint64_t(1) << 40));  // a table bigger than any file
+    REQUIRE(find_symtab_symbols(dir.file("huge"), {"arenas"}));
+    CHECK(find_symtab_symbols(dir.file("huge"), {"arenas"})->empty());
+    write(dir.file("past-end"), tiny_elf(SHT_SYMTAB, 64 * sizeof(Elf64_Sym)));  // reaches past the file's end
+    CHECK(find_symtab_symbols(dir.file("past-end"), {"arenas"})->empty());
+    const std::string whole = tiny_elf(SHT_SYMTAB);
+    write(dir.file("truncated"), whole.substr(0, 100));  // the section headers cut off
+    CHECK_FALSE(find_symtab_symbols(dir.file("truncated"), {"arenas"}));
+    write(dir.file("text"), "#!/bin/sh\necho hello\n");
+    CHECK_FALSE(find_symtab_symbols(dir.file("text"), {"arenas"}));
+    CHECK_THROWS_AS(find_symtab_symbols(dir.file("missing"), {"arenas"}), heapdiff::Error);
+
+    // This test program is not stripped: its own main is in its symbol table.
+    const auto own = find_symtab_symbols("/proc/self/exe", {"main"});
+    REQUIRE(own);
+    REQUIRE(own->size() == 1);
+    CHECK((*own)[0].value != 0);
+}
+
+TEST_CASE("readable ranges: 'r' mappings joined when adjacent; vvar and vsyscall left out") {
+    TempDir dir;
+    write(dir.file("maps"),
+          "1000-2000 r--p 00000000 08:01 12 /usr/lib/libpython3.9.so.1.0\n"
+          "2000-3000 r-xp 00001000 08:01 12 /usr/lib/libpython3.9.so.1.0\n"
+          "3000-4000 ---p 00000000 00:00 0 \n"
+          "4000-6000 rw-p 00000000 00:00 0 \n"
+          "7000-8000 rw-p 00000000 00:00 0 [heap]\n"
+          "zz-yy r--p qq 08:01 12 /garbled\n"
+          "9000-a000 r--p 00000000 00:00 0 [vvar]\n"
+          "a000-b000 r--p 00000000 00:00 0 [vvar_vclock]\n"
+          "b000-c000 r-xp 00000000 00:00 0 [vdso]\n"
+          "5000-5800 r--p 00000000 00:00 0 \n"  // out of order: not trusted
+          "ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0 [vsyscall]\n");
+    const std::vector<AddressRange> ranges = readable_ranges(dir.path());
+    REQUIRE(ranges.size() == 4);
+    CHECK(ranges[0].start == 0x1000);
+    CHECK(ranges[0].end == 0x3000);
+    CHECK(ranges[1].start == 0x4000);
+    CHECK(ranges[1].end == 0x6000);
+    CHECK(ranges[2].start == 0x7000);
+    CHECK(ranges[3].start == 0xb000);
+    CHECK(ranges_cover(ranges, 0x1000, 0x2000));  // across the two joined mappings
+    CHECK(ranges_cover(ranges, 0x2ff8, 8));
+    CHECK_FALSE(ranges_cover(ranges, 0x2ff8, 16));  // into the unreadable one
+    CHECK_FALSE(ranges_cover(ranges, 0x800, 8));
+    CHECK_FALSE(ranges_cover(ranges, 0x9000, 8));  // vvar
+    CHECK_FALSE(ranges_cover(ranges, 0x7000, ~std::uint64_t(0)));  // wraps around
+    CHECK(readable_ranges(dir.file("nowhere")).empty());
+
+    int local = 0;
+    const std::vector<AddressRange> own = readable_ranges("/proc/self");
+    CHECK(ranges_cover(own, reinterpret_cast<std::uintptr_t>(&local), sizeof local));
+    CHECK_FALSE(ranges_cover(own, 0, 8));
+}
 
 TEST_CASE("status fields, the run state and the NUL-separated lists of a /proc/<pid> directory") {
     TempDir dir;

@@ -34,6 +34,18 @@ struct FileMapping {
 // The file-backed mappings of <dir>/maps, in address order.
 std::vector<FileMapping> file_mappings(const std::string& dir);
 
+struct AddressRange {
+    std::uint64_t start = 0, end = 0;  // [start, end)
+};
+
+// The readable mappings of <dir>/maps ('r' permission), in address order, adjacent ones
+// joined into one range. Left out: [vvar*] and [vsyscall], whose pages can fault on a read
+// though they say 'r'. For checking a pointer the process itself holds before following it.
+std::vector<AddressRange> readable_ranges(const std::string& dir);
+
+// Whether [start, start + size) lies inside one of `ranges` (sorted, as readable_ranges gives).
+bool ranges_cover(const std::vector<AddressRange>& ranges, std::uint64_t start, std::uint64_t size);
+
 // Where <dir>/exe points, as the process sees it ("/usr/bin/python3.11"); nothing when the
 // link cannot be read (a kernel thread, an exited process).
 std::optional<std::string> executable_link(const std::string& dir);
