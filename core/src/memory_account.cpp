@@ -12,6 +12,7 @@ namespace {
 constexpr std::uint64_t kGlibcHeapMax = 64ull << 20;  // HEAP_MAX_SIZE on 64-bit: heaps are aligned to it
 constexpr std::uint64_t kMaxGuard = 64ull << 10;      // a thread stack's guard: a page, or a few
 constexpr std::uint64_t kMiB = 1ull << 20;
+constexpr std::uint64_t kBlockAlignment = 16;  // pymalloc's ALIGNMENT on 64-bit: blocks are rounded up to it
 
 std::size_t at(MemoryCategory c) { return static_cast<std::size_t>(c); }
 std::size_t at(MappingKind k) { return static_cast<std::size_t>(k); }
@@ -59,7 +60,7 @@ std::string_view category_key(MemoryCategory c) {
 
 std::string_view category_title(MemoryCategory c) {
     static constexpr std::string_view titles[] = {
-        "Python objects (walked and unreferenced)",
+        "Python objects (walked and unreferenced, in whole blocks)",
         "pymalloc free space (fragmentation)",
         "pymalloc/PyMem blocks that are no object",
         "native allocations (malloc in use, no object)",
@@ -197,16 +198,23 @@ MemoryAccount memory_account(const Snapshot& s) {
     std::sort(ranges.begin(), ranges.end());
     std::uint64_t max_block = 512;
     for (const PymallocClass& c : s.pymalloc_classes) max_block = std::max<std::uint64_t>(max_block, c.block_size);
+    std::uint64_t raw_in_pymalloc = 0;  // the same parts before rounding to blocks
     if (!ranges.empty())
         for (std::size_t i = 0; i < s.object_count(); ++i) {
             const std::uint64_t addr = s.address[i];
             auto it = std::upper_bound(ranges.begin(), ranges.end(), std::pair<std::uint64_t, std::uint64_t>(addr, ~std::uint64_t{0}));
-            if (it != ranges.begin() && addr < std::prev(it)->second)
-                a.object_bytes_in_pymalloc += std::min(s.size[i], max_block);
+            if (it != ranges.begin() && addr < std::prev(it)->second) {
+                const std::uint64_t part = std::min(s.size[i], max_block);
+                raw_in_pymalloc += part;
+                a.object_bytes_in_pymalloc += (part + kBlockAlignment - 1) / kBlockAlignment * kBlockAlignment;
+            }
         }
     const std::uint64_t arenas_used = std::min(pymalloc_used, arenas_resident);
     const std::uint64_t objects_in_pymalloc = std::min(a.object_bytes_in_pymalloc, arenas_used);
-    const std::uint64_t objects_elsewhere = a.object_bytes - objects_in_pymalloc;
+    // Sizes rounded up to their blocks: an object holds its whole block (a 28-byte int, 32).
+    const std::uint64_t raw_part = std::min(raw_in_pymalloc, objects_in_pymalloc);
+    const std::uint64_t objects_elsewhere = a.object_bytes - raw_part;
+    const std::uint64_t object_bytes = objects_elsewhere + objects_in_pymalloc;
 
     // malloc: its own figures (mallinfo2, jemalloc's stats), held to what is resident.
     MallocFigures& mf = a.malloc;
@@ -280,7 +288,7 @@ MemoryAccount memory_account(const Snapshot& s) {
         a.bytes[at(c)] = bytes;
         a.estimated[at(c)] = estimated;
     };
-    set(MemoryCategory::Objects, a.object_bytes - unplaced, unplaced > 0);
+    set(MemoryCategory::Objects, object_bytes - unplaced, unplaced > 0);
     set(MemoryCategory::PymallocFree, arenas_resident - arenas_used, false);
     set(MemoryCategory::PymallocOther, arenas_used - std::min(objects_in_pymalloc, arenas_used) + pymem, true);
     set(MemoryCategory::Native, native_total - pymem, true);
