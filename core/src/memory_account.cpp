@@ -346,8 +346,8 @@ std::string malloc_free_text(const MemoryAccount& a) {
     return s;
 }
 
-std::string native_text(std::int64_t grew, std::int64_t objects, const MemoryAccount& last) {
-    std::string s = "native allocations grew by " + size_text(grew) + " while the Python objects grew by " +
+std::string native_text(std::int64_t grew, const std::string& share, std::int64_t objects, const MemoryAccount& last) {
+    std::string s = "native allocations grew by " + size_text(grew) + share + " while the Python objects grew by " +
                     size_text(objects) +
                     ": memory that C code (an extension module or a library it uses) allocated with malloc and "
                     "has not freed: a C-level leak, or a native cache that grows. tracemalloc cannot see it (it "
@@ -406,7 +406,7 @@ std::vector<MemoryFinding> memory_findings(const std::vector<MemoryAccount>& acc
                                        " and what keeps them with heapdiff suspects " + a_path + " " + b_path + "."});
                     break;
                 case MemoryCategory::Native:
-                    out.push_back({"native_grew", c, g, native_text(g, growth[at(MemoryCategory::Objects)], last) + share(g)});
+                    out.push_back({"native_grew", c, g, native_text(g, share(g), growth[at(MemoryCategory::Objects)], last)});
                     break;
                 case MemoryCategory::PymallocFree:
                 case MemoryCategory::PymallocOther:
