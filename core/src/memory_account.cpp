@@ -46,6 +46,14 @@ std::optional<MappingKind> named_anonymous(std::string_view path) {
     return std::nullopt;
 }
 
+// Memory that only looks file-backed: mmap(MAP_SHARED | MAP_ANONYMOUS) (Python's
+// mmap.mmap(-1, n)) shows as "/dev/zero (deleted)", memfd_create as "/memfd:name", System V
+// shared memory as "/SYSV…": anonymous memory in shmem, not a file on disk.
+bool shared_anonymous(std::string_view path) {
+    return path == "/dev/zero (deleted)" || path == "/dev/zero" || path.rfind("/memfd:", 0) == 0 ||
+           path.rfind("/SYSV", 0) == 0;
+}
+
 std::uint64_t percent_of(std::uint64_t part, std::uint64_t whole) {
     return whole ? (part * 100 + whole / 2) / whole : 0;
 }
@@ -92,6 +100,7 @@ std::vector<MappingKind> classify_mappings(const Snapshot& s) {
         else if (path == "[stack]" || path.rfind("[stack:", 0) == 0) kinds[i] = MappingKind::Stack;
         else if (auto named = named_anonymous(path)) kinds[i] = *named;
         else if (!path.empty() && path[0] == '[') kinds[i] = MappingKind::Other;  // [vdso], [vvar], [vsyscall]
+        else if (shared_anonymous(path)) kinds[i] = MappingKind::Anonymous;
         else if (!path.empty()) kinds[i] = executable.count(path) ? MappingKind::Code : MappingKind::MappedFile;
         else if (inaccessible(m)) kinds[i] = MappingKind::Other;  // guard pages, reserves: nothing resident
         else {

@@ -156,7 +156,9 @@ TEST_CASE("thread stacks sit above their guard page; a big anonymous mmap is an 
         p->map(0x7d0000001000, 8 * MiB, kRw, "", 64 * 1024);
         p->malloc_figures(0, 0);
     }
-    after.map(0x7c0000000000, 300 * MiB, kRw, "", 300 * MiB);  // mmap.mmap(-1, ...) touched
+    after.map(0x7c0000000000, 200 * MiB, kRw, "", 200 * MiB);  // a private anonymous mmap, touched
+    after.map(0x7c1000000000, 100 * MiB, kRw | format::mapping_perm::kShared, "/dev/zero (deleted)",
+              100 * MiB);  // mmap.mmap(-1, n): shared anonymous memory
     CHECK(classify_mappings(before.s)[5] == MappingKind::Stack);
     const MemoryAccount a = before.account(), b = after.account();
     check_adds_up(b);
