@@ -11,6 +11,7 @@ import threading
 import time
 
 from heapdiff import DumpError, _memory, _probe, dump
+from heapdiff._trigger_fork import why_not_fork
 from heapdiff._rss_plan import next_threshold
 from heapdiff._trigger_options import Config, signal_name
 
@@ -57,6 +58,8 @@ class _Triggers:
         self.min_interval = config.min_interval
         self.label = config.label
         self.tracebacks = config.tracebacks
+        self.fork = config.fork
+        self.child = None  # the thread waiting for the last forked dump's child
         plan = config.rss
         self.threshold = self.first_threshold = None if plan is None else plan.threshold
         self.limit = None if plan is None else plan.limit  # what "halfway" escalates towards
@@ -120,7 +123,26 @@ class _Triggers:
             self._prepare_directory()
             path = self._path(reason)
             label = detail if self.label is None else "%s: %s" % (self.label, detail)
-            dump(path, label=label, tracebacks=self.tracebacks)
+            # One child at a time: the next dump waits for the previous one's (its
+            # GIL released), however it was asked for.
+            self._wait_for_child()
+            fork = self.fork and reason != "exit"  # at exit there is nothing left to serve
+            if fork:
+                why = why_not_fork()
+                if why is not None:
+                    log("%s: dumping in-process, not forked: %s" % (detail, why))
+                    fork = False
+            handle = dump(path, label=label, tracebacks=self.tracebacks, fork=fork)
+            if fork and handle.pid is None:
+                log("%s: could not fork (%s): dumped in-process" % (detail, handle.why_not_forked))
+            elif fork:
+                self._watch_child(handle, detail)
+                if threading.current_thread() is threading.main_thread():
+                    return path  # a signal handler: the program goes on at once
+                # The watchdog thread (periodic, RSS) waits, GIL released: the program runs
+                # on, and the path returned is one that exists (rotation counts on it).
+                self._wait_for_child()
+                return path if path in self.written else None
         except Exception as e:  # DumpError (an OSError) and anything else: never raise
             failure = e
         finally:
@@ -138,6 +160,34 @@ class _Triggers:
             log("could not write %s (%s): %s" % (path or self.directory, detail,
                                                  failure.strerror if plain else failure))
         return None
+
+    def _wait_for_child(self, timeout=None):
+        child = self.child
+        if child is not None and child is not threading.current_thread():
+            child.join(timeout)
+
+    def _watch_child(self, handle, detail):
+        """A thread that waits for the child (GIL released) and logs how it ended."""
+        log("forked process %d to write %s (%s); paused %.1f ms" % (handle.pid, handle.path, detail,
+                                                                   handle.pause_seconds * 1000))
+
+        def wait():
+            try:
+                handle.wait()
+            except Exception as e:  # DumpError: the child failed or was killed
+                if handle.path in self.periodic_files:
+                    self.periodic_files.remove(handle.path)
+                log("could not write %s (%s): %s" % (handle.path, detail, e))
+                return
+            self.written.append(handle.path)
+            f = handle.figures
+            dirty = f.get("child_private_dirty", -1)
+            log("wrote %s (%s): walked by process %d in %.2f s, copy %s" % (
+                handle.path, detail, handle.pid, f["seconds"], "unknown" if dirty < 0 else _memory.format_size(dirty)))
+
+        thread = threading.Thread(target=wait, name="heapdiff-fork-wait", daemon=True)
+        thread.start()
+        self.child = thread
 
     def _prepare_directory(self):
         """Make the directory (as os.makedirs, through safe_files: no link another user
@@ -204,6 +254,8 @@ class _Triggers:
         # lock for the exit dump.
         deadline = time.monotonic() + EXIT_WAIT_SECONDS
         self.close(timeout=EXIT_WAIT_SECONDS)
+        # A forked dump still being written is waited for: its file is what the user reads next.
+        self._wait_for_child(max(0.0, deadline - time.monotonic()))
         if self.at_exit:
             self.dump("exit", "exit", wait=max(0.0, deadline - time.monotonic()))
 
@@ -302,7 +354,8 @@ def _format_seconds(seconds):
 
 
 def install(directory=".", *, signal=_signal.SIGUSR2, at_exit=False, every=None, keep=5, rss=None,
-            max_dumps=3, min_interval="5s", escalate=None, label=None, tracebacks=True, tracemalloc=0):
+            max_dumps=3, min_interval="5s", escalate=None, label=None, tracebacks=True, tracemalloc=0,
+            fork=False):
     """Dump the heap into ``directory`` when nobody is watching; replaces an earlier install().
 
     signal       -- dump and continue on this signal (default SIGUSR2; None: no handler).
@@ -319,6 +372,10 @@ def install(directory=".", *, signal=_signal.SIGUSR2, at_exit=False, every=None,
                     (the default when a limit is known) or by a fraction ("10%", 0.1).
     label        -- prefix of each snapshot's label (the label says the reason anyway).
     tracebacks   -- passed to heapdiff.dump().
+    fork         -- walk a fork()ed copy (the program pauses only for the
+                    fork, docs/TRIGGERS.md "Forked dumps"); falls back to an in-process
+                    dump, and logs why, when the copy may not fit in the cgroup's memory
+                    or fork() fails. The exit dump is always in-process.
     tracemalloc  -- if > 0, start tracemalloc with that many frames (up to 65535; when not
                     tracing yet), so snapshots carry allocation tracebacks.
     Returns an object describing what was installed (its ``written`` lists the files).
@@ -329,7 +386,7 @@ def install(directory=".", *, signal=_signal.SIGUSR2, at_exit=False, every=None,
     """
     config = Config(dict(directory=directory, signal=signal, at_exit=at_exit, every=every, keep=keep, rss=rss,
                           max_dumps=max_dumps, min_interval=min_interval, escalate=escalate, label=label,
-                          tracebacks=tracebacks, tracemalloc=tracemalloc))
+                          tracebacks=tracebacks, tracemalloc=tracemalloc, fork=fork))
     return _activate(_Triggers(config))
 
 

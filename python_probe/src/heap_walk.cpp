@@ -272,7 +272,7 @@ DumpStats dump_heap(const DumpRequest& request) {
     const bool collecting = heapdiff_gc_collecting() != 0;
     GcPause pause;
     SnapshotWriter writer(request.path);
-    write_process_facts(writer, request.label);
+    write_process_facts(writer, request.label, request.pid);
     TracemallocBridge tm(writer, request.probe_dir, request.tracebacks);
     tm.write_trace_stats();  // first, before the walk allocates anything of its own
     write_memory_map(writer);  // before the walk too: the walk's buffers are not the process's
@@ -314,7 +314,13 @@ DumpStats dump_heap(const DumpRequest& request) {
         // it is excluded.
         Ref lists[3];
         for (int g = 2; g >= 0; --g) {
-            lists[g] = objects_of_generation(g);
+            if (const void* made = request.gc_lists[g]) {
+                PyObject* list = const_cast<PyObject*>(static_cast<const PyObject*>(made));
+                Py_INCREF(list);
+                lists[g] = Ref(list);
+            } else {
+                lists[g] = objects_of_generation(g);
+            }
             excluded.objects.push_back(lists[g].get());
             held_by_lists += static_cast<std::uint64_t>(PyList_GET_SIZE(lists[g].get()));
         }
@@ -370,6 +376,7 @@ DumpStats dump_heap(const DumpRequest& request) {
         writer.add_fact("probe.collecting_objects", static_cast<std::int64_t>(walker.found_collecting()));
     }
     stats.probe_peak_bytes = walker.bookkeeping_bytes() + held_by_lists * sizeof(PyObject*);
+    if (request.last_facts) request.last_facts(writer);
     writer.finish();
     stats.objects = writer.objects_written();
     stats.edges = writer.edges_written();

@@ -3,8 +3,13 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
+
+namespace heapdiff {
+class SnapshotWriter;
+}
 
 namespace heapdiff::probe {
 
@@ -14,6 +19,12 @@ struct DumpRequest {
     std::string probe_dir;  // frames and traces of code under it are the probe's own
     bool tracebacks = true;
     std::vector<const void*> own_objects;  // the call's own argument tuple and such
+    // Before 3.11: the lists of gc.get_objects(2), (1), (0), made by the caller (a forked
+    // dump makes them in the parent: the child must not take a reference per object).
+    const void* gc_lists[3] = {nullptr, nullptr, nullptr};
+    long pid = 0;  // the "pid" fact when it is not this process's (a forked dump's parent)
+    // Called just before the file is finished: the caller's own facts (fork_dump.h).
+    std::function<void(SnapshotWriter&)> last_facts;
 };
 
 struct DumpStats {

@@ -3,6 +3,7 @@
 // the host process.
 #include "py_compat.h"
 
+#include <chrono>
 #include <cstring>
 #include <new>
 #include <string>
@@ -11,10 +12,13 @@
 #include <unistd.h>
 
 #include "cpython_internals.h"
+#include "fork_dump.h"
+#include "fork_locks.h"
 #include "heap_walk.h"
 #include "heapdiff/error.h"
 #include "heapdiff/safe_files.h"
 #include "heapdiff/version.h"
+#include "heapdiff/writer.h"
 #include "memory_binding.h"
 #include "pymalloc_binding.h"
 #include "python_refs.h"
@@ -39,15 +43,17 @@ std::string bytes_string(PyObject* bytes) {
 }
 
 PyObject* probe_dump(PyObject*, PyObject* args, PyObject* kwargs) {
-    static const char* keywords[] = {"path", "label", "tracebacks", "probe_dir", nullptr};
+    static const char* keywords[] = {"path", "label", "tracebacks", "probe_dir", "fork", "child_limit", nullptr};
     // The path comes as the file system's bytes (os.fsencode: any path open() takes,
     // surrogate escapes included), the label as UTF-8 bytes; heapdiff.dump() makes both.
     PyObject* path_obj = nullptr;
     PyObject* label_obj = Py_None;
     int tracebacks = 1;
     PyObject* probe_dir_obj = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "S|OpO:dump", const_cast<char**>(keywords), &path_obj, &label_obj,
-                                     &tracebacks, &probe_dir_obj))
+    int fork = 0;
+    double child_limit = 3600;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "S|OpOpd:dump", const_cast<char**>(keywords), &path_obj, &label_obj,
+                                     &tracebacks, &probe_dir_obj, &fork, &child_limit))
         return nullptr;
     if (label_obj != Py_None && !PyBytes_Check(label_obj)) {
         PyErr_SetString(PyExc_TypeError, "label must be UTF-8 bytes or None");
@@ -72,7 +78,27 @@ PyObject* probe_dump(PyObject*, PyObject* args, PyObject* kwargs) {
     g_dumping = true;
     heapdiff::probe::DumpStats stats;
     std::string failure;
+    std::string why_not_forked;
     try {
+        if (fork) {
+            why_not_forked = heapdiff::probe::fork_refusal();
+            if (why_not_forked.empty()) {
+                heapdiff::probe::ForkStart started = heapdiff::probe::start_forked_dump(request, child_limit);
+                if (started.pid > 0) {
+                    g_dumping = false;
+                    return Py_BuildValue("{s:O,s:i,s:d}", "forked", Py_True, "pid", static_cast<int>(started.pid),
+                                         "pause_seconds", started.pause_seconds);
+                }
+                why_not_forked = started.why_not;
+            }
+        }
+        const auto start = std::chrono::steady_clock::now();
+        request.last_facts = [&](heapdiff::SnapshotWriter& w) {
+            w.add_fact("probe.forked", static_cast<std::int64_t>(0));
+            w.add_fact("probe.parent_pause_seconds",
+                       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+            if (!why_not_forked.empty()) w.add_fact("probe.fork_refused", std::string_view(why_not_forked));
+        };
         stats = heapdiff::probe::dump_heap(request);
     } catch (const heapdiff::Error& e) {
         failure = e.what();
@@ -94,11 +120,58 @@ PyObject* probe_dump(PyObject*, PyObject* args, PyObject* kwargs) {
                      failure.c_str());
         return nullptr;
     }
-    return Py_BuildValue("{s:K,s:K,s:K,s:K,s:K,s:d}", "objects", static_cast<unsigned long long>(stats.objects),
+    heapdiff::probe::Ref figures(Py_BuildValue("{s:K,s:K,s:K,s:K,s:K,s:d}", "objects", static_cast<unsigned long long>(stats.objects),
                          "gc_objects", static_cast<unsigned long long>(stats.gc_objects), "edges",
                          static_cast<unsigned long long>(stats.edges), "file_bytes",
                          static_cast<unsigned long long>(stats.file_bytes), "probe_bytes",
-                         static_cast<unsigned long long>(stats.probe_peak_bytes), "seconds", stats.seconds);
+                         static_cast<unsigned long long>(stats.probe_peak_bytes), "seconds", stats.seconds));
+    if (!figures) return nullptr;
+    heapdiff::probe::Ref forked(PyBool_FromLong(0));
+    if (PyDict_SetItemString(figures.get(), "forked", forked.get()) < 0) return nullptr;
+    if (!why_not_forked.empty()) {
+        heapdiff::probe::Ref why(PyUnicode_DecodeUTF8(why_not_forked.data(), static_cast<Py_ssize_t>(why_not_forked.size()), "replace"));
+        if (!why || PyDict_SetItemString(figures.get(), "why_not_forked", why.get()) < 0) return nullptr;
+    }
+    PyObject* result = figures.get();
+    Py_INCREF(result);
+    return result;
+}
+
+// The outcome of a forked dump: None while the child runs (after waiting up to `timeout`
+// seconds without the GIL), then once a dict: ok, message, and the figures when ok.
+PyObject* probe_forked_dump_result(PyObject*, PyObject* args) {
+    int pid = 0;
+    double timeout = 0;
+    if (!PyArg_ParseTuple(args, "i|d:forked_dump_result", &pid, &timeout)) return nullptr;
+    heapdiff::probe::ForkOutcome out;
+    Py_BEGIN_ALLOW_THREADS
+    out = heapdiff::probe::forked_dump_outcome(static_cast<pid_t>(pid), timeout);
+    Py_END_ALLOW_THREADS
+    heapdiff::probe::release_finished_forks();
+    if (!out.finished) Py_RETURN_NONE;
+    return Py_BuildValue("{s:O,s:s,s:K,s:K,s:K,s:K,s:d,s:L}", "ok", out.ok ? Py_True : Py_False, "message",
+                         out.message.c_str(), "objects", static_cast<unsigned long long>(out.stats.objects),
+                         "gc_objects", static_cast<unsigned long long>(out.stats.gc_objects), "edges",
+                         static_cast<unsigned long long>(out.stats.edges), "file_bytes",
+                         static_cast<unsigned long long>(out.stats.file_bytes), "seconds", out.stats.seconds,
+                         "child_private_dirty", static_cast<long long>(out.child_private_dirty));
+}
+
+PyObject* probe_kill_forked_dump(PyObject*, PyObject* arg) {
+    const long pid = PyLong_AsLong(arg);
+    if (pid == -1 && PyErr_Occurred()) return nullptr;
+    return PyBool_FromLong(heapdiff::probe::kill_forked_dump(static_cast<pid_t>(pid)));
+}
+
+// Tests: hold tracemalloc's table lock from this thread (GIL released) for `seconds`.
+PyObject* probe_hold_tracemalloc_lock(PyObject*, PyObject* arg) {
+    const double seconds = PyFloat_AsDouble(arg);
+    if (seconds == -1 && PyErr_Occurred()) return nullptr;
+    int held = 0;
+    Py_BEGIN_ALLOW_THREADS
+    held = heapdiff_tm_hold_lock(seconds);
+    Py_END_ALLOW_THREADS
+    return PyBool_FromLong(held);
 }
 
 // The file operations of the Python side (triggers, the API's temporary directory) are
@@ -182,8 +255,18 @@ PyMethodDef methods[] = {
     {"trust_sizeof", probe_trust_sizeof, METH_O,
      "trust_sizeof(cls): let dumps call cls's C __sizeof__ (see heapdiff.trust_sizeof)."},
     {"dump", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(probe_dump)), METH_VARARGS | METH_KEYWORDS,
-     "dump(path, label=None, tracebacks=True, probe_dir=None) -> dict of figures\n\n"
-     "Walk the heap and write a snapshot to path (atomically). Use heapdiff.dump()."},
+     "dump(path, label=None, tracebacks=True, probe_dir=None, fork=False, child_limit=3600.0) -> dict\n\n"
+     "Walk the heap and write a snapshot to path (atomically). Use heapdiff.dump(). With fork,\n"
+     "{'forked': True, 'pid', 'pause_seconds'} once the child runs (see forked_dump_result), or\n"
+     "the in-process figures with forked False and why_not_forked when it could not fork."},
+    {"forked_dump_result", probe_forked_dump_result, METH_VARARGS,
+     "forked_dump_result(pid, timeout=0.0) -> None while the child runs, then once a dict: ok,\n"
+     "message, objects, gc_objects, edges, file_bytes, seconds, child_private_dirty."},
+    {"kill_forked_dump", probe_kill_forked_dump, METH_O,
+     "kill_forked_dump(pid) -> bool: SIGKILL to a forked dump's child still running."},
+    {"_hold_tracemalloc_lock", probe_hold_tracemalloc_lock, METH_O,
+     "_hold_tracemalloc_lock(seconds) -> bool (tests): hold tracemalloc's table lock, GIL released;\n"
+     "False where the probe cannot reach it (before 3.12, or not tracing)."},
     {"prepare_directory", probe_prepare_directory, METH_O,
      "prepare_directory(path: bytes) -> bool: open (making what is missing) the directory with\n"
      "safe_files' rules; True when other users can write it."},

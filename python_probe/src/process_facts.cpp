@@ -53,9 +53,9 @@ void string_fact(SnapshotWriter& w, const std::string& key, PyObject* str) {
 
 }  // namespace
 
-void write_process_facts(SnapshotWriter& w, const std::string& label) {
+void write_process_facts(SnapshotWriter& w, const std::string& label, long pid) {
     const PythonRefs& py = python_refs();
-    w.add_fact("pid", static_cast<std::int64_t>(getpid()));
+    w.add_fact("pid", static_cast<std::int64_t>(pid ? pid : getpid()));
     double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
     w.add_fact("time", now);
     w.add_fact("label", std::string_view(label));

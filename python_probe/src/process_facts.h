@@ -8,6 +8,7 @@
 
 namespace heapdiff::probe {
 
-void write_process_facts(SnapshotWriter& writer, const std::string& label);
+// pid: the process the snapshot is of (a forked dump's parent), 0 for this one.
+void write_process_facts(SnapshotWriter& writer, const std::string& label, long pid = 0);
 
 }  // namespace heapdiff::probe
