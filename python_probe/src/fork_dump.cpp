@@ -128,7 +128,7 @@ void close_inherited_descriptors(int keep) {
 
     std::string omitted;
     if (tm_lock == 1) {
-        heapdiff_tm_unlock_after_fork();  // taken before the fork: its tables are whole
+        heapdiff_tm_unlock_in_child();  // taken before the fork: its tables are whole
     } else if (tm_lock == 0) {
         heapdiff_tm_forget_in_child();
         omitted = "tracemalloc's table lock was held by another thread when the process forked";

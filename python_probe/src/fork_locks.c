@@ -27,10 +27,13 @@ static double now_seconds(void) {
 /* One attempt, never blocking. */
 static int try_lock(void) {
 #if PY_VERSION_HEX >= 0x030E0000
-    /* 3.14+: a PyMutex in the state; 0 is unlocked, bit 0 locked (cpython/lock.h). */
-    uint8_t expected = 0;
-    return __atomic_compare_exchange_n(&HEAPDIFF_TM.tables_lock._bits, &expected, (uint8_t)1, 0, __ATOMIC_ACQUIRE,
-                                       __ATOMIC_RELAXED);
+    /* 3.14+: a PyMutex in the state; bit 0 locked, bit 1 a thread parked on it
+     * (cpython/pylock.h). Free with waiters parked is 2: taken as PyMutex_LockFast would,
+     * keeping the parked bit, so that PyMutex_Unlock wakes them in the parent. */
+    uint8_t bits = __atomic_load_n(&HEAPDIFF_TM.tables_lock._bits, __ATOMIC_RELAXED);
+    if (bits & 1) return 0;
+    return __atomic_compare_exchange_n(&HEAPDIFF_TM.tables_lock._bits, &bits, (uint8_t)(bits | 1), 0,
+                                       __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
 #else
     return HEAPDIFF_TM.tables_lock && PyThread_acquire_lock(HEAPDIFF_TM.tables_lock, 0) == PY_LOCK_ACQUIRED;
 #endif
@@ -71,6 +74,17 @@ int heapdiff_tm_lock_for_fork(double seconds) {
 
 void heapdiff_tm_unlock_after_fork(void) {
 #if PY_VERSION_HEX >= 0x030C0000
+    unlock();
+#endif
+}
+
+void heapdiff_tm_unlock_in_child(void) {
+#if PY_VERSION_HEX >= 0x030E0000
+    /* The child's only thread: PyMutex_Unlock would see the parked bit of a parent's waiter
+     * (a thread that is not in the copy) and go into the parking lot, whose own locks that
+     * thread may hold. Nobody is parked here, so the lock is simply made free. */
+    __atomic_store_n(&HEAPDIFF_TM.tables_lock._bits, (uint8_t)0, __ATOMIC_RELEASE);
+#elif PY_VERSION_HEX >= 0x030C0000
     unlock();
 #endif
 }

@@ -15,6 +15,9 @@ extern "C" {
 // without the GIL only for a raw free).
 int heapdiff_tm_lock_for_fork(double seconds);
 void heapdiff_tm_unlock_after_fork(void);
+// The same in the child, where the only thread is the one that took it (3.14+: without
+// waking waiters, who were the parent's threads).
+void heapdiff_tm_unlock_in_child(void);
 // In a child whose tables lock was held by a thread that is gone: tracemalloc's
 // allocators taken out and tracing marked off (tables left as they were, never read), so
 // that neither an allocation nor the walk waits for a lock nobody will release.
