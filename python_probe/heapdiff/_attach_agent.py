@@ -50,19 +50,20 @@ def _heapdiff_attach_in(work):
                 fields[key.decode("ascii")] = binascii.unhexlify(value)
         return fields
 
-    def report(**fields):
+    def report(_dir=None, **fields):
         text = b"".join(b"%s=%s\n" % (k.encode("ascii"), binascii.hexlify(v if isinstance(v, bytes) else str(v).encode("utf-8", "backslashreplace")))
                         for k, v in fields.items())
         try:
             try:
-                os.unlink("status.tmp", dir_fd=work)
+                os.unlink("status.tmp", dir_fd=work if _dir is None else _dir)
             except FileNotFoundError:
                 pass
             fd = os.open("status.tmp", os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600,
-                         dir_fd=work)
+                         dir_fd=work if _dir is None else _dir)
             with os.fdopen(fd, "wb") as f:
                 f.write(text)
-            os.replace("status.tmp", "status", src_dir_fd=work, dst_dir_fd=work)
+            d = work if _dir is None else _dir
+            os.replace("status.tmp", "status", src_dir_fd=d, dst_dir_fd=d)
         except OSError:
             pass  # the attaching side stopped waiting (its --timeout) and removed the directory
 
@@ -122,12 +123,39 @@ def _heapdiff_attach_in(work):
             report(state="walking")
             tracebacks = request["tracebacks"] == b"1"
             label = request["label"].decode("utf-8", "replace") if request["label"] else None
-            path = heapdiff.dump(os.fsdecode(request["output"]), label=label, tracebacks=tracebacks)
+            output = os.fsdecode(request["output"])
             note = ""
             if tracebacks and not tracemalloc.is_tracing():
                 note = "tracemalloc is not tracing in the target, so the snapshot has no tracebacks"
-            report(state="done", path=os.fsencode(path), pause=time.perf_counter() - started, note=note,
-                   python=sys.version.split()[0])
+            if request.get("fork", b"0") != b"1":
+                path = heapdiff.dump(output, label=label, tracebacks=tracebacks)
+                report(state="done", path=os.fsencode(path), pause=time.perf_counter() - started, note=note,
+                       python=sys.version.split()[0])
+                return
+            handle = heapdiff.dump(output, label=label, tracebacks=tracebacks, fork=True)
+            pause = time.perf_counter() - started
+            if handle.pid is None:
+                note = "; ".join(n for n in (note, "not forked (%s): the dump ran in-process" % handle.why_not_forked) if n)
+                report(state="done", path=os.fsencode(output), pause=pause, note=note, python=sys.version.split()[0])
+                return
+            # The child walks while the target goes on: its main thread must not wait for it,
+            # so a thread of ours does, with a descriptor of its own for work/ (ours is
+            # closed when this returns).
+            import threading
+
+            own = os.dup(work)
+
+            def finish():
+                try:
+                    handle.wait()
+                    report(own, state="done", path=os.fsencode(output), pause=pause, note=note,
+                           python=sys.version.split()[0])
+                except Exception as e:
+                    report(own, state="error", message=str(e), python=sys.version.split()[0])
+                finally:
+                    os.close(own)
+
+            threading.Thread(target=finish, name="heapdiff-attach-fork", daemon=True).start()
         else:
             from heapdiff import triggers
 

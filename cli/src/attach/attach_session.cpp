@@ -153,6 +153,7 @@ AttachOutcome attach_to_process(const AttachOptions& o) {
         request["output"] = output;
         request["label"] = o.label;
         request["tracebacks"] = o.tracebacks ? "1" : "0";
+        request["fork"] = o.fork ? "1" : "0";
     }
     std::string packages;
     for (const std::string& p : packages_beside_this_command()) packages += (packages.empty() ? "" : std::string(1, '\0')) + p;

@@ -16,6 +16,9 @@ struct AttachOptions {
     std::string output;    // "" : heapdiff-PID-YYYYmmdd-HHMMSS-attach.hds in the current directory
     std::string label = "attach";
     bool tracebacks = false;
+    // Walk a fork()ed copy of the target (dump(fork=True)): it pauses for the fork only;
+    // the agent's status comes once the child has written the file.
+    bool fork = false;
     // From the request being queued to the agent's answer: reaching a safe point and the
     // dump. At expiry attach stops waiting (the target is never interrupted or killed).
     double timeout_seconds = 10;

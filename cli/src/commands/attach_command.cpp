@@ -1,4 +1,4 @@
-// heapdiff attach PID [-o FILE] [--tracebacks] [--label TEXT] [--timeout S]
+// heapdiff attach PID [-o FILE] [--tracebacks] [--fork] [--label TEXT] [--timeout S]
 // heapdiff attach PID --install SPEC
 // A snapshot of (or dump triggers in) a running CPython that never imported heapdiff;
 // attach_session does the work, this prints it.
@@ -77,6 +77,9 @@ void set_attach_command(CLI::App& app) {
                                    "target, atomically");
     auto* tracebacks = cmd->add_flag("--tracebacks", o->tracebacks,
                                      "Record allocation tracebacks (when the target's tracemalloc is tracing)");
+    auto* fork = cmd->add_flag("--fork", o->fork,
+                               "Walk a fork()ed copy of the target: it pauses only for the fork, not for the walk "
+                               "(docs/PROBE.md, \"Forked dumps\")");
     auto* label = cmd->add_option("--label", o->label, "A note stored in the snapshot")->capture_default_str();
     cmd->add_option("--timeout", o->timeout_seconds,
                     "Seconds to wait, once the request is queued, for the target's answer (reaching a point where "
@@ -87,6 +90,7 @@ void set_attach_command(CLI::App& app) {
                     "HEAPDIFF_TRIGGERS spec; a relative dir is relative to this directory)")
         ->excludes(output)
         ->excludes(tracebacks)
+        ->excludes(fork)
         ->excludes(label);
     cmd->callback([o] { print(*o, attach_to_process(*o)); });
 }
