@@ -9,6 +9,7 @@ growth in anonymous mmaps (finding mmaps_grew).
 """
 
 import mmap
+import os
 import sys
 
 import heapdiff
@@ -19,6 +20,8 @@ CHUNK = 1 << 20
 
 def main():
     before, after = sys.argv[1:3] if len(sys.argv) > 2 else ("before.hds", "after.hds")
+    for path in (before, after):
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     heapdiff.dump(before, label="before the mmap")
     buf = mmap.mmap(-1, SIZE)
     chunk = b"\xa5" * CHUNK

@@ -11,6 +11,7 @@ small objects. `heapdiff memory BEFORE AFTER` names it (pymalloc free space, fin
 pymalloc_fragmentation).
 """
 
+import os
 import random
 import sys
 
@@ -28,6 +29,8 @@ def make_records(n):
 
 def main():
     before, after = sys.argv[1:3] if len(sys.argv) > 2 else ("before.hds", "after.hds")
+    for path in (before, after):
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     heapdiff.dump(before, label="before the records")
     records = make_records(RECORDS)
     rng = random.Random(24)

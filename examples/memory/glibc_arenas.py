@@ -11,6 +11,7 @@ malloc free space (finding malloc_free, with MALLOC_ARENA_MAX and malloc_trim as
 step). Run with MALLOC_ARENA_MAX=1 to see the difference the arenas make.
 """
 
+import os
 import random
 import sys
 import threading
@@ -35,6 +36,8 @@ def work(seed, start, out):
 
 def main():
     before, after = sys.argv[1:3] if len(sys.argv) > 2 else ("before.hds", "after.hds")
+    for path in (before, after):
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     heapdiff.dump(before, label="before the threads")
     start = threading.Barrier(THREADS)
     kept = [[] for _ in range(THREADS)]

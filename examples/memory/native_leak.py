@@ -13,6 +13,7 @@ diff BEFORE AFTER` says so instead of asking for tracemalloc.
 import argparse
 import ctypes
 import ctypes.util
+import os
 
 import heapdiff
 
@@ -39,6 +40,8 @@ def main():
     parser.add_argument("--requests", type=int, default=20480)
     args = parser.parse_args()
     before, after = args.before, args.after
+    for path in (before, after):
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     for n in range(100):  # warm-up: ctypes' caches, the handler's code
         handle("warm-up %d" % n)
     heapdiff.dump(before, label="after 100 requests")

@@ -9,6 +9,7 @@ NumPy allocated with malloc outside the objects: native allocations (finding nat
 Exits with status 0 and a message where NumPy is not installed.
 """
 
+import os
 import sys
 
 import heapdiff
@@ -24,6 +25,8 @@ def main():
         print("numpy is not installed: nothing to show", flush=True)
         return
     before, after = sys.argv[1:3] if len(sys.argv) > 2 else ("before.hds", "after.hds")
+    for path in (before, after):
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     heapdiff.dump(before, label="numpy imported, no arrays")
     history = []
     for step in range(ARRAYS):
