@@ -46,6 +46,14 @@ std::optional<MappingKind> named_anonymous(std::string_view path) {
     return std::nullopt;
 }
 
+// Memory that only looks file-backed: mmap(MAP_SHARED | MAP_ANONYMOUS) (Python's
+// mmap.mmap(-1, n)) shows as "/dev/zero (deleted)", memfd_create as "/memfd:name", System V
+// shared memory as "/SYSV…": anonymous memory in shmem, not a file on disk.
+bool shared_anonymous(std::string_view path) {
+    return path == "/dev/zero (deleted)" || path == "/dev/zero" || path.rfind("/memfd:", 0) == 0 ||
+           path.rfind("/SYSV", 0) == 0;
+}
+
 std::uint64_t percent_of(std::uint64_t part, std::uint64_t whole) {
     return whole ? (part * 100 + whole / 2) / whole : 0;
 }
@@ -92,6 +100,7 @@ std::vector<MappingKind> classify_mappings(const Snapshot& s) {
         else if (path == "[stack]" || path.rfind("[stack:", 0) == 0) kinds[i] = MappingKind::Stack;
         else if (auto named = named_anonymous(path)) kinds[i] = *named;
         else if (!path.empty() && path[0] == '[') kinds[i] = MappingKind::Other;  // [vdso], [vvar], [vsyscall]
+        else if (shared_anonymous(path)) kinds[i] = MappingKind::Anonymous;
         else if (!path.empty()) kinds[i] = executable.count(path) ? MappingKind::Code : MappingKind::MappedFile;
         else if (inaccessible(m)) kinds[i] = MappingKind::Other;  // guard pages, reserves: nothing resident
         else {
@@ -125,6 +134,16 @@ MemoryAccount memory_account(const Snapshot& s) {
     if (const std::int64_t rss = int_fact(s, "process.rss"); rss >= 0) a.process_rss = static_cast<std::uint64_t>(rss);
     for (std::size_t i = 0; i < s.object_count(); ++i) a.object_bytes += s.size[i];
     a.objects = s.object_count();
+    if (s.flags.size() == s.object_count()) {
+        std::unordered_map<std::uint32_t, std::uint64_t> by_type;
+        for (std::size_t i = 0; i < s.object_count(); ++i)
+            if (s.flags[i] & format::object_flag::kSizeApproximate) ++by_type[s.type[i].value];
+        for (const auto& [type, n] : by_type) a.approximate_types.push_back({std::string(s.type_name(TypeId(type))), n});
+        std::sort(a.approximate_types.begin(), a.approximate_types.end(), [](const ApproximateType& x, const ApproximateType& y) {
+            return x.objects != y.objects ? x.objects > y.objects : x.type < y.type;
+        });
+        if (a.approximate_types.size() > 10) a.approximate_types.resize(10);
+    }
     if (s.mappings.empty()) {
         const std::string why = string_fact(s, "memory.map");
         a.why_not = !why.empty() ? why
@@ -346,8 +365,28 @@ std::string malloc_free_text(const MemoryAccount& a) {
     return s;
 }
 
-std::string native_text(std::int64_t grew, std::int64_t objects, const MemoryAccount& last) {
-    std::string s = "native allocations grew by " + size_text(grew) + " while the Python objects grew by " +
+// The type whose objects of unmeasured size grew most in number, if any did: their
+// buffers (NumPy's data) are counted as native memory until trust_sizeof() vouches for them.
+std::string unmeasured_hint(const MemoryAccount& first, const MemoryAccount& last) {
+    const ApproximateType* best = nullptr;
+    std::int64_t best_growth = 0;
+    for (const ApproximateType& t : last.approximate_types) {
+        std::uint64_t before = 0;
+        for (const ApproximateType& u : first.approximate_types)
+            if (u.type == t.type) before = u.objects;
+        const std::int64_t g = static_cast<std::int64_t>(t.objects) - static_cast<std::int64_t>(before);
+        if (g > best_growth) best = &t, best_growth = g;
+    }
+    if (!best) return "";
+    const std::string_view name = std::string_view(best->type).substr(best->type.rfind('.') == std::string::npos ? 0 : best->type.rfind('.') + 1);
+    return " Part of it may be buffers of Python objects whose size the probe does not measure: " +
+           std::to_string(best_growth) + " more " + best->type + " (their __sizeof__ is not run during a dump); "
+           "vouch for it with heapdiff.trust_sizeof(" + best->type + ") before dumping and their buffers count "
+           "as objects, or see what holds them: heapdiff diff --type " + std::string(name) + ".";
+}
+
+std::string native_text(std::int64_t grew, const std::string& share, std::int64_t objects, const MemoryAccount& last) {
+    std::string s = "native allocations grew by " + size_text(grew) + share + " while the Python objects grew by " +
                     size_text(objects) +
                     ": memory that C code (an extension module or a library it uses) allocated with malloc and "
                     "has not freed: a C-level leak, or a native cache that grows. tracemalloc cannot see it (it "
@@ -406,7 +445,7 @@ std::vector<MemoryFinding> memory_findings(const std::vector<MemoryAccount>& acc
                                        " and what keeps them with heapdiff suspects " + a_path + " " + b_path + "."});
                     break;
                 case MemoryCategory::Native:
-                    out.push_back({"native_grew", c, g, native_text(g, growth[at(MemoryCategory::Objects)], last) + share(g)});
+                    out.push_back({"native_grew", c, g, native_text(g, share(g), growth[at(MemoryCategory::Objects)], last) + unmeasured_hint(first, last)});
                     break;
                 case MemoryCategory::PymallocFree:
                 case MemoryCategory::PymallocOther:

@@ -23,8 +23,9 @@ from heapdiff._analyzer import AnalyzerError
 
 __all__ = [
     "AnalyzerError", "Chain", "Hop", "Snapshot", "StatisticDiff", "TypeStatistic", "WhyAlive",
-    "by_type", "count", "diff", "find_backref_chain", "growth", "most_common_types", "show_backrefs",
-    "show_chain", "show_growth", "show_most_common_types", "show_refs", "snapshot", "typestats", "why_alive",
+    "by_type", "count", "diff", "find_backref_chain", "growth", "memory", "most_common_types", "show_backrefs",
+    "show_chain", "show_growth", "show_memory", "show_most_common_types", "show_refs", "snapshot", "typestats",
+    "why_alive",
 ]
 
 # ----------------------------------------------------------------------------- snapshots
@@ -60,6 +61,11 @@ class Snapshot:
         """diff(self, other, ...): what grew from this snapshot to `other`."""
         return diff(self, other, group_by=group_by, **options)
 
+    def memory(self, *later):
+        """Where this process's memory went (``heapdiff memory --json``): this snapshot's
+        account of RSS, and with later snapshots the growth and findings up to the last."""
+        return memory(self, *later)
+
 
 def snapshot(path=None, label=None, tracebacks=False, collect=False):
     """Dump this process and return a Snapshot. Without `path` the file goes into a private
@@ -94,6 +100,29 @@ def diff(a, b, *more, group_by="type", type=None, include=None, exclude=None, fr
     if cumulative:
         args.append("--cumulative")
     return _analyzer.run(*args, stderr=sys.stderr, read=_diff_rows)
+
+
+def _memory_args(snapshots, json):
+    paths = [s.path if isinstance(s, Snapshot) else s for s in snapshots]
+    return ["memory"] + [_analyzer.file_arg(p) for p in paths] + (["--json"] if json else [])
+
+
+def memory(*snapshots):
+    """Where the memory went (``heapdiff memory --json``, docs/MEMORY.md): RSS split into
+    Python objects, pymalloc free space, native allocations, malloc free space, mmaps,
+    stacks, code and other, per snapshot, the growth from the first to the last, and the
+    findings ("native allocations grew by 79 MiB ...: a C-level leak"). Snapshot objects or
+    paths, oldest first; none: a snapshot of this process now."""
+    if snapshots:
+        return _analyzer.run(*_memory_args(snapshots, True))
+    now = snapshot()
+    return _analyzer.run(*_memory_args([now], True))
+
+
+def show_memory(*snapshots, file=None):
+    """Print ``heapdiff memory``'s account and findings (this process now, without snapshots)."""
+    keep = [snapshot()] if not snapshots else list(snapshots)
+    _analyzer.write(sys.stdout if file is None else file, _analyzer.run(*_memory_args(keep, False)))
 
 
 def _diff_rows(data):

@@ -73,7 +73,10 @@ long long heapdiff_pymalloc_blocks(heapdiff_block_visit visit, void* ctx, const 
     (void)visit;
     (void)ctx;
     (void)heapdiff_pool_blocks;
-    *why_not = "CPython before 3.12 keeps pymalloc's arenas in static variables no extension can reach";
+    /* The arenas can be read (pymalloc_state.h), but objects held only by C through
+     * containers the collector later untracks (import's extensions dict, static types'
+     * bases) would show as false orphans growing between snapshots (docs/PROBE.md). */
+    *why_not = "CPython before 3.12 untracks C-held containers whose contents would look unreferenced";
     return -1;
 #endif
 }

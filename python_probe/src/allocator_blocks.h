@@ -1,6 +1,6 @@
 // The live blocks of CPython's small-object allocator (pymalloc), read in place from its
-// arenas and pools (3.12+, where its state hangs off the interpreter; before 3.12 it is
-// in static variables of obmalloc.c that no extension can reach), and the entries of the
+// arenas and pools (3.12+; before 3.12 the arenas can be read, pymalloc_state.h, but the
+// search is not made: docs/PROBE.md says why), and the entries of the
 // interpreter's object free lists (3.14+, where a free-listed object keeps its type and
 // its first word becomes the link). The probe looks in those blocks for objects nothing
 // refers to: a C extension's leaked references (docs/PROBE.md, "Objects nothing refers to").

@@ -215,7 +215,12 @@ static const char* heapdiff_check_layout(const heapdiff_pymalloc_state* s, const
 
 int heapdiff_pymalloc_open(heapdiff_pymalloc_state* s, const char** why_not) {
     memset(s, 0, sizeof *s);
-    if (PyThreadState_Get()->interp != PyInterpreterState_Main()) {
+#if PY_VERSION_HEX >= 0x03090000
+    PyInterpreterState* interp = PyInterpreterState_Get();
+#else
+    PyInterpreterState* interp = PyThreadState_Get()->interp;
+#endif
+    if (interp != PyInterpreterState_Main()) {
         *why_not = "a subinterpreter: only the main interpreter's arenas are read";
         return 0;
     }

@@ -252,3 +252,32 @@ def test_cli_several_objects_and_given_chains(logged_dbs, run_cli, tmp_path):
     assert run_cli("retained", snap.path, "--address", two[0], "--address", two[1]).returncode == 2
     one = run_cli("retained", snap.path, "--type", "DB", "--pick", "all")
     assert one.returncode == 2 and one.stderr.startswith("heapdiff: --pick all")
+
+
+def test_memory_accounts_for_this_process_and_names_what_grew(tmp_path):
+    # memory(): RSS split into categories that add up to it, read from this process now.
+    now = heapdiff.memory()
+    account = now["snapshots"][0]
+    assert account["available"], account
+    assert sum(c["bytes"] for c in account["categories"]) == account["rss"]
+    by_name = {c["name"]: c["bytes"] for c in account["categories"]}
+    assert by_name["code"] > 1 << 20  # the interpreter and its libraries, at least
+    assert by_name["other"] <= account["rss"] * 5 // 100
+
+    # Snapshot.memory(later): the growth of an anonymous mmap, named by the findings.
+    import mmap
+
+    before = heapdiff.snapshot(str(tmp_path / "before.hds"))
+    block = mmap.mmap(-1, 64 << 20)
+    block.write(b"x" * (64 << 20))
+    after = heapdiff.snapshot(str(tmp_path / "after.hds"))
+    report = before.memory(after)
+    growth = {g["name"]: g["bytes"] for g in report["growth"]}
+    assert abs(growth["mmaps"] - (64 << 20)) <= (64 << 20) // 10, growth
+    assert report["findings"][0]["kind"] == "mmaps_grew", report["findings"]
+    block.close()
+
+    out = io.StringIO()
+    heapdiff.show_memory(before, after, file=out)
+    assert "where the memory went" in out.getvalue()
+    assert "anonymous mappings outside the allocators grew by" in out.getvalue()

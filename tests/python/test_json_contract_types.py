@@ -36,7 +36,16 @@ OBJECT = {"address": str, "type": str, "label": str, "size": int, "name": NULLAB
 FRAME = {"filename": str, "lineno": int}
 SUMMARY = {"objects": int, "bytes": int, "gc_tracked": int, "label": str, "unreferenced": dict,
            "garbage": dict, "types": list}
-SUMMARY_OPTIONAL = {"rss": int, "tracemalloc": dict, "during_collection": dict}
+SUMMARY_OPTIONAL = {"rss": int, "tracemalloc": dict, "during_collection": dict, "memory": dict}
+ACCOUNT = {"available": bool, "rss": int, "process_rss": (int, type(None)), "categories": list, "objects": dict,
+           "pymalloc": dict, "malloc": dict, "mappings": list, "files": list, "traced_domains": list, "unmeasured_types": list, "cgroup": dict,
+           "map_seconds": (float, type(None))}
+CATEGORY = {"name": str, "title": str, "bytes": int, "percent": (float, int), "estimated": bool}
+CATEGORIES = ["objects", "pymalloc_free", "pymalloc_other", "native", "malloc_free", "mmaps", "mapped_files", "stacks",
+              "code", "other"]
+MAPPING_KIND = {"kind": str, "mappings": int, "size": int, "rss": int, "pss": int, "private_dirty": int, "swap": int}
+FILE_ROW = {"path": str, "kind": str, "mappings": int, "size": int, "rss": int, "pss": int, "swap": int}
+FINDING = {"kind": str, "category": str, "bytes": int, "text": str}
 DIFF = {"group_by": str, "snapshots": list, "warnings": list, "notes": list, "groups": list}
 GROUP = {"key": str, "count": int, "size": int, "count_diff": int, "size_diff": int, "new": int, "freed": int}
 TRACE_GROUP = dict(GROUP, walked_size=int, traceback=list)
@@ -110,9 +119,43 @@ def heaps(tmp_path_factory):
 # --- the commands -------------------------------------------------------------------------
 
 
+def check_account(account):
+    check(account, ACCOUNT)
+    assert [c["name"] for c in account["categories"]] == CATEGORIES
+    for row in account["categories"]:
+        check(row, CATEGORY)
+    assert sum(c["bytes"] for c in account["categories"]) == account["rss"]
+    for row in account["mappings"]:
+        check(row, MAPPING_KIND)
+    for row in account["files"]:
+        check(row, FILE_ROW)
+    check(account["cgroup"], {"current": (int, type(None)), "limit": (int, type(None))})
+    # pyenv's libpython keeps its symbols (before 3.12); 3.12+ reads interp->obmalloc.
+    assert account["pymalloc"]["read"], account["pymalloc"]["source"]
+    assert account["malloc"]["allocator"].startswith("glibc")
+
+
+def test_memory(run_cli, heaps):
+    doc = cli_json(run_cli, "memory", heaps["before"], heaps["after"])
+    check(doc, {"snapshots": list, "growth": list, "findings": list})
+    assert len(doc["snapshots"]) == 2
+    for account in doc["snapshots"]:
+        path = account.pop("path")
+        assert path in (heaps["before"], heaps["after"])
+        check_account(account)
+    assert [g["name"] for g in doc["growth"]] == ["rss"] + CATEGORIES
+    for row in doc["growth"]:
+        check(row, {"name": str, "bytes": int})
+    assert doc["findings"]
+    for row in doc["findings"]:
+        check(row, FINDING)
+        assert row["category"] in CATEGORIES
+
+
 def test_summary(run_cli, heaps):
     doc = cli_json(run_cli, "summary", heaps["after"])
     check(doc, SUMMARY, SUMMARY_OPTIONAL)
+    check_account(doc["memory"])
     check(doc["unreferenced"], {"searched": bool, "search": str, "objects": int})
     check(doc["garbage"], {"objects": int, "bytes": int})
     assert "tracemalloc" in doc  # it was tracing

@@ -190,3 +190,15 @@ def test_a_stripped_libpython_is_named(tmp_path):
     out, _ = run(MEASURE + "totals('now')", {"LD_LIBRARY_PATH": str(tmp_path)})
     why_not = out["now"]["why_not"]
     assert str(copy) in why_not and "has no symbol table" in why_not and "-dbg" in why_not, why_not
+
+
+def test_a_subinterpreter_is_said():
+    _testcapi = pytest.importorskip("_testcapi")
+    code = (
+        "import os\nfrom heapdiff import _probe\n"
+        "os.write(1, ('why_not: %s\\n' % _probe.pymalloc_stats().get('why_not')).encode())\n"
+    )
+    script = "import _testcapi, sys\nsys.exit(_testcapi.run_in_subinterp(%r))\n" % code
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "why_not: a subinterpreter: only the main interpreter's arenas are read", proc.stdout

@@ -8,7 +8,7 @@ namespace {
 // Fields of heapdiff's own sentences and of the caller's paths, composed of bounded pieces:
 // written whole (a note about the unreferenced search is longer than kMaxShownChars).
 bool whole_field(const std::string& key) {
-    static const char* const kWhole[] = {"message", "warnings", "notes", "next", "snapshots", "search",
+    static const char* const kWhole[] = {"message", "warnings", "notes", "next", "snapshots", "search", "findings",
                                          "unreferenced_search"};
     for (const char* k : kWhole)
         if (key == k) return true;

@@ -21,7 +21,7 @@ using Json = nlohmann::json;
 // shortens text ("… (N more characters)", report_bounds.h), and the object holding it
 // gets "truncated": the names of its fields that were (docs/JSON.md, "Conventions").
 // Written whole: the fields of heapdiff's own sentences and the caller's paths
-// ("message", "warnings", "notes", "next", "snapshots", "search", "unreferenced_search"),
+// ("message", "warnings", "notes", "next", "snapshots", "search", "findings", "unreferenced_search"),
 // and with kWholeText a whole document (exports, files another program reads back).
 std::string json_text(const Json& document, std::size_t max_chars = kMaxShownChars);
 
