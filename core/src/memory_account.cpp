@@ -339,7 +339,7 @@ std::string pymalloc_text(const MemoryAccount& a) {
     const PymallocFigures& p = a.pymalloc;
     return human_size(a.get(MemoryCategory::PymallocFree)) + " of pymalloc's arenas is free (" +
            percent_text(a.get(MemoryCategory::PymallocFree), a.rss) + " of RSS): " + std::to_string(p.arenas) +
-           " arenas hold " + human_size(p.used_bytes) + " in " + std::to_string(p.used_blocks) + " live blocks, which " +
+           " arenas hold " + human_size(p.used_bytes) + " in " + with_commas(p.used_blocks) + " live blocks, which " +
            std::to_string(std::max<std::uint64_t>(p.arenas_if_packed, 1)) + " arenas would hold; " +
            std::to_string(p.sparse_arenas) +
            " are less than a quarter used. A few live blocks pin each arena, and pymalloc returns an arena to the "
