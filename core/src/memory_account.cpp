@@ -134,6 +134,16 @@ MemoryAccount memory_account(const Snapshot& s) {
     if (const std::int64_t rss = int_fact(s, "process.rss"); rss >= 0) a.process_rss = static_cast<std::uint64_t>(rss);
     for (std::size_t i = 0; i < s.object_count(); ++i) a.object_bytes += s.size[i];
     a.objects = s.object_count();
+    if (s.flags.size() == s.object_count()) {
+        std::unordered_map<std::uint32_t, std::uint64_t> by_type;
+        for (std::size_t i = 0; i < s.object_count(); ++i)
+            if (s.flags[i] & format::object_flag::kSizeApproximate) ++by_type[s.type[i].value];
+        for (const auto& [type, n] : by_type) a.approximate_types.push_back({std::string(s.type_name(TypeId(type))), n});
+        std::sort(a.approximate_types.begin(), a.approximate_types.end(), [](const ApproximateType& x, const ApproximateType& y) {
+            return x.objects != y.objects ? x.objects > y.objects : x.type < y.type;
+        });
+        if (a.approximate_types.size() > 10) a.approximate_types.resize(10);
+    }
     if (s.mappings.empty()) {
         const std::string why = string_fact(s, "memory.map");
         a.why_not = !why.empty() ? why
@@ -329,7 +339,7 @@ std::string pymalloc_text(const MemoryAccount& a) {
     const PymallocFigures& p = a.pymalloc;
     return human_size(a.get(MemoryCategory::PymallocFree)) + " of pymalloc's arenas is free (" +
            percent_text(a.get(MemoryCategory::PymallocFree), a.rss) + " of RSS): " + std::to_string(p.arenas) +
-           " arenas hold " + human_size(p.used_bytes) + " in " + std::to_string(p.used_blocks) + " live blocks, which " +
+           " arenas hold " + human_size(p.used_bytes) + " in " + with_commas(p.used_blocks) + " live blocks, which " +
            std::to_string(std::max<std::uint64_t>(p.arenas_if_packed, 1)) + " arenas would hold; " +
            std::to_string(p.sparse_arenas) +
            " are less than a quarter used. A few live blocks pin each arena, and pymalloc returns an arena to the "
@@ -353,6 +363,26 @@ std::string malloc_free_text(const MemoryAccount& a) {
     else
         s += "See the allocator's settings for returning free memory (jemalloc: dirty_decay_ms).";
     return s;
+}
+
+// The type whose objects of unmeasured size grew most in number, if any did: their
+// buffers (NumPy's data) are counted as native memory until trust_sizeof() vouches for them.
+std::string unmeasured_hint(const MemoryAccount& first, const MemoryAccount& last) {
+    const ApproximateType* best = nullptr;
+    std::int64_t best_growth = 0;
+    for (const ApproximateType& t : last.approximate_types) {
+        std::uint64_t before = 0;
+        for (const ApproximateType& u : first.approximate_types)
+            if (u.type == t.type) before = u.objects;
+        const std::int64_t g = static_cast<std::int64_t>(t.objects) - static_cast<std::int64_t>(before);
+        if (g > best_growth) best = &t, best_growth = g;
+    }
+    if (!best) return "";
+    const std::string_view name = std::string_view(best->type).substr(best->type.rfind('.') == std::string::npos ? 0 : best->type.rfind('.') + 1);
+    return " Part of it may be buffers of Python objects whose size the probe does not measure: " +
+           std::to_string(best_growth) + " more " + best->type + " (their __sizeof__ is not run during a dump); "
+           "vouch for it with heapdiff.trust_sizeof(" + best->type + ") before dumping and their buffers count "
+           "as objects, or see what holds them: heapdiff diff --type " + std::string(name) + ".";
 }
 
 std::string native_text(std::int64_t grew, const std::string& share, std::int64_t objects, const MemoryAccount& last) {
@@ -415,7 +445,7 @@ std::vector<MemoryFinding> memory_findings(const std::vector<MemoryAccount>& acc
                                        " and what keeps them with heapdiff suspects " + a_path + " " + b_path + "."});
                     break;
                 case MemoryCategory::Native:
-                    out.push_back({"native_grew", c, g, native_text(g, share(g), growth[at(MemoryCategory::Objects)], last)});
+                    out.push_back({"native_grew", c, g, native_text(g, share(g), growth[at(MemoryCategory::Objects)], last) + unmeasured_hint(first, last)});
                     break;
                 case MemoryCategory::PymallocFree:
                 case MemoryCategory::PymallocOther:

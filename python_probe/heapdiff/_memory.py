@@ -16,8 +16,9 @@ DEFAULT_CGROUP_ROOT = "/sys/fs/cgroup"
 
 
 def rss():
-    """Resident set size of this process in bytes (from /proc/self/statm), or None."""
-    return _probe.process_memory()["rss"]
+    """Resident set size of this process in bytes (from /proc/self/statm), or None. One file
+    read: the RSS watchdog calls it ten times a second."""
+    return _probe.resident_bytes()
 
 
 def machine_memory():

@@ -66,4 +66,6 @@ PyObject* process_memory_py(PyObject*, PyObject* args, PyObject* kwargs) {
     return nullptr;
 }
 
+PyObject* resident_bytes_py(PyObject*, PyObject*) { return int_or_none(process::resident_bytes()); }
+
 }  // namespace heapdiff::probe

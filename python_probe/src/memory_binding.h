@@ -8,5 +8,8 @@
 namespace heapdiff::probe {
 
 PyObject* process_memory_py(PyObject* self, PyObject* args, PyObject* kwargs);
+// resident_bytes() -> int or None: statm's resident size alone, for the RSS watchdog's ten
+// reads a second (process_memory() reads getrusage and /proc/meminfo too).
+PyObject* resident_bytes_py(PyObject* self, PyObject* unused);
 
 }  // namespace heapdiff::probe

@@ -279,6 +279,8 @@ PyMethodDef methods[] = {
     {"remove_private_directory", probe_remove_private_directory, METH_VARARGS,
      "remove_private_directory(path, st_dev, st_ino, known: list of bytes) -> bool: remove the\n"
      "directory make_private_directory made, only it and only the names in known."},
+    {"resident_bytes", heapdiff::probe::resident_bytes_py, METH_NOARGS,
+     "resident_bytes() -> int or None: this process's resident set size (/proc/self/statm), bytes"},
     {"process_memory",
      reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(heapdiff::probe::process_memory_py)),
      METH_VARARGS | METH_KEYWORDS,

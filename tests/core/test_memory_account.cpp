@@ -122,6 +122,19 @@ TEST_CASE("a native leak: malloc in use grows while the objects do not") {
     CHECK(f.front().bytes == std::int64_t(80 * MiB));
     CHECK(f.front().text.find("tracemalloc cannot see it") != std::string::npos);
     CHECK(f.front().text.find("memray") != std::string::npos);
+    CHECK(f.front().text.find("trust_sizeof") == std::string::npos);  // no object of unmeasured size grew
+
+    SUBCASE("when objects of unmeasured size grew in number, it says their buffers may be it") {
+        const TypeId array = after.b.type("numpy.ndarray", 0x9100);
+        for (std::uint64_t i = 0; i < 50; ++i)
+            after.b.object(0x600000000000 + i * 64, array, 112, 1, format::object_flag::kSizeApproximate);
+        const std::vector<MemoryFinding> g = memory_findings({a, after.account()}, {"a.hds", "b.hds"});
+        REQUIRE_FALSE(g.empty());
+        CHECK(g.front().kind == "native_grew");
+        CHECK(g.front().text.find("50 more numpy.ndarray") != std::string::npos);
+        CHECK(g.front().text.find("heapdiff.trust_sizeof(numpy.ndarray)") != std::string::npos);
+        CHECK(g.front().text.find("heapdiff diff --type ndarray") != std::string::npos);
+    }
 }
 
 TEST_CASE("glibc's per-thread heaps are malloc heaps, and their free space is malloc's") {

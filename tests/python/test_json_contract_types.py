@@ -38,7 +38,7 @@ SUMMARY = {"objects": int, "bytes": int, "gc_tracked": int, "label": str, "unref
            "garbage": dict, "types": list}
 SUMMARY_OPTIONAL = {"rss": int, "tracemalloc": dict, "during_collection": dict, "memory": dict}
 ACCOUNT = {"available": bool, "rss": int, "process_rss": (int, type(None)), "categories": list, "objects": dict,
-           "pymalloc": dict, "malloc": dict, "mappings": list, "files": list, "traced_domains": list, "cgroup": dict,
+           "pymalloc": dict, "malloc": dict, "mappings": list, "files": list, "traced_domains": list, "unmeasured_types": list, "cgroup": dict,
            "map_seconds": (float, type(None))}
 CATEGORY = {"name": str, "title": str, "bytes": int, "percent": (float, int), "estimated": bool}
 CATEGORIES = ["objects", "pymalloc_free", "pymalloc_other", "native", "malloc_free", "mmaps", "mapped_files", "stacks",

@@ -24,6 +24,14 @@ def test_rss_and_peak_are_this_process_in_bytes():
     assert abs(_memory.rss() - _statm_rss()) < (64 << 20)
 
 
+def test_resident_bytes_is_statm_alone():
+    # The RSS watchdog's read: the same figure as process_memory()'s, from one file.
+    block = bytearray(96 << 20)  # touched: resident
+    assert abs(_probe.resident_bytes() - _statm_rss()) < (16 << 20)
+    assert _probe.resident_bytes() >= len(block)
+    del block
+
+
 def test_smaps_rollup_totals_when_asked():
     if not os.path.exists("/proc/self/smaps_rollup"):
         pytest.skip("no /proc/self/smaps_rollup (Linux before 4.14)")

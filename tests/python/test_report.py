@@ -81,8 +81,13 @@ def test_chromium_loads_it_with_tables_charts_and_the_chain(report):
     # The table script ran: every pager says how many rows and pages.
     pagers = re.findall(r'class="pager-info">(\d+) rows, page 1 of (\d+)<', dom)
     assert len(pagers) >= 3 and all(int(rows) > 0 for rows, _ in pagers)
-    # Three charts of the trend, and the first suspect is the leak, its chain drawn by Graphviz.
-    assert len(re.findall(r'<svg class="chart"', dom)) == 3
+    # Three charts of the trend, one of where the memory went (a bar per snapshot), and the
+    # first suspect is the leak, its chain drawn by Graphviz.
+    trend = dom[dom.index('id="trend"'):dom.index('id="memory"')]
+    assert len(re.findall(r'<svg class="chart"', trend)) == 3
+    memory = dom[dom.index('id="memory"'):dom.index('id="suspects"')]
+    assert len(re.findall(r'<svg class="chart"', memory)) == 1
+    assert "RSS by category" in memory and "Python objects" in memory
     first = dom[dom.index('id="suspect-1"'):]
     first = first[:first.index("</section>")]
     # (born after the first snapshot and alive in every later one: the first 300)

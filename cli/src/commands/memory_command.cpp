@@ -20,11 +20,10 @@ struct MemoryOptions {
 };
 
 void run(const MemoryOptions& o) {
-    LoadOptions load;  // the account needs objects' addresses and sizes, not their graph
+    LoadOptions load;  // the account needs objects' addresses, sizes and flags, not their graph
     load.edges = false;
     load.values = false;
     load.refcounts = false;
-    load.flags = false;
     std::vector<MemoryAccount> accounts;
     accounts.reserve(o.paths.size());
     for (const std::string& p : o.paths) accounts.push_back(memory_account(read_snapshot(p, load)));

@@ -9,17 +9,6 @@
 
 namespace heapdiff::cli {
 
-std::string with_commas(std::uint64_t n) {
-    std::string digits = std::to_string(n), out;
-    int count = 0;
-    for (auto it = digits.rbegin(); it != digits.rend(); ++it) {
-        if (count && count % 3 == 0) out.insert(out.begin(), ',');
-        out.insert(out.begin(), *it);
-        ++count;
-    }
-    return out;
-}
-
 std::string signed_size(std::int64_t bytes) {
     if (bytes == 0) return "0 B";
     std::uint64_t magnitude = bytes < 0 ? 0 - static_cast<std::uint64_t>(bytes) : static_cast<std::uint64_t>(bytes);

@@ -5,12 +5,11 @@
 #include <string>
 #include <string_view>
 
-#include "heapdiff/object_text.h"  // human_size
+#include "heapdiff/object_text.h"  // human_size, with_commas
 #include "heapdiff/snapshot_facts.h"
 
 namespace heapdiff::cli {
 
-std::string with_commas(std::uint64_t n);           // "1,234,567"
 std::string signed_size(std::int64_t bytes);        // "+1.5 MiB", "-312 B", "0 B"
 std::string signed_count(std::int64_t n);           // "+1,234", "-5", "0"
 

@@ -143,6 +143,9 @@ Json account_json(const MemoryAccount& a, std::size_t top_paths) {
     Json domains = Json::array();
     for (const DomainTotal& d : a.traced_domains) domains.push_back({{"domain", d.domain}, {"blocks", d.blocks}, {"bytes", d.bytes}});
     j["traced_domains"] = domains;
+    Json unmeasured = Json::array();
+    for (const ApproximateType& t : a.approximate_types) unmeasured.push_back({{"type", t.type}, {"objects", t.objects}});
+    j["unmeasured_types"] = unmeasured;
     j["cgroup"] = {{"current", optional_json(a.cgroup_current)}, {"limit", optional_json(a.cgroup_limit)}};
     j["map_seconds"] = a.map_seconds >= 0 ? Json(a.map_seconds) : Json(nullptr);
     return j;

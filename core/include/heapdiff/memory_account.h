@@ -86,6 +86,14 @@ struct DomainTotal {
     std::uint64_t blocks = 0, bytes = 0;
 };
 
+// Objects of a type whose __sizeof__ the probe did not run (third-party C types such as
+// numpy.ndarray, unless heapdiff.trust_sizeof() vouches for them): their buffers count as
+// native memory, not as the objects'.
+struct ApproximateType {
+    std::string type;
+    std::uint64_t objects = 0;
+};
+
 struct MemoryAccount {
     bool available = false;
     std::string why_not;                       // when not available: one line
@@ -99,6 +107,7 @@ struct MemoryAccount {
     std::array<MappingKindTotal, kMappingKinds> kinds{};  // indexed by MappingKind
     std::vector<PathTotal> paths;                         // file-backed, by rss, largest first
     std::vector<DomainTotal> traced_domains;              // when tracemalloc traced
+    std::vector<ApproximateType> approximate_types;       // most objects first (flags loaded)
     std::optional<std::int64_t> cgroup_current, cgroup_limit;
     double map_seconds = -1;  // what reading the map cost the probe
 

@@ -12,6 +12,7 @@
 namespace heapdiff {
 
 std::string human_size(std::uint64_t bytes);  // "1.50 MiB", "312 B"
+std::string with_commas(std::uint64_t n);     // "1,234,567"
 
 // "builtins.dict" -> "dict", "app.models.DB" -> "DB".
 std::string_view short_type_name(std::string_view qualified);
