@@ -201,6 +201,24 @@ Allocator detect() {
         }
         return a;
     }
+    // A non-PIE executable that takes malloc's address (Debian's python3.14) owns malloc's
+    // canonical PLT entry, and dlsym finds that stub, not libc's: with no other allocator's
+    // calls anywhere and malloc's address in the program itself, not in a shared library,
+    // malloc is still glibc's.
+    const std::string from = a.malloc_from.substr(a.malloc_from.rfind('/') + 1);
+    if (libc && from.find(".so") == std::string::npos && !symbol<Mallctl>(RTLD_DEFAULT, "mallctl") &&
+        !symbol<int (*)()>(RTLD_DEFAULT, "mi_version")) {
+        const std::string malloc_from = a.malloc_from;
+        a = Allocator{};
+        a.malloc_from = malloc_from;
+        a.kind = Kind::kGlibc;
+        auto version = symbol<const char* (*)()>(libc, "gnu_get_libc_version");
+        a.name = std::string("glibc") + (version ? std::string(" ") + version() : std::string());
+        a.mallinfo2 = symbol<Mallinfo2 (*)()>(libc, "mallinfo2");
+        if (!a.mallinfo2) a.mallinfo = symbol<Mallinfo (*)()>(libc, "mallinfo");
+        a.malloc_info = symbol<int (*)(int, std::FILE*)>(libc, "malloc_info");
+        return a;
+    }
     return a;
 }
 
