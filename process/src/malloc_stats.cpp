@@ -151,19 +151,24 @@ std::string mimalloc_version(int v) {  // 212 -> "2.1.2"
     return std::to_string(v / 100) + "." + std::to_string(v % 100 / 10) + "." + std::to_string(v % 10);
 }
 
+// glibc's own calls, found through libc itself (mallinfo2 from 2.33, mallinfo before).
+Allocator glibc_allocator(void* libc, std::string malloc_from) {
+    Allocator a;
+    a.malloc_from = std::move(malloc_from);
+    a.kind = Kind::kGlibc;
+    auto version = symbol<const char* (*)()>(libc, "gnu_get_libc_version");
+    a.name = std::string("glibc") + (version ? std::string(" ") + version() : std::string());
+    a.mallinfo2 = symbol<Mallinfo2 (*)()>(libc, "mallinfo2");
+    if (!a.mallinfo2) a.mallinfo = symbol<Mallinfo (*)()>(libc, "mallinfo");
+    a.malloc_info = symbol<int (*)(int, std::FILE*)>(libc, "malloc_info");
+    return a;
+}
+
 Allocator detect() {
     Allocator a;
     void* const libc = ::dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
     void* const malloc_here = ::dlsym(RTLD_DEFAULT, "malloc");
-    if (libc && malloc_here && malloc_here == ::dlsym(libc, "malloc")) {
-        a.kind = Kind::kGlibc;
-        auto version = symbol<const char* (*)()>(libc, "gnu_get_libc_version");
-        a.name = std::string("glibc") + (version ? std::string(" ") + version() : std::string());
-        a.mallinfo2 = symbol<Mallinfo2 (*)()>(libc, "mallinfo2");
-        if (!a.mallinfo2) a.mallinfo = symbol<Mallinfo (*)()>(libc, "mallinfo");
-        a.malloc_info = symbol<int (*)(int, std::FILE*)>(libc, "malloc_info");
-        return a;
-    }
+    if (libc && malloc_here && malloc_here == ::dlsym(libc, "malloc")) return glibc_allocator(libc, "");
     // Another object interposes malloc: look for the allocators' own calls in it first, so
     // a library that merely links jemalloc for itself is not taken for the allocator.
     Dl_info info{};
@@ -201,6 +206,12 @@ Allocator detect() {
         }
         return a;
     }
+    // A non-PIE executable that takes malloc's address (Debian's python3.14) owns malloc's
+    // canonical PLT entry, and dlsym finds that stub, not libc's. Found in the program
+    // itself (not in a shared library) and with no other allocator's calls above, malloc
+    // is still glibc's.
+    const std::string from = a.malloc_from.substr(a.malloc_from.rfind('/') + 1);
+    if (libc && from.find(".so") == std::string::npos) return glibc_allocator(libc, a.malloc_from);
     return a;
 }
 

@@ -12,6 +12,8 @@
 
 #if PY_VERSION_HEX >= 0x030E0000
 #include <internal/pycore_freelist_state.h>
+#include <internal/pycore_interp.h>  /* PyInterpreterState's fields: object_state.freelists */
+#include <internal/pycore_pystate.h>
 #endif
 
 #include <string.h>

@@ -95,7 +95,9 @@ def test_a_million_tuples_then_freeing_most_of_them():
     # getsizeof's sum, at most its 16-byte rounding (80 bytes a pair) and a little besides.
     assert allocated["arena_bytes"] >= weights["bytes"]
     assert grown >= 0.9 * weights["bytes"], (grown, weights)
-    assert grown <= 80 * weights["objects"] // 2 * 1.02, (grown, weights)
+    # Each block is its object's getsizeof rounded up to 16 bytes (3.14 adds its own
+    # per-object padding beyond 3.13's 80-byte pair, so the bound is the rounding itself).
+    assert grown <= (weights["bytes"] + 15 * weights["objects"]) * 1.02, (grown, weights)
     assert allocated["used_blocks"] - before["used_blocks"] >= 0.99 * weights["objects"]
     # (b) 95% freed, one in twenty kept in every pool: the used bytes fall with them, but the
     # arenas stay (each still holds live blocks) and their pools' free blocks grow instead.
