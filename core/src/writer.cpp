@@ -5,9 +5,12 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <system_error>
 #include <utility>
 
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include "checksum.h"
@@ -59,11 +62,18 @@ SnapshotWriter::SnapshotWriter(std::string final_path, WriterOptions options)
         write_bytes(header.buffer().data(), header.size());
     }
     if (options_.compress_on_thread) {
+        // Every signal blocked in the thread (it inherits the mask it is created with): the
+        // process's handlers (Python's, the probe's triggers) run on the threads they ran
+        // on before, never on the writer's.
+        sigset_t all, previous;
+        sigfillset(&all);
+        const bool masked = pthread_sigmask(SIG_BLOCK, &all, &previous) == 0;
         try {
             compressor_ = std::thread([this] { compressor_loop(); });
         } catch (const std::system_error&) {
             // No thread (a limit, a forked child that may not start one): compress in place.
         }
+        if (masked) pthread_sigmask(SIG_SETMASK, &previous, nullptr);
     }
 }
 
