@@ -200,7 +200,7 @@ def phase_main(n, out_dir, repeat, skip):
     snap = os.path.join(out_dir, "bench-probe-%d.hds" % n)
     runs = []
     for i in range(repeat):
-        figures, wall, m = _timed(lambda: heapdiff._probe.dump(snap, "bench %d" % n, False,
+        figures, wall, m = _timed(lambda: heapdiff._probe.dump(os.fsencode(snap), b"bench %d" % n, False,
                                                                heapdiff._PROBE_DIR))
         runs.append(dict(figures, wall=wall, cpu=wall.cpu, others=wall.others, extra_peak=m.extra, hwm_reset=m.reset_ok))
         log("  (a) heapdiff.dump #%d: %.2f s (CPU %.2f s, others %.1f cores), %d objects, %d edges, %.1f MB file, "
@@ -269,7 +269,7 @@ def phase_tracemalloc(n, out_dir):
         n, heap.seconds, res["rss_heap"] / 2**20))
     snap = os.path.join(out_dir, "bench-probe-tm-%d.hds" % n)
     for key, tb in (("with_tracebacks", True), ("without_tracebacks", False)):
-        figures, wall, m = _timed(lambda: heapdiff._probe.dump(snap, "bench tm %d" % n, tb,
+        figures, wall, m = _timed(lambda: heapdiff._probe.dump(os.fsencode(snap), b"bench tm %d" % n, tb,
                                                                heapdiff._PROBE_DIR))
         res[key] = dict(figures, wall=wall, cpu=wall.cpu, others=wall.others, extra_peak=m.extra, hwm_reset=m.reset_ok)
         log("  (e) heapdiff.dump tracebacks=%s: %.2f s (CPU %.2f s), %d objects, %.1f MB file, extra peak %.1f MiB"

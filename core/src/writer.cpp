@@ -5,9 +5,12 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <system_error>
 #include <utility>
 
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include "checksum.h"
@@ -58,9 +61,70 @@ SnapshotWriter::SnapshotWriter(std::string final_path, WriterOptions options)
         header.fixed32(format::kHeaderSize);
         write_bytes(header.buffer().data(), header.size());
     }
+    if (options_.compress_on_thread) {
+        // Every signal blocked in the thread (it inherits the mask it is created with): the
+        // process's handlers (Python's, the probe's triggers) run on the threads they ran
+        // on before, never on the writer's.
+        sigset_t all, previous;
+        sigfillset(&all);
+        const bool masked = pthread_sigmask(SIG_BLOCK, &all, &previous) == 0;
+        try {
+            compressor_ = std::thread([this] { compressor_loop(); });
+        } catch (const std::system_error&) {
+            // No thread (a limit, a forked child that may not start one): compress in place.
+        }
+        if (masked) pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+    }
 }
 
-SnapshotWriter::~SnapshotWriter() = default;  // output_ removes an unfinished temporary file
+// output_ removes an unfinished temporary file, after the thread has stopped writing to it.
+SnapshotWriter::~SnapshotWriter() { stop_compressor(); }
+
+void SnapshotWriter::stop_compressor() noexcept {
+    if (!compressor_.joinable()) return;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        stopping_ = true;
+    }
+    changed_.notify_all();
+    compressor_.join();
+}
+
+// The thread: takes the oldest job, compresses and writes it outside the lock. After a
+// failure it drops the rest (the dump fails at the caller's next section or at finish()).
+void SnapshotWriter::compressor_loop() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    for (;;) {
+        changed_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
+        if (jobs_.empty()) return;  // stopping, and nothing left
+        Job job = std::move(jobs_.front());
+        jobs_.pop_front();
+        busy_ = true;
+        const bool failed = failure_ != nullptr || stopping_;
+        lock.unlock();
+        std::exception_ptr error;
+        if (!failed) {
+            try {
+                compress_and_write(job.tag, job.raw);
+            } catch (...) {
+                error = std::current_exception();
+            }
+        }
+        job.raw.clear();
+        lock.lock();
+        if (error && !failure_) failure_ = error;
+        spare_.push_back(std::move(job.raw));
+        busy_ = false;
+        changed_.notify_all();
+    }
+}
+
+void SnapshotWriter::drain_compressor() {
+    if (!compressor_.joinable()) return;
+    std::unique_lock<std::mutex> lock(mutex_);
+    changed_.wait(lock, [this] { return jobs_.empty() && !busy_; });
+    if (failure_) std::rethrow_exception(failure_);
+}
 
 const std::string& SnapshotWriter::temp_path() const { return output_->temp_path(); }
 
@@ -70,9 +134,29 @@ void SnapshotWriter::write_bytes(const void* data, std::size_t n) {
     file_bytes_ += n;
 }
 
-void SnapshotWriter::write_section(std::uint32_t tag, const ByteWriter& raw) {
-    const auto& in = raw.buffer();
-    if (in.size() > format::kMaxSectionRaw) throw Error("internal error: section larger than the format allows");
+void SnapshotWriter::write_section(std::uint32_t tag, ByteWriter& raw) {
+    if (raw.size() > format::kMaxSectionRaw) throw Error("internal error: section larger than the format allows");
+    ++sections_;
+    if (!compressor_.joinable()) {
+        compress_and_write(tag, raw.buffer());
+        raw.clear();
+        return;
+    }
+    std::unique_lock<std::mutex> lock(mutex_);
+    changed_.wait(lock, [this] { return jobs_.size() < kSectionsInFlight || failure_; });
+    if (failure_) std::rethrow_exception(failure_);
+    jobs_.push_back(Job{tag, std::move(raw.buffer())});
+    // The caller refills a buffer the thread is done with: no fresh allocation per section.
+    raw.buffer().clear();
+    if (!spare_.empty()) {
+        raw.buffer().swap(spare_.back());
+        spare_.pop_back();
+    }
+    lock.unlock();
+    changed_.notify_all();
+}
+
+void SnapshotWriter::compress_and_write(std::uint32_t tag, const std::vector<std::uint8_t>& in) {
     compressed_.resize(ZSTD_compressBound(in.size()));
     std::size_t n = ZSTD_compress2(zstd_->cctx, compressed_.data(), compressed_.size(), in.data(), in.size());
     if (ZSTD_isError(n)) throw Error(std::string("zstd compression failed: ") + ZSTD_getErrorName(n));
@@ -85,7 +169,6 @@ void SnapshotWriter::write_section(std::uint32_t tag, const ByteWriter& raw) {
     header.fixed32(detail::fnv1a32(header.buffer().data(), header.size()));
     write_bytes(header.buffer().data(), header.size());
     write_bytes(compressed_.data(), n);
-    ++sections_;
 }
 
 StringId SnapshotWriter::intern(std::string_view text) {
@@ -162,12 +245,10 @@ void SnapshotWriter::add_edge(std::uint64_t target, EdgeKind kind, std::uint64_t
 // the section), kinds, args. See docs/FORMAT.md.
 void SnapshotWriter::flush_edges() {
     if (edges_.count == 0) return;
-    ByteWriter payload;
+    ByteWriter& payload = section_;  // a buffer the compressing thread gave back, if any
     payload.buffer().reserve(10 + edges_.bytes());
     payload.varint(edges_.count);
-    payload.append(edges_.target);
-    payload.append(edges_.kind);
-    payload.append(edges_.arg);
+    for (const ColumnWriter* column : {&edges_.target, &edges_.kind, &edges_.arg}) payload.raw(column->data(), column->size());
     write_section(format::kEdges, payload);
     // Cleared, not freed: the next edges of a large object refill the same buffers.
     edges_.target.clear();
@@ -182,22 +263,34 @@ void SnapshotWriter::flush_edges() {
 void SnapshotWriter::flush_chunk() {
     if (chunk_.objects == 0) return;
     flush_edges();
-    ByteWriter objects;
+    ByteWriter& objects = section_;
+    std::size_t bytes = 10 + 10 * chunk_.edge_counts.size();
+    for (const ColumnWriter* column : {&chunk_.address, &chunk_.type, &chunk_.size, &chunk_.refcount, &chunk_.flags,
+                                       &chunk_.traceback, &chunk_.value_len, &chunk_.value_bytes})
+        bytes += column->size();
+    objects.buffer().reserve(bytes);
     objects.varint(chunk_.objects);
-    for (const ByteWriter* column : {&chunk_.address, &chunk_.type, &chunk_.size, &chunk_.refcount, &chunk_.flags,
-                                     &chunk_.traceback})
-        objects.append(*column);
+    for (const ColumnWriter* column : {&chunk_.address, &chunk_.type, &chunk_.size, &chunk_.refcount, &chunk_.flags,
+                                       &chunk_.traceback})
+        objects.raw(column->data(), column->size());
     for (std::uint64_t n : chunk_.edge_counts) objects.varint(n);
-    objects.append(chunk_.value_len);
-    objects.append(chunk_.value_bytes);
+    for (const ColumnWriter* column : {&chunk_.value_len, &chunk_.value_bytes}) objects.raw(column->data(), column->size());
     write_section(format::kObjects, objects);
 
-    Chunk fresh;
-    std::swap(chunk_, fresh);
+    // Cleared, not freed: the next chunk refills the same columns (no allocation per chunk
+    // once they have grown to a chunk's size).
+    for (ColumnWriter* column : {&chunk_.address, &chunk_.type, &chunk_.size, &chunk_.refcount, &chunk_.flags,
+                                 &chunk_.traceback, &chunk_.value_len, &chunk_.value_bytes}) {
+        column->clear();
+        if (column->capacity() > kChunkFlushBytes / 8) column->release();  // a rare giant chunk
+    }
+    chunk_.edge_counts.clear();
     chunk_.edge_counts.reserve(options_.objects_per_chunk);
+    chunk_.objects = 0;
+    chunk_.previous_address = 0;
     // Free what a large object's edges grew the edge buffers to.
-    PendingEdges fresh_edges;
-    std::swap(edges_, fresh_edges);
+    for (ColumnWriter* column : {&edges_.target, &edges_.kind, &edges_.arg})
+        if (column->capacity() > kChunkFlushBytes / 8) column->release();
 }
 
 void SnapshotWriter::flush_table(std::uint32_t tag, Table& table) {
@@ -343,6 +436,8 @@ void SnapshotWriter::finish() {
     end.varint(total_edges_);
     end.varint(sections_);
     write_section(format::kEnd, end);
+    drain_compressor();
+    stop_compressor();
 
     file_ = nullptr;
     output_->commit(true);  // fsynced: the final name holds the whole snapshot after a crash too

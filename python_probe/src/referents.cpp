@@ -209,8 +209,12 @@ void ReferentCollector::visit_attribute(void* self, PyObject* target, int, const
 
 StringId ReferentCollector::intern_str(PyObject* str) {
     if (!str) return StringId();
+    const auto key = reinterpret_cast<std::uint64_t>(str);
+    if (const std::uint32_t* id = name_ids_.find(key)) return StringId(*id);
     utf8_name(str, text_);
-    return writer_.intern(text_);
+    const StringId id = writer_.intern(text_);
+    name_ids_.insert(key, id.value);
+    return id;
 }
 
 StringId ReferentCollector::name_id(PyObject* names, Py_ssize_t i) {

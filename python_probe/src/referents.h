@@ -57,6 +57,9 @@ private:
     bool frame_running_ = false;
     std::string text_;
     std::unordered_map<const char*, StringId> field_ids_;  // keyed by the literal's address
+    // Attribute and local names by the str's address: interned once per str, not once per
+    // instance (no str is freed or made while the walk runs: no Python code runs).
+    AddressMap name_ids_;
 };
 
 }  // namespace heapdiff::probe

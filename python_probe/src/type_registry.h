@@ -44,7 +44,15 @@ public:
     explicit TypeRegistry(SnapshotWriter& writer) : writer_(writer) {}
     const TypeEntry& get(PyTypeObject* type) {
         if (type == last_type_) return *last_entry_;  // objects of one type come in runs
-        last_entry_ = &lookup(type);
+        // Then a small direct-mapped cache in front of the map (a heap's objects are of a
+        // few dozen types): the map's lookup was 3% of a dump. Entries never move (the
+        // map's nodes are stable), so the cached pointers stay valid.
+        Cached& c = cache_[(reinterpret_cast<std::uintptr_t>(type) >> 4) % kCacheSlots];
+        if (c.type != type) {
+            c.entry = &lookup(type);
+            c.type = type;
+        }
+        last_entry_ = c.entry;
         last_type_ = type;
         return *last_entry_;
     }
@@ -60,6 +68,12 @@ private:
     TypeEntry make(PyTypeObject* type);
     PyTypeObject* last_type_ = nullptr;
     const TypeEntry* last_entry_ = nullptr;
+    struct Cached {
+        PyTypeObject* type = nullptr;
+        const TypeEntry* entry = nullptr;
+    };
+    static constexpr std::size_t kCacheSlots = 251;  // prime: type objects are 16-byte aligned
+    Cached cache_[kCacheSlots];
     SnapshotWriter& writer_;
     std::unordered_map<PyTypeObject*, TypeEntry> entries_;
 };

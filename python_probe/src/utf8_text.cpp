@@ -1,5 +1,7 @@
 #include "utf8_text.h"
 
+#include <algorithm>
+
 namespace heapdiff::probe {
 
 bool utf8_prefix(PyObject* str, std::size_t max_bytes, std::string& out) {
@@ -11,6 +13,11 @@ bool utf8_prefix(PyObject* str, std::size_t max_bytes, std::string& out) {
     const int kind = PyUnicode_KIND(str);
     const void* data = PyUnicode_DATA(str);
     const Py_ssize_t length = PyUnicode_GET_LENGTH(str);
+    if (PyUnicode_IS_ASCII(str)) {
+        // ASCII is its own UTF-8: one copy, not a character at a time (most strs are).
+        out.assign(static_cast<const char*>(data), std::min(static_cast<std::size_t>(length), max_bytes));
+        return true;
+    }
     for (Py_ssize_t i = 0; i < length; ++i) {
         Py_UCS4 c = PyUnicode_READ(kind, data, i);
         char buf[4];

@@ -10,14 +10,20 @@
 #pragma once
 
 #include <cstdint>
+#include <condition_variable>
 #include <cstdio>
+#include <deque>
+#include <exception>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
 #include "heapdiff/bytes.h"
+#include "heapdiff/column_writer.h"
 #include "heapdiff/format.h"
 #include "heapdiff/snapshot.h"
 
@@ -39,6 +45,11 @@ struct WriterOptions {
     // the middle of one object's edges (tests make it tiny to split objects' edges).
     // Capped so that no EDGE section can exceed the format's limit.
     std::size_t edge_flush_bytes = kChunkFlushBytes;
+    // Compress and write sections on a thread of the writer's own, while the caller goes on
+    // filling the next one (the probe's walk: zstd was a fifth of its time). Sections stay in
+    // order; at most kSectionsInFlight wait. Off: compressed where they are flushed. If the
+    // thread cannot be started the writer compresses in place.
+    bool compress_on_thread = true;
 };
 
 class SnapshotWriter {
@@ -90,8 +101,13 @@ private:
     void flush_chunk();
     void flush_table(std::uint32_t tag, Table& table);
     void maybe_flush_table(std::uint32_t tag, Table& table);
-    void write_section(std::uint32_t tag, const ByteWriter& raw);
+    // Hands the section to the compressing thread (or compresses it here); `raw` is left empty.
+    void write_section(std::uint32_t tag, ByteWriter& raw);
+    void compress_and_write(std::uint32_t tag, const std::vector<std::uint8_t>& raw);
     void write_bytes(const void* data, std::size_t n);
+    void compressor_loop();
+    void drain_compressor();  // waits for every handed section; rethrows its error
+    void stop_compressor() noexcept;
 
     std::string final_path_;  // as the caller gave it: what messages name
     WriterOptions options_;
@@ -99,8 +115,24 @@ private:
     std::FILE* file_ = nullptr;                          // output_'s, until finish()
     struct ZstdContext;
     std::unique_ptr<ZstdContext> zstd_;
-    std::vector<std::uint8_t> compressed_;
+    ByteWriter section_;  // the OBJS or EDGE section being assembled
+    std::vector<std::uint8_t> compressed_;  // the compressing thread's (or the caller's) output
     bool finished_ = false;
+
+    // Sections handed to the compressing thread, in file order. Everything below the mutex is
+    // shared with it; file_bytes_ is the thread's until drain_compressor() returns.
+    static constexpr std::size_t kSectionsInFlight = 2;
+    struct Job {
+        std::uint32_t tag;
+        std::vector<std::uint8_t> raw;
+    };
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    std::deque<Job> jobs_;
+    std::vector<std::vector<std::uint8_t>> spare_;  // compressed sections' buffers, reused
+    bool busy_ = false, stopping_ = false;
+    std::exception_ptr failure_;
+    std::thread compressor_;
 
     std::unordered_map<std::string, StringId> interned_;
     std::uint32_t next_string_ = 1, next_type_ = 1, next_traceback_ = 1;
@@ -113,7 +145,7 @@ private:
     struct Chunk {
         std::uint32_t objects = 0;
         std::uint64_t previous_address = 0;
-        ByteWriter address, type, size, refcount, flags, traceback, value_len, value_bytes;
+        ColumnWriter address, type, size, refcount, flags, traceback, value_len, value_bytes;
         std::vector<std::uint64_t> edge_counts;  // encoded when the chunk is flushed
     } chunk_;
     // The edges not yet written: the next EDGE section. They belong to the current chunk's
@@ -121,7 +153,7 @@ private:
     struct PendingEdges {
         std::uint64_t count = 0;
         std::uint64_t previous_target = 0;
-        ByteWriter target, kind, arg;
+        ColumnWriter target, kind, arg;
         std::size_t bytes() const { return target.size() + kind.size() + arg.size(); }
     } edges_;
 
