@@ -296,8 +296,8 @@ OPTIONS = (
     Option("label", _check_label, _text, ("label",), "--label", "prefix for every snapshot's label"),
     Option("tracebacks", _flag_check("tracebacks"), parse_bool, ("tracebacks",), "--no-tracebacks",
            "do not record allocation tracebacks"),
-    Option("fork", _flag_check("fork"), parse_bool, ("fork",), "--fork",
-           "walk a forked copy (the program pauses only for the fork)"),
+    Option("fork", _flag_check("fork"), parse_bool, ("fork",), "--no-fork",
+           "walk the process itself, not a forked copy (the program pauses for the whole walk)"),
     Option("tracemalloc", _check_tracemalloc, _whole_number, ("tracemalloc",), "--tracemalloc",
            "start tracemalloc with this many frames first (up to %d), so snapshots carry allocation "
            "tracebacks" % MAX_TRACEMALLOC_FRAMES),
@@ -356,7 +356,7 @@ class Config:
         self.min_interval = checked["min_interval"]
         self.label = checked["label"]
         self.tracebacks = checked["tracebacks"]
-        self.fork = checked.get("fork", False)
+        self.fork = checked.get("fork", True)
         self.tracemalloc_frames = checked["tracemalloc"]
         self.rss = plan_rss(checked["rss"], checked["escalate"])
         if self.signum is not None and threading.current_thread() is not threading.main_thread():

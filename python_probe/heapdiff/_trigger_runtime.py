@@ -355,7 +355,7 @@ def _format_seconds(seconds):
 
 def install(directory=".", *, signal=_signal.SIGUSR2, at_exit=False, every=None, keep=5, rss=None,
             max_dumps=3, min_interval="5s", escalate=None, label=None, tracebacks=True, tracemalloc=0,
-            fork=False):
+            fork=True):
     """Dump the heap into ``directory`` when nobody is watching; replaces an earlier install().
 
     signal       -- dump and continue on this signal (default SIGUSR2; None: no handler).
@@ -372,10 +372,12 @@ def install(directory=".", *, signal=_signal.SIGUSR2, at_exit=False, every=None,
                     (the default when a limit is known) or by a fraction ("10%", 0.1).
     label        -- prefix of each snapshot's label (the label says the reason anyway).
     tracebacks   -- passed to heapdiff.dump().
-    fork         -- walk a fork()ed copy (the program pauses only for the
+    fork         -- walk a fork()ed copy (the default: the program pauses only for the
                     fork, docs/TRIGGERS.md "Forked dumps"); falls back to an in-process
                     dump, and logs why, when the copy may not fit in the cgroup's memory
-                    or fork() fails. The exit dump is always in-process.
+                    or fork() fails. The exit dump is always in-process. False: walk the
+                    process itself (it pauses for the whole walk; the file exists when
+                    a signal handler returns).
     tracemalloc  -- if > 0, start tracemalloc with that many frames (up to 65535; when not
                     tracing yet), so snapshots carry allocation tracebacks.
     Returns an object describing what was installed (its ``written`` lists the files).

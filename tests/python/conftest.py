@@ -4,6 +4,7 @@ heapdiff command installed next to this interpreter."""
 import array
 import collections
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -15,6 +16,20 @@ from heapdiff import _probe
 
 GC_TRACKED = 1
 PERMANENT = 3 << 1  # generation bits of an object in no gc list (gc.freeze(), or 3.12's static types)
+
+
+# The triggers fork by default: a forked dump logs "forked process N to write PATH (...)"
+# at once and, when the child is done, "wrote PATH (...)" followed by this tail.
+WROTE_TAIL = r"(: walked by process \d+ in \S+ s, copy .+)?$"
+
+
+def dump_log(lines):
+    """The trigger log lines of `lines` (a list or stderr text) but the "forked process"
+    ones, with the forked tail cut from each "wrote" line: what an in-process dump logs."""
+    if isinstance(lines, str):
+        lines = lines.splitlines()
+    return [re.sub(r"(heapdiff: wrote \S+ \(.*\))" + WROTE_TAIL, r"\1", l) for l in lines
+            if not re.match(r"heapdiff: forked process \d+ to write ", l)]
 
 
 def in_gc_lists(flags):

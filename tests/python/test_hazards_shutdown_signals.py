@@ -16,6 +16,8 @@ import threading
 
 import pytest
 
+from conftest import dump_log
+
 TIMEOUT = 60
 ITERATIONS = 30
 
@@ -170,7 +172,7 @@ def test_signals_before_the_exit_hook_dump_and_after_it_are_ignored(tmp_path):
     r = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True,
                        timeout=TIMEOUT)
     assert r.returncode == 7, r.stderr
-    lines = r.stderr.splitlines()
+    lines = dump_log(r.stderr)
     assert len(lines) == 3, r.stderr
     assert lines[0] == "signal before heapdiff's exit hook"
     assert lines[1].startswith("heapdiff: wrote ") and lines[1].endswith("-signal.hds (SIGUSR2)")

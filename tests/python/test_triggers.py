@@ -18,7 +18,7 @@ import time
 
 import pytest
 
-from conftest import Snap
+from conftest import Snap, WROTE_TAIL, dump_log
 
 TIMEOUT = 60  # generous: CI runs six interpreters on a loaded 2-core machine
 
@@ -151,11 +151,11 @@ def test_two_signals_give_two_snapshots_showing_the_growth(tmp_path, run_cli):
     child.send("grow 1000")
     child.stdout("ok grow")
     child.signal(signal.SIGUSR2)
-    first = child.stderr(r"^heapdiff: wrote (\S+) \(SIGUSR2\)$").group(1)
+    first = child.stderr(r"^heapdiff: wrote (\S+) \(SIGUSR2\)" + WROTE_TAIL).group(1)
     child.send("grow 3000")
     child.stdout("ok grow")
     child.signal(signal.SIGUSR2)
-    second = child.stderr(r"^heapdiff: wrote (\S+) \(SIGUSR2\)$").group(1)
+    second = child.stderr(r"^heapdiff: wrote (\S+) \(SIGUSR2\)" + WROTE_TAIL).group(1)
     child.send("exit 0")
     assert child.finish() == 0
     pid = child.proc.pid
@@ -190,7 +190,7 @@ def test_periodic_run_keeps_the_last_k(tmp_path):
     for i in range(6):
         child.send("grow 100")
         child.stdout("ok grow")
-        child.stderr(r"^heapdiff: wrote \S+ \(every 150ms\)$")
+        child.stderr(r"^heapdiff: wrote \S+ \(every 150ms\)" + WROTE_TAIL)
     child.send("exit 0")
     assert child.finish() == 0
     paths = written(child)
@@ -216,7 +216,7 @@ def test_python_m_heapdiff_run_script(tmp_path):
                         "--", str(script), "a", "--b"], capture_output=True, text=True, timeout=TIMEOUT)
     assert r.returncode == 5, r.stderr
     assert r.stdout.strip() == "argv ['a', '--b'] job.py True __main__"
-    lines = r.stderr.splitlines()
+    lines = dump_log(r.stderr)
     assert len(lines) == 2, r.stderr
     assert re.match(r"heapdiff: wrote \S+-signal\.hds \(SIGUSR2\)$", lines[0])
     assert re.match(r"heapdiff: wrote \S+-exit\.hds \(exit\)$", lines[1])
@@ -250,7 +250,7 @@ def test_environment_variable_through_the_pth(tmp_path):
     r = run_py(code, env=env)
     assert r.returncode == 0, r.stderr
     assert r.stdout == "imported\n"
-    assert [l.split("(")[-1] for l in r.stderr.splitlines()] == ["SIGUSR2)", "exit)"], r.stderr
+    assert [l.split("(")[-1] for l in dump_log(r.stderr)] == ["SIGUSR2)", "exit)"], r.stderr
     (signal_snap,) = glob.glob(str(tmp_path / "e" / "*-signal.hds"))
     assert Snap(signal_snap).facts["label"] == "from-env: SIGUSR2"
 
@@ -310,11 +310,12 @@ def test_signals_during_dumps_with_threads_and_shutdown(tmp_path):
     for _ in range(60):
         child.proc.send_signal(signal.SIGUSR2)
         time.sleep(0.005)
-    child.stderr(r"\(SIGUSR2\)$")
+    child.stderr(r"\(SIGUSR2\)" + WROTE_TAIL)
     child.send("done")
     assert child.finish() == 3
     assert not any("Traceback" in l or "Error" in l for l in child.err_lines), child.err_lines
-    assert all(re.match(r"heapdiff: (wrote \S+ \(|.+: skipped, another dump is being written$)", l) for l in child.err_lines), child.err_lines
+    assert all(re.match(r"heapdiff: (wrote \S+ \(|.+: skipped, another dump is being written$)", l)
+               for l in dump_log(child.err_lines)), child.err_lines
     for path in glob.glob(str(tmp_path / "storm" / "*.hds")):
         assert len(Snap(path)) > 100000
     assert not glob.glob(str(tmp_path / "storm" / ".*")), "a temporary file was left behind"

@@ -12,7 +12,7 @@ import textwrap
 
 import pytest
 
-from conftest import Snap
+from conftest import Snap, dump_log
 from heapdiff import _memory, triggers
 
 TIMEOUT = 90
@@ -53,7 +53,7 @@ def grow(tmp_path, setup="", rss="50%", max_dumps=2, cap=4000, preexec_fn=None):
 
 
 def rss_lines(stderr):
-    return [m.group(1) for m in re.finditer(r"^heapdiff: wrote (\S+) \(rss [^)]*\)$", stderr, re.M)]
+    return [m.group(1) for m in (re.match(r"heapdiff: wrote (\S+) \(rss [^)]*\)$", l) for l in dump_log(stderr)) if m]
 
 
 def test_rss_threshold_under_an_address_space_limit(tmp_path, run_cli):
