@@ -2,7 +2,8 @@
 
 Starts a service with a synthetic heap of N gc-tracked objects (heap_builder) whose main
 thread ticks every 2 ms and records the longest gap between two ticks, while 2 other threads
-allocate all the time (lists of small dicts, freed at once). Then, in the same run and on the
+allocate (lists of 1000 small dicts, freed at once, then 1 ms of sleep as a request's I/O;
+--busy: no sleep). Then, in the same run and on the
 same heap, alternately:
   1. in-process: the main thread calls heapdiff.dump() (the walk stops everything);
   2. forked:     the main thread calls heapdiff.dump(fork=True) and goes on ticking until the
@@ -32,7 +33,7 @@ sys.path.insert(0, %(here)r)
 from heap_builder import build_heap
 import heapdiff
 heap = build_heap(%(n)d)
-work, repeat = %(work)r, %(repeat)d
+work, repeat, busy = %(work)r, %(repeat)d, %(busy)r
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 def rss():
@@ -51,9 +52,14 @@ def peak():
 
 stop = False
 def churn():
+    # A request's worth of allocation, then a wait as for I/O: with threads that never
+    # wait, the GIL hand-offs alone (5 ms switch interval, 3 threads) make tick gaps of
+    # 50-100 ms with no dump at all (--busy keeps them so).
     while not stop:
         junk = [{"k": i} for i in range(1000)]
         del junk
+        if not busy:
+            time.sleep(0.001)
 threads = [threading.Thread(target=churn, daemon=True) for _ in range(2)]
 for t in threads:
     t.start()
@@ -121,12 +127,14 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--objects", type=int, default=1000000, help="gc-tracked objects in the service (default 1M)")
     ap.add_argument("--repeat", type=int, default=3, help="measurements of each kind (default 3; best gap kept)")
+    ap.add_argument("--busy", action="store_true",
+                    help="the allocating threads never wait (default: 1 ms of sleep after each 1000 dicts)")
     ap.add_argument("--json", help="write every figure there")
     args = ap.parse_args()
     work = tempfile.mkdtemp(prefix="heapdiff-bench-pause-")
     try:
         r = subprocess.run([sys.executable, "-W", "error", "-c",
-                            SERVICE % dict(here=HERE, n=args.objects, work=work, repeat=args.repeat)],
+                            SERVICE % dict(here=HERE, n=args.objects, work=work, repeat=args.repeat, busy=args.busy)],
                            capture_output=True, text=True)
         if r.returncode != 0 or r.stderr:
             raise SystemExit("service failed (%d): %s" % (r.returncode, r.stderr.strip()))
@@ -147,9 +155,9 @@ def main():
     ip_grow = max(x["rss_growth"] for x in out["inproc"])
     fk_grow = max(x["rss_growth"] for x in out["forked"])
     fk_dirty = max(x["private_dirty"] for x in out["forked"])
-    print("CPython %s, %s gc-tracked objects (heap_builder), main thread ticking every 2 ms, 2 threads allocating;"
-          " parent RSS %.0f MiB, snapshot %.1f MiB; best gap of %d each, memory the largest"
-          % (out["version"], format(out["tracked"], ","), fk["rss"] / mib, fk["bytes"] / mib, len(out["forked"])))
+    print("CPython %s, %s gc-tracked objects (heap_builder), main thread ticking every 2 ms, 2 threads allocating"
+          "%s; parent RSS %.0f MiB, snapshot %.1f MiB; best gap of %d each, memory the largest"
+          % (out["version"], format(out["tracked"], ","), " (never waiting)" if args.busy else " (1 ms of sleep per 1000 dicts)", fk["rss"] / mib, fk["bytes"] / mib, len(out["forked"])))
     print("%-22s %12s %12s %12s %14s %16s" % ("", "longest gap", "pause", "walk", "parent RSS +", "child dirty"))
     print("%-22s %9.1f ms %12s %12s %14s %16s" % ("no dump", idle * 1000, "-", "-", "-", "-"))
     print("%-22s %9.1f ms %9.1f ms %9.1f ms %10.1f MiB %16s" % ("dump() in-process", ip["gap"] * 1000,
