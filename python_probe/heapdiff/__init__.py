@@ -10,7 +10,9 @@ then, outside the process: ``heapdiff summary after.hds``.
 
 import gc
 import os
+import sys
 import sysconfig
+import threading
 from time import monotonic as _monotonic
 
 if sysconfig.get_config_var("Py_GIL_DISABLED"):
@@ -154,6 +156,8 @@ def dump(path, *, label=None, tracebacks=True, collect=False, fork=False, wait=F
         return shown if timeout is not None else handle
     handle = ForkedDump(shown, result["pid"], result["pause_seconds"])
     if timeout is None:
+        if sys.version_info < (3, 11):
+            _release_when_child_is_gone(handle.pid)
         return handle
     try:
         return handle.wait(timeout)
@@ -165,6 +169,18 @@ def dump(path, *, label=None, tracebacks=True, collect=False, fork=False, wait=F
             pass
         raise DumpError("heapdiff could not dump the heap to %r: the dump's child process did not finish "
                         "within %g s and was killed" % (shown, timeout)) from None
+
+
+def _release_when_child_is_gone(pid):
+    """Before 3.11 the parent holds gc.get_objects()'s lists while the child walks (each
+    object's refcount stays as the child saw it); a thread gives them back once the child
+    is gone, so that what the program drops meanwhile is freed then, not at the next dump."""
+    thread = threading.Thread(target=_probe.release_after_forked_dump, args=(pid,),
+                              name="heapdiff-fork-release", daemon=True)
+    try:
+        thread.start()
+    except RuntimeError:  # interpreter shutdown: the lists go with the process
+        pass
 
 
 def trust_sizeof(*classes):

@@ -186,7 +186,14 @@ class _Triggers:
                 handle.path, detail, handle.pid, f["seconds"], "unknown" if dirty < 0 else _memory.format_size(dirty)))
 
         thread = threading.Thread(target=wait, name="heapdiff-fork-wait", daemon=True)
-        thread.start()
+        try:
+            thread.start()
+        except RuntimeError:
+            # 3.12+ starts no thread once the interpreter shuts down (a signal in an atexit
+            # hook): this thread waits for the child itself, GIL released.
+            self.child = None
+            wait()
+            return
         self.child = thread
 
     def _prepare_directory(self):

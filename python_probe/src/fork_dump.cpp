@@ -192,19 +192,19 @@ void reap(pid_t pid, int status_fd, std::string path) {
         } catch (...) {
         }
     }
-    bool hold = false;
     {
         std::lock_guard<std::mutex> lock(g_mutex);
         Child& c = g_children[pid];
         c.finished = true;
         c.outcome = out;
-        hold = !c.held.empty();
         g_releasable.insert(g_releasable.end(), c.held.begin(), c.held.end());
         c.held.clear();
     }
+    // The parent's references go back with the GIL, by whoever takes it next through the
+    // probe (release_after_forked_dump's thread, a result, the next dump); never from here
+    // by Py_AddPendingCall: at finalization that sets an error on the thread that runs the
+    // exit and crashed 3.8 at exit.
     g_finished.notify_all();
-    // The parent's references go back with the GIL: in the main thread's next pending call.
-    if (hold) Py_AddPendingCall([](void*) { release_finished_forks(); return 0; }, nullptr);
 }
 
 }  // namespace
@@ -305,6 +305,17 @@ ForkOutcome forked_dump_outcome(pid_t pid, double timeout_seconds) {
     ForkOutcome out = c.outcome;
     g_children.erase(pid);
     return out;
+}
+
+bool wait_forked_dump_finished(pid_t pid, double timeout_seconds) {
+    std::unique_lock<std::mutex> lock(g_mutex);
+    const auto finished = [&] {
+        const auto it = g_children.find(pid);
+        return it == g_children.end() || it->second.finished;
+    };
+    if (timeout_seconds > 0)
+        g_finished.wait_for(lock, std::chrono::duration<double>(timeout_seconds), finished);
+    return finished();
 }
 
 bool kill_forked_dump(pid_t pid) {

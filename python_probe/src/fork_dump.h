@@ -39,6 +39,9 @@ struct ForkOutcome {
 // Waits up to timeout_seconds (0: only looks) for a child start_forked_dump started. Call
 // without the GIL when waiting. A finished outcome is handed out once, then forgotten.
 ForkOutcome forked_dump_outcome(pid_t pid, double timeout_seconds);
+// Waits up to timeout_seconds for the child to end, without taking its outcome; true once
+// it has (or is unknown). Call without the GIL.
+bool wait_forked_dump_finished(pid_t pid, double timeout_seconds);
 // SIGKILL to a child of ours that is still running; false when it is not (or not ours).
 bool kill_forked_dump(pid_t pid);
 // Drops the parent's references the finished children no longer need (the gc lists made

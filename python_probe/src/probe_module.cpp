@@ -163,6 +163,21 @@ PyObject* probe_kill_forked_dump(PyObject*, PyObject* arg) {
     return PyBool_FromLong(heapdiff::probe::kill_forked_dump(static_cast<pid_t>(pid)));
 }
 
+// Before 3.11 a forked dump holds gc.get_objects()'s lists until its child is gone (so that
+// neither process writes the shared refcounts): a thread of heapdiff.dump() calls this to
+// wait for the child without the GIL, then drops them, so that objects the program lets go
+// of meanwhile are freed without waiting for the next dump.
+PyObject* probe_release_after_forked_dump(PyObject*, PyObject* arg) {
+    const long pid = PyLong_AsLong(arg);
+    if (pid == -1 && PyErr_Occurred()) return nullptr;
+    bool finished = false;
+    Py_BEGIN_ALLOW_THREADS
+    while (!finished) finished = heapdiff::probe::wait_forked_dump_finished(static_cast<pid_t>(pid), 3600.0);
+    Py_END_ALLOW_THREADS
+    heapdiff::probe::release_finished_forks();
+    Py_RETURN_NONE;
+}
+
 // Tests: hold tracemalloc's table lock from this thread (GIL released) for `seconds`.
 PyObject* probe_hold_tracemalloc_lock(PyObject*, PyObject* arg) {
     const double seconds = PyFloat_AsDouble(arg);
@@ -264,6 +279,9 @@ PyMethodDef methods[] = {
      "message, objects, gc_objects, edges, file_bytes, seconds, child_private_dirty."},
     {"kill_forked_dump", probe_kill_forked_dump, METH_O,
      "kill_forked_dump(pid) -> bool: SIGKILL to a forked dump's child still running."},
+    {"release_after_forked_dump", probe_release_after_forked_dump, METH_O,
+     "release_after_forked_dump(pid) -> None: waits for the child (GIL released), then drops\n"
+     "the references the parent held for it (the gc lists of 3.8-3.10)."},
     {"_hold_tracemalloc_lock", probe_hold_tracemalloc_lock, METH_O,
      "_hold_tracemalloc_lock(seconds) -> bool (tests): hold tracemalloc's table lock, GIL released;\n"
      "False where the probe cannot reach it (before 3.12, or not tracing)."},
