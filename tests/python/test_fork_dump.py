@@ -187,3 +187,60 @@ def test_fork_false_is_the_default_of_dump(tmp_path):
     path = str(tmp_path / "a.hds")
     assert heapdiff.dump(path) == path
     assert Snap(path).facts["probe.forked"] == 0
+
+
+NO_FORK_SCRIPT = """
+import os, sys, time, heapdiff
+keep = [[i] for i in range(1000)]
+deadline = time.monotonic() + 30
+while time.monotonic() < deadline and not [n for n in os.listdir(sys.argv[1]) if n.endswith(".hds")]:
+    time.sleep(0.02)
+"""
+
+
+@pytest.mark.parametrize("how", ["install", "environment", "run"])
+def test_triggers_told_not_to_fork_dump_in_process(tmp_path, how):
+    """fork=False, fork=0 in HEAPDIFF_TRIGGERS and `python -m heapdiff run --no-fork`: the
+    periodic dump is walked by the process itself (no "forked process" line, forked 0)."""
+    script = tmp_path / "case.py"
+    env = dict(os.environ)
+    env.pop("HEAPDIFF_TRIGGERS", None)
+    if how == "install":
+        script.write_text("import heapdiff, sys\n"
+                          "heapdiff.install(sys.argv[1], signal=None, every='100ms', fork=False)\n" + NO_FORK_SCRIPT)
+        cmd = [sys.executable, "-W", "error", str(script), str(tmp_path)]
+    elif how == "environment":
+        script.write_text("import heapdiff\n" + NO_FORK_SCRIPT)
+        env["HEAPDIFF_TRIGGERS"] = "dir=%s,signal=none,every=100ms,fork=0" % tmp_path
+        cmd = [sys.executable, "-W", "error", str(script), str(tmp_path)]
+    else:
+        script.write_text(NO_FORK_SCRIPT)
+        cmd = [sys.executable, "-W", "error", "-m", "heapdiff", "run", "--dir", str(tmp_path), "--signal", "none",
+               "--every", "100ms", "--no-fork", "--", str(script), str(tmp_path)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "forked process" not in proc.stderr and "wrote " in proc.stderr, proc.stderr
+    written = sorted(n for n in os.listdir(tmp_path) if n.endswith(".hds"))
+    assert written
+    assert Snap(str(tmp_path / written[0])).facts["probe.forked"] == 0
+
+
+def test_objects_dropped_after_a_forked_dump_are_freed_once_the_child_is_gone(tmp_path):
+    """Before 3.11 the parent keeps gc.get_objects()'s lists while the child walks; once the
+    child is gone they are given back without another dump or a wait() by the program (on
+    3.11+ nothing is held: the same holds at once)."""
+    run(tmp_path, """
+import gc, os, sys, time, weakref, heapdiff
+class Big:
+    pass
+big = Big()
+gone = weakref.ref(big)
+handle = heapdiff.dump(os.path.join(sys.argv[1], "a.hds"), fork=True)
+assert handle.pid is not None
+del big
+deadline = time.monotonic() + 60
+while gone() is not None and time.monotonic() < deadline:
+    time.sleep(0.02)
+assert gone() is None, "the object outlived its forked dump's child"
+handle.wait(60)
+""")
