@@ -35,6 +35,22 @@ Py_ssize_t basic_size(PyObject* obj) {
     return size;
 }
 
+// A trusted C __sizeof__: its C function called directly when it takes no argument (what
+// every trusted one does: no argument tuple, no bound method), else through the descriptor.
+PyObject* call_sizeof(PyObject* method, PyObject* obj) {
+    PyMethodDef* def = reinterpret_cast<PyMethodDescrObject*>(method)->d_method;
+    const int kinds = METH_VARARGS | METH_KEYWORDS | METH_NOARGS | METH_O
+#ifdef METH_FASTCALL
+                      | METH_FASTCALL
+#endif
+#ifdef METH_METHOD
+                      | METH_METHOD
+#endif
+        ;
+    if ((def->ml_flags & kinds) == METH_NOARGS) return def->ml_meth(obj, nullptr);
+    return call_one_arg(method, obj);
+}
+
 }  // namespace
 
 std::uint64_t object_size(PyObject* obj, const TypeEntry& type, std::uint64_t max_size, bool* approximate) {
@@ -42,11 +58,15 @@ std::uint64_t object_size(PyObject* obj, const TypeEntry& type, std::uint64_t ma
     switch (type.size_rule) {
         case SizeRule::Basic: size = basic_size(obj); break;
         case SizeRule::TrustedC: {
-            Ref result(call_one_arg(type.sizeof_method, obj));
+            Ref result(call_sizeof(type.sizeof_method, obj));
             if (result && PyLong_Check(result.get())) size = PyLong_AsSsize_t(result.get());
             if (size < 0) PyErr_Clear();
             break;
         }
+        case SizeRule::List:
+            size = Py_TYPE(obj)->tp_basicsize +
+                   reinterpret_cast<PyListObject*>(obj)->allocated * static_cast<Py_ssize_t>(sizeof(PyObject*));
+            break;
         case SizeRule::Approximate: break;
     }
     if (size < 0) {

@@ -26,6 +26,7 @@ struct SlotMember {
 enum class SizeRule : std::uint8_t {
     Basic,        // object.__sizeof__'s formula (basic size + item size x length): exact
     TrustedC,     // a trusted C __sizeof__, called directly: exact
+    List,         // list.__sizeof__'s formula (basic size + allocated slots), computed: exact
     Approximate,  // a __sizeof__ the probe will not run (Python, or untrusted C): the basic size
 };
 

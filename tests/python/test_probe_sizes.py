@@ -18,6 +18,18 @@ class Slotted:
     __slots__ = ("x", "y")
 
 
+class ListSub(list):  # list.__sizeof__'s formula on a subclass (its __dict__ and weakref slots)
+    pass
+
+
+def grown_list(kind, n):
+    """A list grown by append: allocated > len, as a program's lists are."""
+    out = kind()
+    for i in range(n):
+        out.append(i)
+    return out
+
+
 class SizedInPython:
     calls = 0
 
@@ -33,6 +45,7 @@ def test_sizes_equal_sys_getsizeof_on_known_objects(snap):
         2 ** 100, 3.25, set(range(50)), frozenset("abc"), Plain(), Slotted(), Plain,
         types.SimpleNamespace(a=1), collections.OrderedDict(a=1), collections.deque(range(10)),
         array.array("i", range(100)), sys, len, test_sizes_equal_sys_getsizeof_on_known_objects,
+        grown_list(list, 17), grown_list(ListSub, 5), ListSub(), [None] * 3,
     ]
     s = snap()
     mismatched = [(type(o).__name__, s[o].size, sys.getsizeof(o)) for o in samples if s[o].size != sys.getsizeof(o)]
