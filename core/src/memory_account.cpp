@@ -125,6 +125,34 @@ std::vector<MappingKind> classify_mappings(const Snapshot& s) {
     return kinds;
 }
 
+namespace {
+
+// The resident bytes of pymalloc's arenas inside each mapping classified a malloc heap
+// (0 for the others). The kernel merges an arena's anonymous mmap with a neighbouring one
+// of the same protection: an arena placed just below one of glibc's per-thread heaps
+// becomes part of that heap's VMA, and without this its pages counted as malloc's.
+std::vector<std::uint64_t> arena_rss_in_malloc_heaps(const Snapshot& s, const std::vector<MappingKind>& kinds) {
+    std::vector<std::uint64_t> inside(s.mappings.size(), 0);
+    if (s.pymalloc_arenas.empty()) return inside;
+    std::vector<std::size_t> heaps;
+    for (std::size_t i = 0; i < s.mappings.size(); ++i)
+        if (kinds[i] == MappingKind::MallocHeap) heaps.push_back(i);
+    if (heaps.empty()) return inside;
+    std::sort(heaps.begin(), heaps.end(), [&](std::size_t x, std::size_t y) { return s.mappings[x].start < s.mappings[y].start; });
+    for (const PymallocArena& ar : s.pymalloc_arenas) {
+        // The last heap that starts at or below the arena, if the arena ends inside it.
+        auto it = std::upper_bound(heaps.begin(), heaps.end(), ar.address,
+                                   [&](std::uint64_t address, std::size_t i) { return address < s.mappings[i].start; });
+        if (it == heaps.begin()) continue;
+        const Mapping& m = s.mappings[*(it - 1)];
+        if (ar.address + ar.size <= m.start + m.size) inside[*(it - 1)] += ar.resident;
+    }
+    for (std::size_t i : heaps) inside[i] = std::min(inside[i], s.mappings[i].rss);
+    return inside;
+}
+
+}  // namespace
+
 MemoryAccount memory_account(const Snapshot& s) {
     MemoryAccount a;
     a.map_seconds = [&] {
@@ -157,6 +185,7 @@ MemoryAccount memory_account(const Snapshot& s) {
 
     // Regions, from the kernel: exact.
     const std::vector<MappingKind> kinds = classify_mappings(s);
+    const std::vector<std::uint64_t> arena_rss = arena_rss_in_malloc_heaps(s, kinds);
     std::unordered_map<std::uint32_t, std::size_t> path_row;
     for (std::size_t i = 0; i < s.mappings.size(); ++i) {
         const Mapping& m = s.mappings[i];
@@ -164,10 +193,16 @@ MemoryAccount memory_account(const Snapshot& s) {
         k.kind = kinds[i];
         ++k.mappings;
         k.size += m.size;
-        k.rss += m.rss;
-        k.pss += m.pss;
-        k.private_dirty += m.private_dirty;
+        k.rss += m.rss - arena_rss[i];
+        k.pss += m.pss - std::min(m.pss, arena_rss[i]);
+        k.private_dirty += m.private_dirty - std::min(m.private_dirty, arena_rss[i]);
         k.swap += m.swap;
+        if (arena_rss[i]) {  // pymalloc's arenas are anonymous memory, wherever their VMA merged
+            MappingKindTotal& anon = a.kinds[at(MappingKind::Anonymous)];
+            anon.rss += arena_rss[i];
+            anon.pss += std::min(m.pss, arena_rss[i]);
+            anon.private_dirty += std::min(m.private_dirty, arena_rss[i]);
+        }
         a.rss += m.rss;
         if (kinds[i] == MappingKind::Code || kinds[i] == MappingKind::MappedFile) {
             auto [it, fresh] = path_row.emplace(m.path.value, a.paths.size());

@@ -162,6 +162,27 @@ TEST_CASE("glibc's per-thread heaps are malloc heaps, and their free space is ma
     CHECK(f.front().text.find("3 arenas") != std::string::npos);
 }
 
+TEST_CASE("pymalloc arenas whose VMA merged into a glibc thread heap stay pymalloc's") {
+    Process p;
+    // 30 arenas (1 MiB each, nearly empty) mapped just below a thread heap's 64 MiB-aligned
+    // start: the kernel merged them with the heap's used 2 MiB into one 32 MiB VMA, and
+    // the heap's reserve follows up to the next 64 MiB boundary.
+    const std::uint64_t heap = 0x7e0004000000;
+    p.map(heap - 30 * MiB, 32 * MiB, kRw, "", 32 * MiB);
+    p.map(heap + 2 * MiB, 62 * MiB, 0, "", 0);
+    for (std::size_t i = 0; i < 30; ++i)
+        p.s.pymalloc_arenas.push_back({heap - 30 * MiB + i * MiB, MiB, 64, 0, 16384, 512, MiB});
+    p.b.fact("pymalloc.arena_size", std::int64_t(MiB));
+    p.b.fact("pymalloc.pool_size", std::int64_t(16384));
+    p.malloc_figures(1 * MiB, 1 * MiB);
+    REQUIRE(classify_mappings(p.s)[4] == MappingKind::MallocHeap);
+    const MemoryAccount a = p.account();
+    check_adds_up(a);
+    CHECK(a.malloc.heap_rss == 2 * MiB);
+    CHECK(a.get(MemoryCategory::PymallocFree) == 30 * MiB - 30 * 16384);
+    CHECK(a.get(MemoryCategory::Other) == 0);
+}
+
 TEST_CASE("thread stacks sit above their guard page; a big anonymous mmap is an mmap") {
     Process before, after;
     for (Process* p : {&before, &after}) {
