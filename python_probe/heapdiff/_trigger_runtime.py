@@ -5,6 +5,7 @@ them up and take them down.
 
 import atexit
 import os
+import re
 import signal as _signal
 import sys
 import threading
@@ -14,6 +15,9 @@ from heapdiff import DumpError, _memory, _probe, dump
 from heapdiff._trigger_fork import why_not_fork
 from heapdiff._rss_plan import next_threshold
 from heapdiff._trigger_options import Config, signal_name
+from heapdiff._trigger_signal import guard as _guard_signal
+from heapdiff._trigger_signal import set_handler as _set_handler
+from heapdiff._trigger_signal import unguard as _unguard_signal
 
 # How often the watchdog reads the RSS (seconds). Reading /proc/self/statm takes a few
 # microseconds; a process must grow from the threshold to its limit faster than this
@@ -220,16 +224,24 @@ class _Triggers:
         """Install on_signal; returns how to undo that. `replaced` is the install this one
         replaces (or None): if its handler is the one displaced, the program's handler from
         before it is the one uninstall() will restore."""
-        displaced = _signal.signal(self.signum, self.on_signal)
+        displaced = _set_handler(self.signum, self.on_signal)
         same = replaced is not None and replaced.signum == self.signum and displaced == replaced.on_signal
         self.previous_handler = replaced.previous_handler if same else displaced
+        # A server that resets its workers' signals to SIG_DFL gets heapdiff's handler back
+        # (docs/TRIGGERS.md, "Servers"): SIGUSR2's default action would end the worker.
+        _guard_signal(self.signum, self.on_signal, self._note_reset)
         return lambda: self.give_back_signal(displaced)
+
+    def _note_reset(self, signum, what):
+        log("process %d set %s to %s, which ends the process: heapdiff's dump handler is set instead"
+            % (os.getpid(), signal_name(signum), what))
 
     def give_back_signal(self, handler):
         """Set `handler` (None: SIG_DFL) for the signal, if ours is still the one set."""
+        _unguard_signal(self.on_signal)
         try:
             if _signal.getsignal(self.signum) == self.on_signal:
-                _signal.signal(self.signum, _signal.SIG_DFL if handler is None else handler)
+                _set_handler(self.signum, _signal.SIG_DFL if handler is None else handler)
         except (ValueError, OSError, TypeError):  # not the main thread: leave it, it is harmless
             pass
 
@@ -337,6 +349,35 @@ class _Triggers:
                 continue
             if not removed and os.path.lexists(old):
                 log("rotation: left %s: it is no longer a file of this user" % old)
+        if self.keep is not None:
+            self._rotate_gone_processes()
+
+    def _rotate_gone_processes(self):
+        """The periodic files of processes that are gone (workers a server replaced) count
+        against `keep` too: the newest `keep` of them stay (a dead worker's last heap is
+        often the one to read), the older ones are removed. Without this a server that
+        restarts its workers fills the directory with `keep` files per worker ever run."""
+        try:
+            names = os.listdir(self.directory)
+        except OSError:
+            return
+        gone = []
+        alive = {os.getpid(): True}
+        for name in names:
+            m = _PERIODIC_NAME.match(name)
+            if m is None:
+                continue
+            pid = int(m.group(1))
+            if pid not in alive:
+                alive[pid] = _process_exists(pid)
+            if not alive[pid]:
+                gone.append((m.group(2), int(m.group(3) or 1), name))
+        gone.sort()
+        for _, _, name in gone[:max(0, len(gone) - self.keep)]:
+            try:
+                _probe.remove_own_file(os.fsencode(os.path.join(self.directory, name)))
+            except OSError as e:
+                log("rotation: could not remove %s: %s" % (os.path.join(self.directory, name), e))
 
     def close(self, timeout=5.0):
         self.stop.set()
@@ -349,6 +390,20 @@ class _Triggers:
         if signal_too and self.signum is not None:
             self.give_back_signal(self.previous_handler)
         self.close()
+
+
+# heapdiff-<pid>-<YYYYmmdd-HHMMSS>-every[-N].hds: the periodic trigger's file names (_path).
+_PERIODIC_NAME = re.compile(r"heapdiff-(\d+)-(\d{8}-\d{6})-every(?:-(\d+))?\.hds\Z")
+
+
+def _process_exists(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # EPERM: another user's process, alive
+        return True
+    return True
 
 
 def _format_seconds(seconds):
