@@ -72,6 +72,7 @@ class _Triggers:
         self.previous_handler = None  # the program's handler for signum before heapdiff's
         self.exiting = False  # the exit hook has run: signals are ignored from then on
         self.skipped = False  # whether the last dump() was skipped for another one
+        self.pending_signal = None  # a signal's detail, when it came during another dump
         self.written = []  # paths this process wrote, oldest first
         self.name_uses = {}  # reason: the stem of its last file name and that name's -N suffix
         self.periodic_files = []  # the periodic ones still on disk, oldest first
@@ -111,17 +112,35 @@ class _Triggers:
         return path
 
     def dump(self, reason, detail, wait=0.0):
-        """Write one snapshot; return its path, or None (failure or skip, logged)."""
+        """Write one snapshot; return its path, or None (failure or skip, logged). A signal
+        that came while another dump was being written is dumped right after it, by the
+        thread that wrote that one (the signal handler cannot wait: it would pause the
+        program for the other dump's walk)."""
+        held, path = self._dump_once(reason, detail, wait)
+        # Only a call that held the lock: one that was refused left its signal pending for
+        # the holder.
+        while held and self.pending_signal is not None and not self.exiting and not sys.is_finalizing():
+            pending, self.pending_signal = self.pending_signal, None
+            self._dump_once("signal", pending, 0.0)
+        self.skipped = not held
+        return path
+
+    def _dump_once(self, reason, detail, wait):
+        """(whether this call held the dump lock, the path written or None)."""
         if sys.is_finalizing():
-            return None
+            return False, None
         if wait > 0:
             acquired = _dump_lock.acquire(timeout=min(wait, threading.TIMEOUT_MAX))
         else:
             acquired = _dump_lock.acquire(False)
-        self.skipped = not acquired
         if not acquired:
+            if reason == "signal" and not self.exiting:
+                if self.pending_signal is None:
+                    log("%s: another dump is being written; this one follows it" % detail)
+                self.pending_signal = detail  # many signals meanwhile: one dump
+                return False, None
             log("%s: skipped, another dump is being written" % detail)
-            return None
+            return False, None
         path = failure = None
         try:
             self._prepare_directory()
@@ -142,11 +161,11 @@ class _Triggers:
             elif fork:
                 self._watch_child(handle, detail)
                 if threading.current_thread() is threading.main_thread():
-                    return path  # a signal handler: the program goes on at once
+                    return True, path  # a signal handler: the program goes on at once
                 # The watchdog thread (periodic, RSS) waits, GIL released: the program runs
                 # on, and the path returned is one that exists (rotation counts on it).
                 self._wait_for_child()
-                return path if path in self.written else None
+                return True, (path if path in self.written else None)
         except Exception as e:  # DumpError (an OSError) and anything else: never raise
             failure = e
         finally:
@@ -155,15 +174,15 @@ class _Triggers:
         if failure is None:
             self.written.append(path)
             log("wrote %s (%s)" % (path, detail))
-            return path
+            return True, path
         if isinstance(failure, DumpError) and "already running" in str(failure):
-            self.skipped = True
             log("%s: skipped, another dump is being written" % detail)
+            return False, None
         else:
             plain = isinstance(failure, OSError) and failure.strerror and not isinstance(failure, DumpError)
             log("could not write %s (%s): %s" % (path or self.directory, detail,
                                                  failure.strerror if plain else failure))
-        return None
+        return True, None
 
     def _wait_for_child(self, timeout=None):
         child = self.child
@@ -528,6 +547,7 @@ def _after_fork_in_child():
     if triggers is not None:
         triggers.written = []
         triggers.periodic_files = []
+        triggers.pending_signal = None  # the parent's to write
         if not from_main:
             if triggers.every is not None or triggers.threshold is not None:
                 log("the periodic and rss triggers are off in process %d: it was forked from a thread "

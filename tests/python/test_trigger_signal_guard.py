@@ -108,3 +108,36 @@ newest = sorted(planted, key=lambda p: (os.path.basename(p).split("-", 2)[2], p)
 assert sorted(gone) == sorted(os.path.basename(p) for p in newest), left
 assert os.path.exists(other)
 """)
+
+
+def test_a_signal_during_another_dump_is_written_right_after_it(tmp_path):
+    """A SIGUSR2 that comes while the watchdog writes its dump is not lost: the thread that
+    held the lock writes it next (many such signals: one dump)."""
+    proc = run(tmp_path, """
+import os, signal, sys, threading, time, heapdiff
+from heapdiff import _trigger_runtime
+snaps = os.path.join(sys.argv[1], "snaps")
+installed = heapdiff.install(snaps, fork=False)
+real_dump = _trigger_runtime.dump
+inside = threading.Event()
+def slow_dump(path, **kwargs):
+    if "slow" in (kwargs.get("label") or ""):
+        inside.set()
+        time.sleep(0.5)  # the watchdog's walk of a big heap
+    return real_dump(path, **kwargs)
+_trigger_runtime.dump = slow_dump
+writer = threading.Thread(target=installed.dump, args=("rss", "slow"))
+writer.start()
+assert inside.wait(30)
+for _ in range(5):
+    os.kill(os.getpid(), signal.SIGUSR2)
+    time.sleep(0.01)
+writer.join(60)
+names = sorted(os.listdir(snaps))
+assert len(names) == 2 and names[0].endswith("-rss.hds") and names[1].endswith("-signal.hds"), names
+""")
+    lines = [l for l in proc.stderr.splitlines() if l.startswith("heapdiff: ")]
+    assert lines[0] == "heapdiff: SIGUSR2: another dump is being written; this one follows it", proc.stderr
+    assert lines[1].startswith("heapdiff: wrote ") and lines[1].endswith("-rss.hds (slow)"), proc.stderr
+    assert lines[2].startswith("heapdiff: wrote ") and lines[2].endswith("-signal.hds (SIGUSR2)"), proc.stderr
+    assert len(lines) == 3, proc.stderr
