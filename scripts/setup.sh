@@ -15,8 +15,9 @@ packages=(
   python3-dev python3-venv                           # the probe, and venvs for the default python3
   gdb                                                # heapdiff attach on CPython 3.8-3.13
 )
-# Only the tests need a browser: they load `heapdiff report`'s page in headless Chromium.
-[[ ${1:-} == --tests ]] && packages+=(chromium)
+# Only the tests need a browser (they load `heapdiff report`'s page in headless Chromium)
+# and a load generator (bench/soak.py drives a gunicorn service with wrk).
+[[ ${1:-} == --tests ]] && packages+=(chromium wrk)
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
   # Not Debian: say what to install, then let the build itself report what is missing.

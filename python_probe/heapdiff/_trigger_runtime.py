@@ -5,6 +5,7 @@ them up and take them down.
 
 import atexit
 import os
+import re
 import signal as _signal
 import sys
 import threading
@@ -14,6 +15,9 @@ from heapdiff import DumpError, _memory, _probe, dump
 from heapdiff._trigger_fork import why_not_fork
 from heapdiff._rss_plan import next_threshold
 from heapdiff._trigger_options import Config, signal_name
+from heapdiff._trigger_signal import guard as _guard_signal
+from heapdiff._trigger_signal import set_handler as _set_handler
+from heapdiff._trigger_signal import unguard as _unguard_signal
 
 # How often the watchdog reads the RSS (seconds). Reading /proc/self/statm takes a few
 # microseconds; a process must grow from the threshold to its limit faster than this
@@ -68,6 +72,7 @@ class _Triggers:
         self.previous_handler = None  # the program's handler for signum before heapdiff's
         self.exiting = False  # the exit hook has run: signals are ignored from then on
         self.skipped = False  # whether the last dump() was skipped for another one
+        self.pending_signal = None  # a signal's detail, when it came during another dump
         self.written = []  # paths this process wrote, oldest first
         self.name_uses = {}  # reason: the stem of its last file name and that name's -N suffix
         self.periodic_files = []  # the periodic ones still on disk, oldest first
@@ -107,17 +112,35 @@ class _Triggers:
         return path
 
     def dump(self, reason, detail, wait=0.0):
-        """Write one snapshot; return its path, or None (failure or skip, logged)."""
+        """Write one snapshot; return its path, or None (failure or skip, logged). A signal
+        that came while another dump was being written is dumped right after it, by the
+        thread that wrote that one (the signal handler cannot wait: it would pause the
+        program for the other dump's walk)."""
+        held, path = self._dump_once(reason, detail, wait)
+        # Only a call that held the lock: one that was refused left its signal pending for
+        # the holder.
+        while held and self.pending_signal is not None and not self.exiting and not sys.is_finalizing():
+            pending, self.pending_signal = self.pending_signal, None
+            self._dump_once("signal", pending, 0.0)
+        self.skipped = not held
+        return path
+
+    def _dump_once(self, reason, detail, wait):
+        """(whether this call held the dump lock, the path written or None)."""
         if sys.is_finalizing():
-            return None
+            return False, None
         if wait > 0:
             acquired = _dump_lock.acquire(timeout=min(wait, threading.TIMEOUT_MAX))
         else:
             acquired = _dump_lock.acquire(False)
-        self.skipped = not acquired
         if not acquired:
+            if reason == "signal" and not self.exiting:
+                if self.pending_signal is None:
+                    log("%s: another dump is being written; this one follows it" % detail)
+                self.pending_signal = detail  # many signals meanwhile: one dump
+                return False, None
             log("%s: skipped, another dump is being written" % detail)
-            return None
+            return False, None
         path = failure = None
         try:
             self._prepare_directory()
@@ -138,11 +161,11 @@ class _Triggers:
             elif fork:
                 self._watch_child(handle, detail)
                 if threading.current_thread() is threading.main_thread():
-                    return path  # a signal handler: the program goes on at once
+                    return True, path  # a signal handler: the program goes on at once
                 # The watchdog thread (periodic, RSS) waits, GIL released: the program runs
                 # on, and the path returned is one that exists (rotation counts on it).
                 self._wait_for_child()
-                return path if path in self.written else None
+                return True, (path if path in self.written else None)
         except Exception as e:  # DumpError (an OSError) and anything else: never raise
             failure = e
         finally:
@@ -151,15 +174,15 @@ class _Triggers:
         if failure is None:
             self.written.append(path)
             log("wrote %s (%s)" % (path, detail))
-            return path
+            return True, path
         if isinstance(failure, DumpError) and "already running" in str(failure):
-            self.skipped = True
             log("%s: skipped, another dump is being written" % detail)
+            return False, None
         else:
             plain = isinstance(failure, OSError) and failure.strerror and not isinstance(failure, DumpError)
             log("could not write %s (%s): %s" % (path or self.directory, detail,
                                                  failure.strerror if plain else failure))
-        return None
+        return True, None
 
     def _wait_for_child(self, timeout=None):
         child = self.child
@@ -220,16 +243,24 @@ class _Triggers:
         """Install on_signal; returns how to undo that. `replaced` is the install this one
         replaces (or None): if its handler is the one displaced, the program's handler from
         before it is the one uninstall() will restore."""
-        displaced = _signal.signal(self.signum, self.on_signal)
+        displaced = _set_handler(self.signum, self.on_signal)
         same = replaced is not None and replaced.signum == self.signum and displaced == replaced.on_signal
         self.previous_handler = replaced.previous_handler if same else displaced
+        # A server that resets its workers' signals to SIG_DFL gets heapdiff's handler back
+        # (docs/TRIGGERS.md, "Servers"): SIGUSR2's default action would end the worker.
+        _guard_signal(self.signum, self.on_signal, self._note_reset)
         return lambda: self.give_back_signal(displaced)
+
+    def _note_reset(self, signum, what):
+        log("process %d set %s to %s, which ends the process: heapdiff's dump handler is set instead"
+            % (os.getpid(), signal_name(signum), what))
 
     def give_back_signal(self, handler):
         """Set `handler` (None: SIG_DFL) for the signal, if ours is still the one set."""
+        _unguard_signal(self.on_signal)
         try:
             if _signal.getsignal(self.signum) == self.on_signal:
-                _signal.signal(self.signum, _signal.SIG_DFL if handler is None else handler)
+                _set_handler(self.signum, _signal.SIG_DFL if handler is None else handler)
         except (ValueError, OSError, TypeError):  # not the main thread: leave it, it is harmless
             pass
 
@@ -337,6 +368,35 @@ class _Triggers:
                 continue
             if not removed and os.path.lexists(old):
                 log("rotation: left %s: it is no longer a file of this user" % old)
+        if self.keep is not None:
+            self._rotate_gone_processes()
+
+    def _rotate_gone_processes(self):
+        """The periodic files of processes that are gone (workers a server replaced) count
+        against `keep` too: the newest `keep` of them stay (a dead worker's last heap is
+        often the one to read), the older ones are removed. Without this a server that
+        restarts its workers fills the directory with `keep` files per worker ever run."""
+        try:
+            names = os.listdir(self.directory)
+        except OSError:
+            return
+        gone = []
+        alive = {os.getpid(): True}
+        for name in names:
+            m = _PERIODIC_NAME.match(name)
+            if m is None:
+                continue
+            pid = int(m.group(1))
+            if pid not in alive:
+                alive[pid] = _process_exists(pid)
+            if not alive[pid]:
+                gone.append((m.group(2), int(m.group(3) or 1), name))
+        gone.sort()
+        for _, _, name in gone[:max(0, len(gone) - self.keep)]:
+            try:
+                _probe.remove_own_file(os.fsencode(os.path.join(self.directory, name)))
+            except OSError as e:
+                log("rotation: could not remove %s: %s" % (os.path.join(self.directory, name), e))
 
     def close(self, timeout=5.0):
         self.stop.set()
@@ -349,6 +409,20 @@ class _Triggers:
         if signal_too and self.signum is not None:
             self.give_back_signal(self.previous_handler)
         self.close()
+
+
+# heapdiff-<pid>-<YYYYmmdd-HHMMSS>-every[-N].hds: the periodic trigger's file names (_path).
+_PERIODIC_NAME = re.compile(r"heapdiff-(\d+)-(\d{8}-\d{6})-every(?:-(\d+))?\.hds\Z")
+
+
+def _process_exists(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # EPERM: another user's process, alive
+        return True
+    return True
 
 
 def _format_seconds(seconds):
@@ -473,6 +547,7 @@ def _after_fork_in_child():
     if triggers is not None:
         triggers.written = []
         triggers.periodic_files = []
+        triggers.pending_signal = None  # the parent's to write
         if not from_main:
             if triggers.every is not None or triggers.threshold is not None:
                 log("the periodic and rss triggers are off in process %d: it was forked from a thread "

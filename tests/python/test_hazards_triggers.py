@@ -19,7 +19,7 @@ import tracemalloc
 import pytest
 
 import heapdiff
-from heapdiff import _trigger_runtime, triggers
+from heapdiff import _trigger_runtime, _trigger_signal, triggers
 
 TIMEOUT = 60
 NAN, INF = float("nan"), float("inf")
@@ -176,7 +176,9 @@ def test_a_failure_after_the_checks_undoes_every_step(failing_step, previous, tm
         raise RuntimeError("refused for the test")
 
     target = {"thread": (threading.Thread, "start"), "tracemalloc": (tracemalloc, "start"),
-              "signal": (signal, "signal"), "exit hook": (atexit, "register")}[failing_step]
+              # heapdiff sets its signal through the signal.signal it found at import
+              # (heapdiff._trigger_signal), never through a wrapper set since.
+              "signal": (_trigger_signal, "_real_signal"), "exit hook": (atexit, "register")}[failing_step]
     monkeypatch.setattr(*target, refuse)
     with pytest.raises(RuntimeError, match="refused for the test"):
         heapdiff.install(str(tmp_path / "new"), signal=signal.SIGUSR2, every="1s", tracemalloc=5)
