@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The reader's fuzzer, by hand (issue 26): inputs up to 1 MiB, seeded with the hand-made
+# seeds of tests/core/test_seed_corpus.cpp and with real probe snapshots (make_seeds.py),
+# so that mutations of whole files reach decompression and count bombs.
+#
+#   bash bench/fuzz/run.sh [SECONDS]      # default 3600; needs clang and libclang-rt-14-dev
+#
+# Builds build-fuzz/ (clang, ASan + UBSan, libFuzzer), writes the seeds, then runs
+# fuzz_reader on both cores until SECONDS have passed. New inputs go to
+# build-fuzz/tests/fuzz/corpus, findings (crash-*, leak-*, oom-*, timeout-*) to
+# build-fuzz/tests/fuzz/findings; a finding belongs in tests/core as a regression test.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+seconds=${1:-3600}
+build=${HEAPDIFF_FUZZ_BUILD:-build-fuzz}
+export PATH=/usr/bin:$PATH
+cmake -S . -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang \
+      -DHEAPDIFF_FUZZ=ON -DHEAPDIFF_SANITIZE=ON -DHEAPDIFF_BUILD_PROBE=OFF >/dev/null
+cmake --build "$build" --target fuzz_reader fuzz_seed_corpus
+dir=$build/tests/fuzz
+mkdir -p "$dir/corpus" "$dir/findings" "$dir/seeds"
+python=${HEAPDIFF_FUZZ_PYTHON:-python3}
+"$python" bench/fuzz/make_seeds.py "$dir/seeds"
+echo "seeds: $(ls "$dir/seeds" | wc -l) files, $(du -sh "$dir/seeds" | cut -f1); corpus before: $(ls "$dir/corpus" | wc -l)"
+# -rss_limit_mb: the reader must refuse what does not fit its limits long before 4 GiB.
+"$dir/fuzz_reader" -max_len=1048576 -max_total_time="$seconds" -timeout=120 -rss_limit_mb=4096 \
+    -jobs=2 -workers=2 -artifact_prefix="$dir/findings/" -print_final_stats=1 \
+    "$dir/corpus" "$dir/seeds" 2>&1 | tail -n 40 || true
+echo "corpus after: $(ls "$dir/corpus" | wc -l) inputs, $(du -sh "$dir/corpus" | cut -f1); findings: $(ls "$dir/findings" | wc -l)"
