@@ -23,7 +23,8 @@ python=${HEAPDIFF_FUZZ_PYTHON:-python3}
 "$python" bench/fuzz/make_seeds.py "$dir/seeds"
 echo "seeds: $(ls "$dir/seeds" | wc -l) files, $(du -sh "$dir/seeds" | cut -f1); corpus before: $(ls "$dir/corpus" | wc -l)"
 # -rss_limit_mb: the reader must refuse what does not fit its limits long before 4 GiB.
-"$dir/fuzz_reader" -max_len=1048576 -max_total_time="$seconds" -timeout=120 -rss_limit_mb=4096 \
-    -jobs=2 -workers=2 -artifact_prefix="$dir/findings/" -print_final_stats=1 \
-    "$dir/corpus" "$dir/seeds" 2>&1 | tail -n 40 || true
+# Run from the build's fuzz directory: with -jobs, libFuzzer writes fuzz-N.log where it runs.
+(cd "$dir" && ./fuzz_reader -max_len=1048576 -max_total_time="$seconds" -timeout=120 -rss_limit_mb=4096 \
+    -jobs=2 -workers=2 -artifact_prefix=findings/ -print_final_stats=1 corpus seeds 2>&1 | tail -n 40) || true
+tail -n 12 "$dir"/fuzz-*.log
 echo "corpus after: $(ls "$dir/corpus" | wc -l) inputs, $(du -sh "$dir/corpus" | cut -f1); findings: $(ls "$dir/findings" | wc -l)"
