@@ -27,7 +27,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -37,6 +36,8 @@ import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 APP_DIR = os.path.join(HERE, "..", "tests", "python", "servers")
+sys.path.insert(0, APP_DIR)
+from procs import children, free_port, rss  # noqa: E402  (beside the apps)
 KEEP = 3
 EVERY = "5s"
 SIGNAL_EVERY = 10.0
@@ -50,31 +51,6 @@ request = function()
   return wrk.format("GET", "/item/" .. (counter % 5000))
 end
 """
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def children(pid):
-    out = set()
-    for path in glob.glob("/proc/%d/task/*/children" % pid):
-        try:
-            with open(path) as f:
-                out.update(int(p) for p in f.read().split())
-        except OSError:
-            pass
-    return out
-
-
-def rss(pid):
-    try:
-        with open("/proc/%d/statm" % pid) as f:
-            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except OSError:
-        return None
 
 
 def heapdiff_command():

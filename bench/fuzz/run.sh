@@ -14,7 +14,10 @@ cd "$(dirname "$0")/../.."
 seconds=${1:-3600}
 build=${HEAPDIFF_FUZZ_BUILD:-build-fuzz}
 export PATH=/usr/bin:$PATH
-cmake -S . -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang \
+# Debian's clang-14 package installs clang-14 and clang++-14; `clang` only with the clang package.
+cxx=$(command -v clang++ || command -v clang++-14 || true) cc=$(command -v clang || command -v clang-14 || true)
+[[ -n $cxx && -n $cc ]] || { echo "run.sh: needs clang (apt-get install clang-14 libclang-rt-14-dev)" >&2; exit 1; }
+cmake -S . -B "$build" -G Ninja -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_C_COMPILER="$cc" \
       -DHEAPDIFF_FUZZ=ON -DHEAPDIFF_SANITIZE=ON -DHEAPDIFF_BUILD_PROBE=OFF >/dev/null
 cmake --build "$build" --target fuzz_reader fuzz_seed_corpus
 dir=$build/tests/fuzz
@@ -22,7 +25,7 @@ mkdir -p "$dir/corpus" "$dir/findings" "$dir/seeds"
 python=${HEAPDIFF_FUZZ_PYTHON:-python3}
 "$python" bench/fuzz/make_seeds.py "$dir/seeds"
 echo "seeds: $(ls "$dir/seeds" | wc -l) files, $(du -sh "$dir/seeds" | cut -f1); corpus before: $(ls "$dir/corpus" | wc -l)"
-# -rss_limit_mb: the reader must refuse what does not fit its limits long before 4 GiB.
+# -rss_limit_mb: a backstop; the harness holds every load to FORMAT.md's heap bound itself.
 # Run from the build's fuzz directory: with -jobs, libFuzzer writes fuzz-N.log where it runs.
 (cd "$dir" && ./fuzz_reader -max_len=1048576 -max_total_time="$seconds" -timeout=120 -rss_limit_mb=4096 \
     -jobs=2 -workers=2 -artifact_prefix=findings/ -print_final_stats=1 corpus seeds 2>&1 | tail -n 40) || true

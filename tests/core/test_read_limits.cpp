@@ -9,6 +9,7 @@
 #include "allocation_watch.h"
 #include "fixtures.h"
 #include "heapdiff/bytes.h"
+#include "heapdiff/heap_bound.h"
 #include "payloads.h"
 
 using namespace heapdiff;
@@ -69,6 +70,20 @@ TEST_CASE("the limits are an allowance plus a ratio times the file size") {
     ReadLimits huge = read_limits(UINT64_MAX / 2);  // saturates instead of wrapping
     CHECK(huge.decompressed == UINT64_MAX);
     CHECK(huge.objects == UINT64_MAX);
+}
+
+TEST_CASE("the heap bound of a file of S bytes is FORMAT.md's: an allowance plus a figure per file byte") {
+    // docs/FORMAT.md, "Memory": 89 MiB + 106,497 x S to read, 109 MiB + 133,120 x S more
+    // for the analyses, from the costs per claim and the limits of a file's claims.
+    for (std::uint64_t size : {std::uint64_t{0}, std::uint64_t{8192}, std::uint64_t{1} << 20}) {
+        CAPTURE(size);
+        CHECK(read_heap_bound(most_claims(size)) == (89ull << 20) + 106497 * size);
+        CHECK(analysis_heap_bound(most_claims(size)) == (109ull << 20) + 133120 * size);
+    }
+    HeapClaims none;
+    CHECK(read_heap_bound(none) == heap_cost::kReadAllowance);
+    CHECK(read_heap_bound(most_claims(UINT64_MAX / 2)) == UINT64_MAX);  // saturates instead of wrapping
+    CHECK(analysis_heap_bound(most_claims(UINT64_MAX / 2)) == UINT64_MAX);
 }
 
 TEST_CASE("an 8 KB file with one section that inflates to 256 MiB is refused unread") {

@@ -5,15 +5,27 @@
 // else (a crash, a sanitizer report, another exception, an inconsistent snapshot, a
 // file accepted beyond the limits) is a finding.
 //
+// Memory (FORMAT.md, "Memory"): the harness counts the heap through ASan's malloc and
+// free hooks and asserts, on every input and every load option, that reading took no more
+// than read_heap_bound() of what the file claimed (and of its size, when it was refused)
+// and that the analyses took no more than analysis_heap_bound() of the objects and edges
+// loaded. HEAPDIFF_FUZZ_MEMORY_LOG=FILE appends one line per load with the figures
+// (bench/fuzz/memory_figures.py summarizes them).
+//
 // Build and run (see tests/fuzz/CMakeLists.txt):
 //   cmake -S . -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang \
 //         -DHEAPDIFF_FUZZ=ON -DHEAPDIFF_SANITIZE=ON -DHEAPDIFF_BUILD_PROBE=OFF
 //   cmake --build build-fuzz --target fuzz_reader fuzz_seed_corpus
 //   build-fuzz/tests/fuzz/fuzz_reader -max_total_time=180 build-fuzz/tests/fuzz/corpus \
 //         build-fuzz/tests/fuzz/seeds
+#include <sanitizer/allocator_interface.h>
+
+#include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 
 #include "heapdiff/chains.h"
 #include "heapdiff/edge_label.h"
@@ -25,11 +37,42 @@
 #include "heapdiff/address_index.h"
 #include "heapdiff/reader.h"
 #include "heapdiff/summary.h"
+#include "heapdiff/heap_bound.h"
 #include "raw_file.h"
 
 namespace {
 
 using namespace heapdiff;
+
+// The heap in use, from ASan's hooks (called on every thread: the index and the graph
+// sort and resolve on several). peak is reset at the start of each measured step.
+std::atomic<std::uint64_t> heap_live{0}, heap_peak{0};
+
+void on_malloc(const volatile void*, std::size_t size) {
+    const std::uint64_t now = heap_live.fetch_add(size, std::memory_order_relaxed) + size;
+    std::uint64_t peak = heap_peak.load(std::memory_order_relaxed);
+    while (now > peak && !heap_peak.compare_exchange_weak(peak, now, std::memory_order_relaxed)) {
+    }
+}
+
+void on_free(const volatile void* p) {
+    if (p) heap_live.fetch_sub(__sanitizer_get_allocated_size(p), std::memory_order_relaxed);
+}
+
+// Measures the heap one step takes at its highest, above what was in use before it.
+class HeapStep {
+public:
+    HeapStep() : start_(heap_live.load()) { heap_peak.store(start_); }
+    std::uint64_t peak() const {
+        const std::uint64_t p = heap_peak.load();
+        return p > start_ ? p - start_ : 0;
+    }
+
+private:
+    std::uint64_t start_;
+};
+
+std::FILE* memory_log = nullptr;
 
 [[noreturn]] void inconsistent(const char* what) {
     std::fprintf(stderr, "loaded snapshot is inconsistent: %s\n", what);
@@ -78,20 +121,43 @@ void check_consistent(const Snapshot& s) {
     for (const ModuleRoot& m : s.module_roots) check(s.strings.contains(m.name), "module root name");
 }
 
-// What read_limits promises of every file it accepts, counted here independently of
-// the reader: the sections' raw sizes from their headers, the rows from what was loaded.
-void check_within_limits(const std::uint8_t* data, std::size_t size, const Snapshot& s) {
-    const ReadLimits limits = read_limits(size);
-    std::uint64_t decompressed = 0;
+// What a loaded file claimed, counted here independently of the reader: the sections'
+// raw sizes from their headers, the rows from what was loaded.
+HeapClaims claims_of(const std::uint8_t* data, std::size_t size, const Snapshot& s) {
+    HeapClaims c;
+    c.file_bytes = size;
     for (const test::SectionSpan& span : test::section_spans(test::Bytes(data, data + size)))
-        decompressed += span.raw_size;
-    check(decompressed <= limits.decompressed, "accepted more decompressed bytes than the file's size allows");
-    check(s.object_count() <= limits.objects, "accepted more objects than the file's size allows");
-    check(s.edge_target.size() <= limits.edges, "accepted more edges than the file's size allows");
-    std::uint64_t rows = s.strings.size() + s.types.size() + s.traceback_count() + s.traceback_frames.size() +
-                         s.trace_stats.size() + s.module_roots.size() + s.thread_roots.size() + s.facts.size();
-    for (const ThreadRoot& t : s.thread_roots) rows += t.frames.size();
-    check(rows <= limits.table_rows, "accepted more table rows than the file's size allows");
+        c.decompressed += span.raw_size;
+    c.objects = s.object_count();
+    c.edges = s.edge_target.size();
+    c.table_rows = s.strings.size() + s.types.size() + s.traceback_count() + s.traceback_frames.size() +
+                   s.trace_stats.size() + s.module_roots.size() + s.thread_roots.size() + s.facts.size();
+    for (const ThreadRoot& t : s.thread_roots) c.table_rows += t.frames.size();
+    return c;
+}
+
+// What read_limits promises of every file it accepts.
+void check_within_limits(const HeapClaims& c) {
+    const ReadLimits limits = read_limits(c.file_bytes);
+    check(c.decompressed <= limits.decompressed, "accepted more decompressed bytes than the file's size allows");
+    check(c.objects <= limits.objects, "accepted more objects than the file's size allows");
+    check(c.edges <= limits.edges, "accepted more edges than the file's size allows");
+    check(c.table_rows <= limits.table_rows, "accepted more table rows than the file's size allows");
+}
+
+void check_heap(std::uint64_t used, std::uint64_t bound, const char* step, const HeapClaims& c) {
+    if (memory_log)
+        std::fprintf(memory_log, "%s file=%llu decompressed=%llu objects=%llu edges=%llu rows=%llu heap=%llu bound=%llu\n",
+                     step, (unsigned long long)c.file_bytes, (unsigned long long)c.decompressed,
+                     (unsigned long long)c.objects, (unsigned long long)c.edges, (unsigned long long)c.table_rows,
+                     (unsigned long long)used, (unsigned long long)bound);
+    if (used <= bound) return;
+    std::fprintf(stderr, "%s took %llu bytes of heap, over FORMAT.md's bound of %llu for a %llu-byte file "
+                 "(%llu objects, %llu edges, %llu decompressed bytes, %llu table rows)\n",
+                 step, (unsigned long long)used, (unsigned long long)bound, (unsigned long long)c.file_bytes,
+                 (unsigned long long)c.objects, (unsigned long long)c.edges, (unsigned long long)c.decompressed,
+                 (unsigned long long)c.table_rows);
+    std::abort();
 }
 
 // What the commands do with a snapshot: nothing here may fault on a loaded one.
@@ -126,18 +192,43 @@ void use(const Snapshot& s) {
 
 }  // namespace
 
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+    if (__sanitizer_install_malloc_and_free_hooks(on_malloc, on_free) == 0) {
+        std::fprintf(stderr, "fuzz_reader: ASan's malloc hooks could not be installed (build with HEAPDIFF_SANITIZE=ON)\n");
+        std::abort();
+    }
+    if (const char* path = std::getenv("HEAPDIFF_FUZZ_MEMORY_LOG")) memory_log = std::fopen(path, "a");
+    return 0;
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     LoadOptions targets_only;
     targets_only.edge_labels = false;
     for (LoadOptions options : {LoadOptions{}, LoadOptions{false, false}, targets_only}) {
+        HeapStep reading;
+        std::optional<Snapshot> loaded;
         try {
-            Snapshot s = read_snapshot_bytes(data, size, options, "fuzz");
-            check_consistent(s);
-            check_within_limits(data, size, s);
+            loaded.emplace(read_snapshot_bytes(data, size, options, "fuzz"));
+        } catch (const heapdiff::Error&) {
+            // The one expected way to refuse an input. What reading took until then is
+            // held to the bound of the most that a file of this size may claim.
+            const HeapClaims most = most_claims(size);
+            check_heap(reading.peak(), read_heap_bound(most), "a refused read", most);
+            continue;
+        }
+        const std::uint64_t read_heap = reading.peak();
+        const Snapshot& s = *loaded;
+        check_consistent(s);
+        const HeapClaims claims = claims_of(data, size, s);
+        check_within_limits(claims);
+        check_heap(read_heap, read_heap_bound(claims), "reading", claims);
+        HeapStep analysing;
+        try {
             use(s);
         } catch (const heapdiff::Error&) {
-            // The one expected way to refuse an input.
+            // An analysis may refuse a snapshot too (one clear error), never fault.
         }
+        check_heap(analysing.peak(), analysis_heap_bound(claims), "the analyses", claims);
     }
     return 0;
 }

@@ -11,7 +11,6 @@ import glob
 import http.client
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,39 +20,11 @@ import pytest
 from conftest import Snap
 
 SERVERS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "servers")
+sys.path.insert(0, SERVERS)
+from procs import alive, children, free_port  # noqa: E402  (shared with bench/soak.py)
 START_TIMEOUT = 60  # seconds for a server to answer its first request
 DUMP_TIMEOUT = 60   # seconds for a worker's snapshot to appear
 STOP_TIMEOUT = 30
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def children(pid):
-    """The pids of a process's children (every thread's), from /proc."""
-    out = set()
-    for path in glob.glob("/proc/%d/task/*/children" % pid):
-        try:
-            with open(path) as f:
-                out.update(int(p) for p in f.read().split())
-        except OSError:
-            pass
-    return out
-
-
-def alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 def get(port, path="/"):
