@@ -10,7 +10,10 @@ from celery import Celery
 BROKER_DIR = os.environ["HEAPDIFF_TEST_BROKER_DIR"]
 app = Celery("heapdiff_test", broker="filesystem://", backend=None)
 app.conf.update(
-    broker_transport_options={"data_folder_in": BROKER_DIR, "data_folder_out": BROKER_DIR},
+    # Every folder of the filesystem transport in the test's directory: the control
+    # folder defaults to ./control, which would be written into the checkout.
+    broker_transport_options={"data_folder_in": BROKER_DIR, "data_folder_out": BROKER_DIR,
+                              "control_folder": os.path.join(BROKER_DIR, "control")},
     worker_hijack_root_logger=False,
     broker_connection_retry_on_startup=True,
 )
