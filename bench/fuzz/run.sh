@@ -21,13 +21,16 @@ cmake -S . -B "$build" -G Ninja -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_C_COMPILER="
       -DHEAPDIFF_FUZZ=ON -DHEAPDIFF_SANITIZE=ON -DHEAPDIFF_BUILD_PROBE=OFF >/dev/null
 cmake --build "$build" --target fuzz_reader fuzz_seed_corpus
 dir=$build/tests/fuzz
+regressions=$PWD/tests/core/fuzz_regressions
 mkdir -p "$dir/corpus" "$dir/findings" "$dir/seeds"
 python=${HEAPDIFF_FUZZ_PYTHON:-python3}
 "$python" bench/fuzz/make_seeds.py "$dir/seeds"
 echo "seeds: $(ls "$dir/seeds" | wc -l) files, $(du -sh "$dir/seeds" | cut -f1); corpus before: $(ls "$dir/corpus" | wc -l)"
 # -rss_limit_mb: a backstop; the harness holds every load to FORMAT.md's heap bound itself.
-# Run from the build's fuzz directory: with -jobs, libFuzzer writes fuzz-N.log where it runs.
+# -fork=2: two processes fuzz until SECONDS have passed, a finding does not end the run
+# (each is saved in findings/ and fuzzing goes on); new inputs are merged into corpus/.
+# Inputs in tests/core/fuzz_regressions (earlier findings) are replayed as seeds.
 (cd "$dir" && ./fuzz_reader -max_len=1048576 -max_total_time="$seconds" -timeout=120 -rss_limit_mb=4096 \
-    -jobs=2 -workers=2 -artifact_prefix=findings/ -print_final_stats=1 corpus seeds 2>&1 | tail -n 40) || true
-tail -n 12 "$dir"/fuzz-*.log
+    -fork=2 -ignore_crashes=1 -ignore_ooms=1 -ignore_timeouts=1 -artifact_prefix=findings/ \
+    -print_final_stats=1 corpus seeds "$regressions" 2>&1 | grep -v '^INFO' | tail -n 40) || true
 echo "corpus after: $(ls "$dir/corpus" | wc -l) inputs, $(du -sh "$dir/corpus" | cut -f1); findings: $(ls "$dir/findings" | wc -l)"

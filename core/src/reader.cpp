@@ -244,6 +244,16 @@ private:
         compressed_.resize(static_cast<std::size_t>(stored));
         src_.read(compressed_.data(), compressed_.size());
         where_ = where(tag);
+        // The frame's own content size first: it bounds the buffer that streaming makes for
+        // the peek below (zstd sizes it by the smaller of the window and the content), so a
+        // frame header that claims a huge window or content cannot make the peek allocate
+        // more than the section's raw_size, which the budget has allowed.
+        const unsigned long long content = ZSTD_getFrameContentSize(compressed_.data(), compressed_.size());
+        if (content == ZSTD_CONTENTSIZE_ERROR || content == ZSTD_CONTENTSIZE_UNKNOWN || content != raw_size)
+            fail("corrupted: section " + tag_name(tag) + " is not a valid compressed block");
+        std::size_t frame = ZSTD_findFrameCompressedSize(compressed_.data(), compressed_.size());
+        if (ZSTD_isError(frame) || frame != compressed_.size())
+            fail("corrupted: section " + tag_name(tag) + " has a damaged compressed block");
         // The section's row count, before room is made for its payload: a bomb of rows
         // compressed thousands-fold is refused at its first bytes. A count larger than
         // the payload could hold is left to the decoder, which says so.
@@ -251,12 +261,6 @@ private:
         if (min_row)
             if (std::optional<std::uint64_t> rows = peek_.leading_varint(compressed_.data(), compressed_.size()))
                 if (*rows <= raw_size / min_row) budget_.check(claim, *rows, where_);
-        unsigned long long content = ZSTD_getFrameContentSize(compressed_.data(), compressed_.size());
-        if (content == ZSTD_CONTENTSIZE_ERROR || content == ZSTD_CONTENTSIZE_UNKNOWN || content != raw_size)
-            fail("corrupted: section " + tag_name(tag) + " is not a valid compressed block");
-        std::size_t frame = ZSTD_findFrameCompressedSize(compressed_.data(), compressed_.size());
-        if (ZSTD_isError(frame) || frame != compressed_.size())
-            fail("corrupted: section " + tag_name(tag) + " has a damaged compressed block");
         // A regular frame (not a skippable one) with its content checksum (bit 2 of the
         // frame header descriptor): without it a damaged payload could decode to wrong
         // data silently. The writer always sets it. Both bytes exist: the frame header

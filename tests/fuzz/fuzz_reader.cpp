@@ -19,6 +19,7 @@
 //   build-fuzz/tests/fuzz/fuzz_reader -max_total_time=180 build-fuzz/tests/fuzz/corpus \
 //         build-fuzz/tests/fuzz/seeds
 #include <sanitizer/allocator_interface.h>
+#include <sanitizer/common_interface_defs.h>
 
 #include <algorithm>
 #include <atomic>
@@ -48,7 +49,13 @@ using namespace heapdiff;
 // sort and resolve on several). peak is reset at the start of each measured step.
 std::atomic<std::uint64_t> heap_live{0}, heap_peak{0};
 
+std::size_t big_allocation = 0;  // HEAPDIFF_FUZZ_BIG_ALLOCATIONS: print where these come from
+
 void on_malloc(const volatile void*, std::size_t size) {
+    if (big_allocation && size >= big_allocation) {
+        std::fprintf(stderr, "fuzz_reader: an allocation of %zu bytes\n", size);
+        __sanitizer_print_stack_trace();
+    }
     const std::uint64_t now = heap_live.fetch_add(size, std::memory_order_relaxed) + size;
     std::uint64_t peak = heap_peak.load(std::memory_order_relaxed);
     while (now > peak && !heap_peak.compare_exchange_weak(peak, now, std::memory_order_relaxed)) {
@@ -198,6 +205,7 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
         std::abort();
     }
     if (const char* path = std::getenv("HEAPDIFF_FUZZ_MEMORY_LOG")) memory_log = std::fopen(path, "a");
+    if (const char* bytes = std::getenv("HEAPDIFF_FUZZ_BIG_ALLOCATIONS")) big_allocation = std::strtoull(bytes, nullptr, 10);
     return 0;
 }
 
