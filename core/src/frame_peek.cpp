@@ -5,7 +5,9 @@ namespace heapdiff::detail {
 FramePeek::FramePeek() : dctx_(ZSTD_createDCtx(), ZSTD_freeDCtx) {
     // A section may be up to format::kMaxSectionRaw (2^28 bytes) in one frame, written as
     // a single segment: its window is its whole content, above the streaming default
-    // (2^27). The buffer for it is only reserved: streaming stops after the first block.
+    // (2^27). zstd makes the stream's buffer the smaller of the window and the frame's
+    // content size, which the reader has found equal to the section's raw_size (within the
+    // file's budget) before it peeks: a header claiming more cannot get a larger buffer.
     ZSTD_DCtx_setParameter(dctx_.get(), ZSTD_d_windowLogMax, 28);
 }
 
