@@ -261,6 +261,16 @@ sid_mount() {  # sid_mount SRC DEST_IN_CHROOT [ro]
   [[ ${3:-} != ro ]] || mount -o remount,bind,ro "$dest" || true
 }
 
+# The Debian mirror this machine's apt uses (deb822 .sources or sources.list, as apt reads
+# them), or HEAPDIFF_DEBIAN_MIRROR: the chroot comes from where the host's packages come
+# from, so no package host is written here. The first source of a main suite (not -updates
+# or -security).
+debian_mirror() {
+  if [[ -n ${HEAPDIFF_DEBIAN_MIRROR:-} ]]; then echo "$HEAPDIFF_DEBIAN_MIRROR"; return; fi
+  apt-get indextargets --format '$(REPO_URI) $(RELEASE)' 'Created-By: Packages' 2>/dev/null |
+    awk '$2 !~ /-/ { print $1; exit }'
+}
+
 sid_create() {  # quiet when the chroot is there; its log otherwise
   # The marker holds the package list: a list changed here installs the difference.
   [[ -f $sid_root/.heapdiff-ready && $(<"$sid_root/.heapdiff-ready") == "$sid_packages" ]] && return 0
@@ -273,7 +283,10 @@ sid_create() {  # quiet when the chroot is there; its log otherwise
     fi
     if [[ ! -x $sid_root/usr/bin/apt-get ]]; then
       rm -rf "$sid_root"
-      debootstrap --variant=minbase sid "$sid_root" http://deb.debian.org/debian || return 1
+      local mirror
+      mirror=$(debian_mirror)
+      [[ -n $mirror ]] || { echo "no Debian mirror in apt's sources: set HEAPDIFF_DEBIAN_MIRROR"; return 1; }
+      debootstrap --variant=minbase sid "$sid_root" "$mirror" || return 1
     fi
     cp /etc/resolv.conf "$sid_root/etc/resolv.conf"
     sid_mount /proc /proc || return 1
